@@ -1,0 +1,3 @@
+"""WebSocket routes of the cohorts app (rooms)."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,52 @@
+"""Project-wide views that belong to no app."""
+
+import uuid
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _channel_layer_ok() -> bool:
+    """Send a message to a throw-away channel and read it back."""
+    try:
+        layer = get_channel_layer()
+        if layer is None:
+            return False
+        channel = f"healthz.{uuid.uuid4().hex}"
+        token = uuid.uuid4().hex
+
+        async def round_trip() -> bool:
+            await layer.send(channel, {"type": "healthz.ping", "token": token})
+            message = await layer.receive(channel)
+            return message.get("token") == token
+
+        return async_to_sync(round_trip)()
+    except Exception:
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database and the channel layer both answer; 503 naming what failed."""
+    checks = {"database": _database_ok(), "channel_layer": _channel_layer_ok()}
+    failing = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not failing else "error",
+        "checks": {name: "ok" if ok else "error" for name, ok in checks.items()},
+        "failing": failing,
+    }
+    return JsonResponse(body, status=200 if not failing else 503)
