@@ -1,0 +1,273 @@
+"""Wagtail page types and snippets: what editors publish.
+
+HomePage → CataloguePage → ProgrammePage → ModulePage → CaseStudyPage | LessonPage.
+cms knows nothing of lms or cohorts: they add learner state through `cms.access`.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page, TranslatableMixin
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from accounts.choices import Profession as ProfessionCode
+from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
+
+
+class Profession(TranslatableMixin, models.Model):
+    """A profession of the framework, as editors describe it; `code` ties it to user profiles."""
+
+    code = models.CharField(_("code"), max_length=20, choices=ProfessionCode.choices)
+    name = models.CharField(_("nom"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    panels = [FieldPanel("code"), FieldPanel("name"), FieldPanel("description")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("métier")
+        verbose_name_plural = _("métiers")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code", "locale"], name="unique_profession_code_per_locale")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competency(TranslatableMixin, models.Model):
+    """A competency of the framework (cooperation, project management, conflict management…)."""
+
+    slug = models.SlugField(_("identifiant"), max_length=60)
+    name = models.CharField(_("nom"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+
+    panels = [FieldPanel("slug"), FieldPanel("name"), FieldPanel("description")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("compétence")
+        verbose_name_plural = _("compétences")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["slug", "locale"], name="unique_competency_slug_per_locale")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+register_snippet(Profession)
+register_snippet(Competency)
+
+
+class HomePage(Page):
+    intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CataloguePage"]
+    max_count_per_parent = 1
+    template = "cms/home_page.html"
+
+    class Meta:
+        verbose_name = _("page d'accueil")
+
+
+class CataloguePage(Page):
+    intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ProgrammePage"]
+    template = "cms/catalogue_page.html"
+
+    class Meta:
+        verbose_name = _("catalogue")
+
+
+class DpcActionKind(models.TextChoices):
+    FC = "FC", _("Formation continue")
+    EPP = "EPP", _("Évaluation des pratiques professionnelles")
+    GDR = "GDR", _("Gestion des risques")
+    INTEGRATED = "integrated", _("Programme intégré")
+
+
+class ProgrammePage(Page):
+    """A curriculum of modules, with its audience, objectives and continuing-education hours."""
+
+    summary = models.TextField(_("résumé"), help_text=_("Deux ou trois phrases affichées dans le catalogue."))
+    audience_professions = ParentalManyToManyField(
+        Profession, blank=True, related_name="+", verbose_name=_("métiers visés"),
+        help_text=_("Les métiers pour lesquels le programme est conçu : une promotion devrait les réunir."),
+    )
+    audience_levels = models.JSONField(
+        _("niveaux d'action visés"), default=list, blank=True,
+        help_text=_("Codes de niveau : team, establishment, region, nation."),
+    )
+    objectives = RichTextField(_("objectifs pédagogiques"), features=RICH_TEXT_FEATURES)
+    competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+    hours = models.DecimalField(
+        _("heures de formation"), max_digits=5, decimal_places=1, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        help_text=_("Heures de formation continue attestées à la fin du programme."),
+    )
+    open_enrolment = models.BooleanField(
+        _("inscription libre"), default=True,
+        help_text=_("Décochez pour réserver le programme aux promotions (inscription par invitation)."),
+    )
+    dpc_action_number = models.CharField(_("numéro d'action DPC"), max_length=40, blank=True)
+    dpc_organisation_number = models.CharField(_("numéro d'organisme DPC"), max_length=40, blank=True)
+    dpc_action_kind = models.CharField(_("type d'action DPC"), max_length=20, choices=DpcActionKind.choices, blank=True)
+    dpc_orientation = models.CharField(_("orientation prioritaire"), max_length=255, blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("objectives"),
+        MultiFieldPanel(
+            [FieldPanel("audience_professions"), FieldPanel("audience_levels"), FieldPanel("competencies")],
+            heading=_("Public et compétences"),
+        ),
+        MultiFieldPanel([FieldPanel("hours"), FieldPanel("open_enrolment")], heading=_("Durée et inscription")),
+        MultiFieldPanel(
+            [FieldPanel("dpc_action_number"), FieldPanel("dpc_organisation_number"),
+             FieldPanel("dpc_action_kind"), FieldPanel("dpc_orientation")],
+            heading=_("Développement professionnel continu (facultatif)"),
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("objectives"),
+        index.FilterField("hours"),
+    ]
+    parent_page_types = ["cms.CataloguePage"]
+    subpage_types = ["cms.ModulePage"]
+    template = "cms/programme_page.html"
+
+    class Meta:
+        verbose_name = _("programme")
+
+
+class ModulePage(Page):
+    """A unit of a few hours made of case studies and lessons."""
+
+    summary = models.TextField(_("résumé"), blank=True)
+    objectives = RichTextField(_("objectifs"), features=RICH_TEXT_FEATURES)
+    estimated_minutes = models.PositiveIntegerField(
+        _("durée estimée (minutes)"), default=120, validators=[MinValueValidator(5), MaxValueValidator(6000)]
+    )
+    competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"), FieldPanel("objectives"), FieldPanel("estimated_minutes"), FieldPanel("competencies"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("objectives")]
+    parent_page_types = ["cms.ProgrammePage"]
+    subpage_types = ["cms.CaseStudyPage", "cms.LessonPage"]
+    template = "cms/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+
+class AssessedPage(Page):
+    """Fields shared by case studies and lessons: how their quiz is passed."""
+
+    quiz_pass_threshold = models.PositiveSmallIntegerField(
+        _("seuil de réussite du quiz (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    quiz_max_attempts = models.PositiveSmallIntegerField(
+        _("nombre maximal de tentatives"), default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+
+    settings_panels = Page.settings_panels
+
+    class Meta:
+        abstract = True
+
+
+class CaseSetting(models.TextChoices):
+    CHU = "chu", _("CHU")
+    CH = "ch", _("Centre hospitalier")
+    GHT = "ght", _("GHT")
+    ARS = "ars", _("ARS")
+    EHPAD = "ehpad", _("EHPAD")
+    CITY = "city", _("Ville (soins primaires, CPTS, MSP)")
+    MINISTRY = "ministry", _("Administration centrale")
+    OTHER = "other", _("Autre")
+
+
+class CaseStudyPage(AssessedPage):
+    """A staged situation: episodes revealed in order, role briefs per profession, decisions, debrief."""
+
+    setting = models.CharField(_("lieu"), max_length=20, choices=CaseSetting.choices)
+    problem = RichTextField(_("le problème"), features=RICH_TEXT_FEATURES)
+    stakeholders = RichTextField(_("les parties prenantes"), features=RICH_TEXT_FEATURES, blank=True)
+    competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+    professions = ParentalManyToManyField(Profession, blank=True, related_name="+", verbose_name=_("métiers concernés"))
+    body = StreamField(CaseBodyBlock(), verbose_name=_("déroulé du cas"), blank=True)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("setting"), FieldPanel("problem"), FieldPanel("stakeholders"),
+        FieldPanel("competencies"), FieldPanel("professions"), FieldPanel("body"),
+    ]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel([FieldPanel("quiz_pass_threshold"), FieldPanel("quiz_max_attempts")], heading=_("Quiz")),
+    ]
+    # Only learner-visible text is indexed: facilitator notes and debriefs never reach search.
+    search_fields = Page.search_fields + [
+        index.SearchField("problem"),
+        index.SearchField("stakeholders"),
+        index.SearchField("searchable_body"),
+        index.FilterField("setting"),
+    ]
+    parent_page_types = ["cms.ModulePage"]
+    subpage_types: list[str] = []
+    template = "cms/case_study_page.html"
+
+    class Meta:
+        verbose_name = _("étude de cas")
+        verbose_name_plural = _("études de cas")
+
+    def searchable_body(self) -> str:
+        from cms.selectors import public_text
+
+        return public_text(self.body)
+
+
+class LessonPage(AssessedPage):
+    """Plain teaching content."""
+
+    summary = models.TextField(_("résumé"), blank=True)
+    body = StreamField(LessonBodyBlock(), verbose_name=_("contenu"), blank=True)
+    competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("competencies"), FieldPanel("body")]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel([FieldPanel("quiz_pass_threshold"), FieldPanel("quiz_max_attempts")], heading=_("Quiz")),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("searchable_body")]
+    parent_page_types = ["cms.ModulePage"]
+    subpage_types: list[str] = []
+    template = "cms/lesson_page.html"
+
+    class Meta:
+        verbose_name = _("leçon")
+
+    def searchable_body(self) -> str:
+        from cms.selectors import public_text
+
+        return public_text(self.body)
+
+
+class CasePerspective(models.Model):
+    """The profession whose brief a learner chose to read in a case, remembered once picked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_perspectives")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    profession = models.CharField(_("métier"), max_length=20, choices=ProfessionCode.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("perspective choisie")
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="one_perspective_per_user_and_case")]

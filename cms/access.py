@@ -1,0 +1,68 @@
+"""What a given user may see of a case study: the single gate every view of a case goes through.
+
+cms computes defaults (staff and facilitators see everything; no cohort means debrief closed
+and scheduled episodes closed). Other apps complete the state through Wagtail hooks named
+`case_state`: a hook is called as `fn(state)` and may set any field of `CaseState`
+(cohorts sets `episode_opens_at`, `debrief_open`, `is_facilitator`; lms sets
+`answered_decision_ids`). https://docs.wagtail.org/en/stable/reference/hooks.html
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+from wagtail import hooks
+
+from accounts.choices import Role
+from cms.blocks import EpisodeGate
+from cms.selectors import CaseOutline, case_outline
+
+CASE_STATE_HOOK = "case_state"
+
+
+@dataclass
+class CaseState:
+    user: object
+    page: object
+    outline: CaseOutline
+    is_facilitator: bool = False
+    debrief_open: bool = False
+    perspective: str = ""  # the profession whose role brief this learner reads
+    episode_opens_at: dict[str, datetime] = field(default_factory=dict)
+    answered_decision_ids: set[str] = field(default_factory=set)
+    preview_profession: str = ""  # set by the admin preview "as a given profession"
+
+    @property
+    def sees_all_briefs(self) -> bool:
+        return self.is_facilitator or self.debrief_open
+
+    def episode_is_open(self, episode_id: str) -> bool:
+        if self.is_facilitator:
+            return True
+        spec = next((e for e in self.outline.episodes if e.id == episode_id), None)
+        if spec is None:
+            return False
+        if spec.gate == EpisodeGate.OPEN:
+            return True
+        if spec.gate == EpisodeGate.AFTER_DECISIONS:
+            return set(spec.decision_ids_before) <= self.answered_decision_ids
+        opens_at = self.episode_opens_at.get(episode_id)
+        return opens_at is not None and opens_at <= timezone.now()
+
+    def brief_is_visible(self, profession: str) -> bool:
+        return self.sees_all_briefs or profession == (self.preview_profession or self.perspective)
+
+
+def case_state(*, user, page, preview_profession: str = "") -> CaseState:
+    """Build the visibility state of `page` (specific CaseStudyPage or LessonPage) for `user`."""
+    from cms.models import CasePerspective
+
+    state = CaseState(user=user, page=page, outline=case_outline(page), preview_profession=preview_profession)
+    if user.is_authenticated:
+        # Content staff see every part; cohort facilitators are added by cohorts' hook.
+        state.is_facilitator = user.is_superuser or user.has_role(Role.EDITOR) or user.has_role(Role.REVIEWER)
+        chosen = CasePerspective.objects.filter(user=user, page_id=page.pk).values_list("profession", flat=True).first()
+        state.perspective = chosen or (user.profession if user.profession in state.outline.role_brief_professions else "")
+    for fn in hooks.get_hooks(CASE_STATE_HOOK):
+        fn(state)
+    return state

@@ -1,0 +1,186 @@
+"""Reads of published content, for cms templates and for the apps that record learning (lms, cohorts).
+
+`case_outline(page)` is the one reader of block ids: lms stores answers against the ids it
+returns and checks submitted option ids against them.
+"""
+
+from dataclasses import dataclass, field
+
+from config.sanitize import plain_text
+
+# Blocks whose text never leaves the facilitator's view.
+PRIVATE_BLOCKS = frozenset({"facilitator_notes", "debrief"})
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    id: str
+    label: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class DecisionPointSpec:
+    id: str
+    question: str
+    options: tuple[OptionSpec, ...]
+    rationale_required: bool
+    episode_id: str | None
+
+
+@dataclass(frozen=True)
+class QuizQuestionSpec:
+    id: str
+    question: str
+    kind: str  # "single" | "multiple"
+    options: tuple[OptionSpec, ...]
+    episode_id: str | None
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    id: str
+    kind: str  # "reflection_prompt" | "worksheet" | "discussion_prompt"
+    text: str
+    template_kind: str = ""
+    episode_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    id: str
+    index: int
+    title: str
+    gate: str
+    decision_ids_before: tuple[str, ...]
+
+
+@dataclass
+class CaseOutline:
+    """Everything about a page's body that learning records need, in body order."""
+
+    episodes: list[EpisodeSpec] = field(default_factory=list)
+    decision_points: list[DecisionPointSpec] = field(default_factory=list)
+    quiz_questions: list[QuizQuestionSpec] = field(default_factory=list)
+    reflection_prompts: list[PromptSpec] = field(default_factory=list)
+    worksheets: list[PromptSpec] = field(default_factory=list)
+    discussion_prompts: list[PromptSpec] = field(default_factory=list)
+    role_brief_professions: list[str] = field(default_factory=list)
+    has_debrief: bool = False
+
+    def decision_point(self, block_id: str) -> DecisionPointSpec | None:
+        return next((spec for spec in self.decision_points if spec.id == block_id), None)
+
+    def quiz_question(self, block_id: str) -> QuizQuestionSpec | None:
+        return next((spec for spec in self.quiz_questions if spec.id == block_id), None)
+
+    def prompt(self, block_id: str) -> PromptSpec | None:
+        return next(
+            (spec for spec in [*self.reflection_prompts, *self.worksheets] if spec.id == block_id), None
+        )
+
+
+def _options(list_value, *, with_answers: bool) -> tuple[OptionSpec, ...]:
+    specs = []
+    for bound in list_value.bound_blocks:
+        value = bound.value
+        specs.append(
+            OptionSpec(
+                id=str(bound.id),
+                label=value.get("label", ""),
+                correct=bool(value.get("correct")) if with_answers else False,
+                feedback=value.get("feedback", "") if with_answers else "",
+            )
+        )
+    return tuple(specs)
+
+
+def _walk(stream, outline: CaseOutline, episode_id: str | None) -> None:
+    for child in stream:
+        kind, value, block_id = child.block_type, child.value, str(child.id)
+        if kind == "decision_point":
+            outline.decision_points.append(
+                DecisionPointSpec(
+                    id=block_id,
+                    question=value["question"],
+                    options=_options(value["options"], with_answers=False),
+                    rationale_required=bool(value["rationale_required"]),
+                    episode_id=episode_id,
+                )
+            )
+        elif kind == "quiz_question":
+            outline.quiz_questions.append(
+                QuizQuestionSpec(
+                    id=block_id,
+                    question=value["question"],
+                    kind=value["kind"],
+                    options=_options(value["options"], with_answers=True),
+                    episode_id=episode_id,
+                )
+            )
+        elif kind == "reflection_prompt":
+            outline.reflection_prompts.append(
+                PromptSpec(id=block_id, kind=kind, text=plain_text(str(value["prompt"])), episode_id=episode_id)
+            )
+        elif kind == "worksheet":
+            outline.worksheets.append(
+                PromptSpec(
+                    id=block_id, kind=kind, text=value["title"], template_kind=value["template_kind"],
+                    episode_id=episode_id,
+                )
+            )
+        elif kind == "discussion_prompt":
+            outline.discussion_prompts.append(
+                PromptSpec(id=block_id, kind=kind, text=plain_text(str(value["prompt"])), episode_id=episode_id)
+            )
+        elif kind == "role_brief":
+            if value["profession"] not in outline.role_brief_professions:
+                outline.role_brief_professions.append(value["profession"])
+        elif kind == "debrief":
+            outline.has_debrief = True
+        elif kind == "episode":
+            outline.episodes.append(
+                EpisodeSpec(
+                    id=block_id,
+                    index=len(outline.episodes),
+                    title=value["title"],
+                    gate=value["gate"],
+                    decision_ids_before=tuple(spec.id for spec in outline.decision_points),
+                )
+            )
+            _walk(value["content"], outline, block_id)
+
+
+def case_outline(page) -> CaseOutline:
+    """The answerable blocks of a case study or lesson (`page.specific`), with their stable ids."""
+    outline = CaseOutline()
+    body = getattr(page, "body", None)
+    if body is not None:
+        _walk(body, outline, None)
+    return outline
+
+
+def public_text(stream) -> str:
+    """The learner-visible text of a body, for the search index: never notes or debriefs."""
+    parts: list[str] = []
+
+    def collect(value) -> None:
+        if hasattr(value, "raw_data") and hasattr(value, "__iter__") and not isinstance(value, (str, dict)):
+            for child in value:
+                if getattr(child, "block_type", None) in PRIVATE_BLOCKS:
+                    continue
+                collect(getattr(child, "value", child))
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+        elif isinstance(value, str):
+            parts.append(value)
+        elif value is not None and hasattr(value, "source"):
+            parts.append(plain_text(value.source))
+
+    collect(stream)
+    return " ".join(part for part in parts if part)
