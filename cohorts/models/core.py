@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+__all__ = ["Cohort", "CohortMembership", "CohortGroup", "GroupMembership", "Community", "CommunityMembership", "Room"]
+
 
 class Cohort(models.Model):
     """One run of a programme, with dates, facilitators and mixed learners."""

@@ -1,0 +1,4 @@
+"""Models of the cohorts app: core (cohorts, memberships, groups, communities, rooms),
+cohort features (invitations, schedule, announcements…) and room messages."""
+
+from cohorts.models.core import *  # noqa: F401,F403
