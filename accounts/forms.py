@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
@@ -67,6 +68,14 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     """Everything a person may change about themselves, including what the directory shows."""
 
+    # Longer than the stored 11 digits: the number is often copied with spaces.
+    rpps = forms.CharField(
+        label=capfirst(User._meta.get_field("rpps").verbose_name),
+        help_text=User._meta.get_field("rpps").help_text,
+        max_length=20,
+        required=False,
+    )
+
     class Meta:
         model = User
         fields = [
@@ -93,7 +102,7 @@ class ProfileForm(forms.ModelForm):
             self.fields[name].required = True
         for name in ["profession", "level"]:
             self.fields[name].choices = [*_EMPTY_CHOICE, *self.fields[name].choices[1:]]
-        self.fields["rpps"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "maxlength": "11"})
+        self.fields["rpps"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["organisation"].widget.attrs["autocomplete"] = "organization"
