@@ -110,6 +110,24 @@ def stream_json(items: list, *, key: str, path: str = "body") -> list[dict]:
     ]
 
 
+def stream_shape(data: list[dict]) -> list[tuple]:
+    """(id, type) of every block and list item of raw StreamField data, recursively."""
+    shape = []
+
+    def walk(value) -> None:
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and "id" in item and "type" in item:
+                    shape.append((item["id"], item["type"]))
+                    walk(item["value"])
+        elif isinstance(value, dict):
+            for child in value.values():
+                walk(child)
+
+    walk(data)
+    return shape
+
+
 def _validate_body(page: Page) -> None:
     """Run every block's `clean` on the body, so that a fixture error stops the seed with its page slug."""
     body = getattr(page, "body", None)
@@ -136,45 +154,29 @@ def _publish_new(parent: Page, page: Page) -> Page:
     return page
 
 
-def _home(french: Locale) -> HomePage:
+def _home(french: Locale, spec: dict) -> HomePage:
     home = HomePage.objects.filter(locale=french).order_by("path").first()
     if home is None:
         root = Page.get_first_root_node()
         slug = "passerelles"
         while root.get_children().filter(slug=slug).exists():
             slug += "-accueil"
-        home = _publish_new(
-            root,
-            HomePage(
-                title="Passerelles",
-                slug=slug,
-                locale=french,
-                intro="<p>Apprendre à manager ensemble : direction, médecins, cadres de santé et régulateurs "
-                "face aux mêmes situations.</p>",
-            ),
-        )
+        home = _publish_new(root, HomePage(slug=slug, locale=french, **spec))
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True,
                             site_name=getattr(settings, "WAGTAIL_SITE_NAME", "Passerelles"))
     elif site.root_page_id != home.pk and not isinstance(site.root_page.specific, HomePage):
+        # Wagtail's initial "Welcome" page: the demo's home page takes its place as the site root.
         site.root_page = home
         site.save(update_fields=["root_page"])
     return home
 
 
-def _catalogue(home: HomePage, french: Locale) -> CataloguePage:
+def _catalogue(home: HomePage, french: Locale, spec: dict) -> CataloguePage:
     catalogue = CataloguePage.objects.filter(locale=french, slug=CATALOGUE_SLUG).first()
     if catalogue is None:
-        catalogue = _publish_new(
-            home,
-            CataloguePage(
-                title="Catalogue des programmes",
-                slug=CATALOGUE_SLUG,
-                locale=french,
-                intro="<p>Des programmes conçus pour des promotions qui réunissent plusieurs métiers.</p>",
-            ),
-        )
+        catalogue = _publish_new(home, CataloguePage(slug=CATALOGUE_SLUG, locale=french, **spec))
     return catalogue
 
 
@@ -296,10 +298,14 @@ def _english_snippets(source_objects, lookup: dict, attribute: str) -> list:
 def _translate_module(
     programme: ProgrammePage, fr_spec: dict, en_spec: dict, *, english: Locale, competencies, professions
 ) -> int:
-    from fixtures.programme import PROGRAMME_EN
+    from fixtures.programme import PAGES_EN, PROGRAMME_EN
 
     created = 0
     programme = programme.specific
+    catalogue = programme.get_parent().specific
+    # Home and catalogue get real English titles (not aliases) unless they are translated already.
+    _translate(catalogue.get_parent().specific, english, PAGES_EN["home"])
+    _translate(catalogue, english, PAGES_EN["catalogue"])
     _, was_created = _translate(
         programme,
         english,
@@ -320,7 +326,10 @@ def _translate_module(
     created += was_created
     for fr_child, en_child in zip(fr_spec["children"], en_spec["children"], strict=True):
         source = module.get_children().get(slug=fr_child["slug"]).specific
-        fields = {"title": en_child["title"], "body": stream_json(en_child["body"], key=fr_child["slug"])}
+        body = stream_json(en_child["body"], key=fr_child["slug"])
+        if stream_shape(body) != stream_shape(stream_json(fr_child["body"], key=fr_child["slug"])):
+            raise ValueError(f"English demo page for {fr_child['slug']!r} does not mirror the French blocks.")
+        fields = {"title": en_child["title"], "body": body}
         m2m = {"competencies": _english_snippets(source.competencies.all(), competencies, "slug")}
         if isinstance(source, CaseStudyPage):
             fields.update(problem=en_child["problem"], stakeholders=en_child.get("stakeholders", ""))
@@ -338,13 +347,13 @@ def _translate_module(
 def seed(*, stdout) -> None:
     """Create what is missing of the demo programme; leave existing pages and snippets untouched."""
     from fixtures.frameworks import COMPETENCIES, PROFESSIONS
-    from fixtures.programme import MODULES, PROGRAMME, TRANSLATED_MODULES
+    from fixtures.programme import MODULES, PAGES, PROGRAMME, TRANSLATED_MODULES
 
     french, english = _locales()
     professions = _snippets(Profession, "code", PROFESSIONS, french, english)
     competencies = _snippets(Competency, "slug", COMPETENCIES, french, english)
-    home = _home(french)
-    catalogue = _catalogue(home, french)
+    home = _home(french, PAGES["home"])
+    catalogue = _catalogue(home, french, PAGES["catalogue"])
     programme, created = _programme(
         catalogue, PROGRAMME, french=french, competencies=competencies, professions=professions
     )
