@@ -105,7 +105,11 @@ def _value(kind: str, value, *, key: str, path: str):
 def stream_json(items: list, *, key: str, path: str = "body") -> list[dict]:
     """Raw StreamField data for compact `(type, value)` pairs, with deterministic ids."""
     return [
-        {"type": kind, "value": _value(kind, value, key=key, path=f"{path}/{index}"), "id": block_id(key, f"{path}/{index}")}
+        {
+            "type": kind,
+            "value": _value(kind, value, key=key, path=f"{path}/{index}"),
+            "id": block_id(key, f"{path}/{index}"),
+        }
         for index, (kind, value) in enumerate(items)
     ]
 
@@ -249,7 +253,9 @@ def _module(programme: ProgrammePage, spec: dict, *, french: Locale, competencie
     return created
 
 
-def _programme(catalogue: CataloguePage, spec: dict, *, french: Locale, competencies, professions) -> tuple[ProgrammePage, bool]:
+def _programme(
+    catalogue: CataloguePage, spec: dict, *, french: Locale, competencies, professions
+) -> tuple[ProgrammePage, bool]:
     programme = ProgrammePage.objects.child_of(catalogue).filter(slug=spec["slug"]).first()
     if programme is not None:
         return programme, False
