@@ -14,7 +14,8 @@ from lms.models import DecisionAnswer, PageCompletion, QuizAttempt, Reflection, 
 class QuizView:
     action: str
     questions: list
-    attempts: list[QuizAttempt]
+    attempts: list[QuizAttempt]  # completed attempts
+    current: QuizAttempt | None  # an attempt being answered question by question
     max_attempts: int
     threshold: int
     next_number: int
@@ -29,18 +30,26 @@ class QuizView:
 
     @property
     def can_attempt(self) -> bool:
-        return self.attempts_left > 0 and not self.passed
+        """A new attempt may start."""
+        return self.attempts_left > 0 and not self.passed and self.current is None
+
+    @property
+    def can_answer(self) -> bool:
+        return self.current is not None or self.can_attempt
 
 
 def quiz_view(*, page, questions, attempts: list[QuizAttempt]) -> QuizView:
+    current = next((a for a in attempts if not a.is_complete), None)
+    attempts = [a for a in attempts if a.is_complete]
     last = attempts[-1] if attempts else None
     view = QuizView(
         action=reverse("lms:quiz_submit", args=[page.pk]),
         questions=questions,
         attempts=attempts,
+        current=current,
         max_attempts=page.quiz_max_attempts,
         threshold=page.quiz_pass_threshold,
-        next_number=len(attempts) + 1,
+        next_number=len(attempts) + (2 if current else 1),
         passed=any(a.passed for a in attempts),
         last=last,
     )
@@ -57,6 +66,58 @@ def quiz_view(*, page, questions, attempts: list[QuizAttempt]) -> QuizView:
                 ],
             }
     return view
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of a stored reflection, for the plain textarea of the cms block template."""
+    import re
+
+    from config.sanitize import plain_text
+
+    text = re.sub(r"</(p|blockquote|ul|ol)>", "\n\n", html or "")
+    text = re.sub(r"<br\s*/?>", "\n", text)
+    text = re.sub(r"<li>", "- ", text)
+    text = re.sub(r"</li>", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", plain_text(text)).strip()
+
+
+def cms_contract(*, lms: dict, page) -> tuple[dict, dict]:
+    """`block_actions` and `records` in the shape the cms block templates read (see cms/models.py)."""
+    actions: dict[str, str] = {}
+    records: dict[str, dict] = {}
+    enrolled = lms["enrolled"]
+    for block_id, rec in lms["decisions"].items():
+        if enrolled and not rec["locked"]:
+            actions[block_id] = rec["action"]
+        if rec["answer"] is not None:
+            records[block_id] = {"choice": rec["answer"].option_id, "rationale": rec["answer"].rationale}
+    for block_id, rec in lms["reflections"].items():
+        if enrolled:
+            actions[block_id] = rec["submit_url"]
+        reflection = rec["reflection"]
+        if reflection is not None and (reflection.draft_html or rec["versions"]):
+            text = reflection.draft_html or rec["versions"][-1].body_html
+            records[block_id] = {"text": html_to_text(text), "submitted": reflection.is_submitted,
+                                 "versions": len(rec["versions"]), "detail_url": rec["detail_url"]}
+    for block_id, rec in lms["worksheets"].items():
+        if enrolled:
+            actions[block_id] = rec["action"]
+        if rec["worksheet"] is not None:
+            records[block_id] = {"fields": rec["worksheet"].data, "print_url": rec["print_url"]}
+    quiz = lms["quiz"]
+    if quiz is not None:
+        current = quiz.current
+        shown = None
+        if current is not None:
+            shown = current  # answers of the attempt in progress
+        elif quiz.last is not None and not quiz.can_attempt:
+            shown = quiz.last  # passed, or no attempt left: show the last attempt with its feedback
+        for question in quiz.questions:
+            if enrolled and quiz.can_answer:
+                actions[question.id] = reverse("lms:quiz_answer", args=[page.pk, question.id])
+            if shown is not None and question.id in shown.answers:
+                records[question.id] = {"choices": shown.answers[question.id]}
+    return actions, records
 
 
 def case_page_lms_context(*, request, page, state) -> dict:
@@ -84,7 +145,7 @@ def case_page_lms_context(*, request, page, state) -> dict:
         "progress": None,
         "module_progress": None,
     }
-    if not user.is_authenticated or programme is None:
+    if not user.is_authenticated or programme is None or getattr(request, "is_preview", False):
         return lms
 
     answers: dict[str, DecisionAnswer] = getattr(state, "lms_answers", None)
@@ -165,3 +226,12 @@ def case_page_lms_context(*, request, page, state) -> dict:
         services.enrolment_visit(enrolment=enrolment, page=page)
     lms["completion_reason"] = PageCompletion.Reason
     return lms
+
+
+def add_to_case_page_context(*, request, page, state, context) -> None:
+    """Fill `context` for the case/lesson templates: `lms` (everything) plus cms's `block_actions` and `records`."""
+    lms = case_page_lms_context(request=request, page=page, state=state)
+    context["lms"] = lms
+    actions, records = cms_contract(lms=lms, page=page)
+    context.setdefault("block_actions", {}).update(actions)
+    context.setdefault("records", {}).update(records)

@@ -142,15 +142,24 @@ class ReflectionComment(models.Model):
 
 
 class QuizAttempt(models.Model):
-    """One attempt at a page's quiz; `number` counts from 1 and doubles as the idempotency key."""
+    """One attempt at a page's quiz; `number` counts from 1 and doubles as the idempotency key.
+
+    An attempt is either sent whole (all questions in one form) or filled question by question;
+    it is scored when every question has an answer (`completed_at` set)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
     page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField()
     answers = models.JSONField(default=dict)  # {question block id: [option ids]}
-    score = models.PositiveSmallIntegerField()  # percent of questions answered exactly right
+    score = models.PositiveSmallIntegerField(default=0)  # percent of questions answered exactly right
     passed = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_block_id = models.CharField(max_length=BLOCK_ID_LENGTH, blank=True)  # to recognise a retried answer
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
 
     class Meta:
         verbose_name = _("tentative de quiz")

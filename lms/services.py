@@ -353,9 +353,43 @@ def quiz_score(*, questions, answers: dict[str, list[str]]) -> int:
     return round(100 * right / len(questions))
 
 
+def _quiz_validate(question, chosen: list[str]) -> list[str]:
+    chosen = [option_id for option_id in chosen if option_id]
+    valid = {option.id for option in question.options}
+    if not chosen:
+        raise LearningError(_("Répondez à toutes les questions : « %(q)s » est sans réponse.") % {"q": question.question})
+    if not set(chosen) <= valid:
+        raise LearningError(_("Une réponse envoyée n'existe pas pour la question « %(q)s ».") % {"q": question.question})
+    if question.kind == "single" and len(set(chosen)) != 1:
+        raise LearningError(_("Une seule réponse est attendue pour « %(q)s ».") % {"q": question.question})
+    return sorted(set(chosen))
+
+
+def _quiz_finish(*, attempt: QuizAttempt, questions, page, access: LearnerAccess) -> None:
+    attempt.score = quiz_score(questions=questions, answers=attempt.answers)
+    attempt.passed = attempt.score >= page.quiz_pass_threshold
+    attempt.completed_at = timezone.now()
+    attempt.save(update_fields=["answers", "score", "passed", "completed_at"])
+    if attempt.passed:
+        page_completion_refresh(access=access)
+
+
+def _quiz_can_start(*, user, page) -> int:
+    """The number of the next attempt, or LearningError when the quiz is passed or attempts are used up."""
+    attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).values_list("passed", flat=True))
+    if any(attempts):
+        raise LearningError(_("Vous avez déjà réussi ce quiz."))
+    if len(attempts) >= page.quiz_max_attempts:
+        raise LearningError(
+            _("Vous avez utilisé vos %(max)d tentatives pour ce quiz.") % {"max": page.quiz_max_attempts}
+        )
+    return len(attempts) + 1
+
+
 @transaction.atomic
 def quiz_attempt_submit(*, user, page, number: int, answers: dict[str, list[str]]) -> tuple[QuizAttempt, bool]:
-    """Record attempt `number` (1, 2, …). A retried request with the same number returns the stored attempt."""
+    """Record attempt `number` (1, 2, …) with every question answered. A retried request with the same
+    number returns the stored attempt."""
     from cms.selectors import case_outline
 
     questions = case_outline(page).quiz_questions
@@ -363,48 +397,73 @@ def quiz_attempt_submit(*, user, page, number: int, answers: dict[str, list[str]
         raise LearningError(_("Cette page n'a pas de quiz."), status=404)
     access = learner_access(user=user, page=page, episode_ids=[q.episode_id for q in questions])
     # Validate every answer before writing anything.
-    clean: dict[str, list[str]] = {}
-    for question in questions:
-        chosen = [option_id for option_id in answers.get(question.id, []) if option_id]
-        valid = {option.id for option in question.options}
-        if not chosen:
-            raise LearningError(_("Répondez à toutes les questions : « %(q)s » est sans réponse.") % {"q": question.question})
-        if not set(chosen) <= valid:
-            raise LearningError(_("Une réponse envoyée n'existe pas pour la question « %(q)s ».") % {"q": question.question})
-        if question.kind == "single" and len(set(chosen)) != 1:
-            raise LearningError(_("Une seule réponse est attendue pour « %(q)s ».") % {"q": question.question})
-        clean[question.id] = sorted(set(chosen))
     unknown = set(answers) - {q.id for q in questions}
     if unknown:
         raise LearningError(_("Une question envoyée n'existe pas dans ce quiz."))
+    clean = {question.id: _quiz_validate(question, answers.get(question.id, [])) for question in questions}
 
-    done = QuizAttempt.objects.filter(user=user, page_id=page.pk)
-    existing = done.filter(number=number).first()
+    existing = QuizAttempt.objects.filter(user=user, page_id=page.pk, number=number).first()
     if existing is not None:
-        if existing.answers == clean:
+        if existing.answers == clean and existing.is_complete:
             return existing, False
         raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    count = done.count()
-    if count >= page.quiz_max_attempts:
-        raise LearningError(
-            _("Vous avez utilisé vos %(max)d tentatives pour ce quiz.") % {"max": page.quiz_max_attempts}
-        )
-    if number != count + 1:
+    expected = _quiz_can_start(user=user, page=page)
+    if number != expected:
         raise LearningError(_("Numéro de tentative inattendu : rechargez la page."))
-    score = quiz_score(questions=questions, answers=clean)
     try:
         with transaction.atomic():
-            attempt = QuizAttempt.objects.create(
-                user=user, page_id=page.pk, number=number, answers=clean, score=score,
-                passed=score >= page.quiz_pass_threshold,
-            )
+            attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers=clean)
     except IntegrityError:
         existing = QuizAttempt.objects.get(user=user, page_id=page.pk, number=number)
         if existing.answers == clean:
             return existing, False
         raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    if attempt.passed:
-        page_completion_refresh(access=access)
+    _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
+    return attempt, True
+
+
+@transaction.atomic
+def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> tuple[QuizAttempt, bool]:
+    """Answer one question of the current attempt (opening one when needed); the attempt is scored
+    when its last question is answered. Re-sending the same answer stores nothing; a different one
+    for a question already answered in this attempt is refused (400)."""
+    from cms.selectors import case_outline
+
+    questions = case_outline(page).quiz_questions
+    question = next((q for q in questions if q.id == block_id), None)
+    if question is None:
+        raise LearningError(_("Cette question n'existe pas sur cette page."), status=404)
+    access = learner_access(user=user, page=page, episode_id=question.episode_id)
+    chosen = _quiz_validate(question, option_ids)
+    attempt = (
+        QuizAttempt.objects.select_for_update()
+        .filter(user=user, page_id=page.pk).order_by("-number").first()
+    )
+    if attempt is not None and block_id in attempt.answers:
+        if not attempt.is_complete:
+            if attempt.answers[block_id] == chosen:
+                return attempt, False
+            raise LearningError(_("Vous avez déjà répondu à cette question dans cette tentative."))
+        retried = (
+            attempt.last_block_id == block_id and attempt.answers[block_id] == chosen
+            and (timezone.now() - attempt.completed_at).total_seconds() < 120
+        )
+        if retried:  # the request that completed the attempt, sent again
+            return attempt, False
+    if attempt is None or attempt.is_complete:
+        number = _quiz_can_start(user=user, page=page)
+        try:
+            with transaction.atomic():
+                attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers={})
+        except IntegrityError:
+            attempt = QuizAttempt.objects.select_for_update().get(user=user, page_id=page.pk, number=number)
+            if block_id in attempt.answers:
+                return attempt, False
+    attempt.answers = {**attempt.answers, block_id: chosen}
+    attempt.last_block_id = block_id
+    attempt.save(update_fields=["answers", "last_block_id"])
+    if all(q.id in attempt.answers for q in questions):
+        _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
     return attempt, True
 
 

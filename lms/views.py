@@ -125,38 +125,41 @@ def decision_submit(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
     answer, created = services.decision_answer_submit(
         user=request.user, page=page, block_id=block_id,
-        option_id=request.POST.get("option", ""), rationale=request.POST.get("rationale", ""),
+        # "option" from lms's own form, "option_id" from the cms block template.
+        option_id=request.POST.get("option") or request.POST.get("option_id", ""),
+        rationale=request.POST.get("rationale", ""),
     )
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": created, "option": answer.option_id}, status=201 if created else 200)
     if created:
         messages.success(request, _("Votre réponse est validée. Découvrez le commentaire d'expert."))
-    return _back(request, page, f"lms-{block_id}")
+    return _back(request, page, f"block-{block_id}")
+
+
+def _reflection_body(request) -> str:
+    # "body" (HTML) from lms's editor, "text" (plain) from the cms block template.
+    return request.POST.get("body") if "body" in request.POST else request.POST.get("text", "")
 
 
 @learning_write
 def reflection_draft(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    reflection = services.reflection_draft_save(
-        user=request.user, page=page, block_id=block_id, html=request.POST.get("body", "")
-    )
+    reflection = services.reflection_draft_save(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
     if _wants_json(request):
         return JsonResponse({"ok": True, "saved_at": reflection.draft_saved_at.isoformat()})
     messages.success(request, _("Brouillon enregistré."))
-    return _back(request, page, f"lms-{block_id}")
+    return _back(request, page, f"block-{block_id}")
 
 
 @learning_write
 def reflection_submit(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    version, created = services.reflection_submit(
-        user=request.user, page=page, block_id=block_id, html=request.POST.get("body", "")
-    )
+    version, created = services.reflection_submit(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": created, "version": version.number}, status=201 if created else 200)
     if created:
         messages.success(request, _("Votre réflexion est envoyée (version %(n)d).") % {"n": version.number})
-    return _back(request, page, f"lms-{block_id}")
+    return _back(request, page, f"block-{block_id}")
 
 
 @learning_write
@@ -180,15 +183,43 @@ def quiz_submit(request, page_id: int):
     return _back(request, page, "lms-quiz")
 
 
+WORKSHEET_IGNORED_FIELDS = {"csrfmiddlewaretoken", "page_id", "block_id"}
+
+
+@learning_write
+def quiz_answer(request, page_id: int, block_id: str):
+    """One question of the current attempt (the cms quiz block posts one question at a time)."""
+    page = services.learning_page_get(page_id=page_id)
+    option_ids = request.POST.getlist("option_ids") or request.POST.getlist("option")
+    attempt, created = services.quiz_answer_submit(user=request.user, page=page, block_id=block_id, option_ids=option_ids)
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": True, "complete": attempt.is_complete, "score": attempt.score if attempt.is_complete else None,
+             "passed": attempt.passed}, status=201 if created else 200,
+        )
+    if created and attempt.is_complete:
+        if attempt.passed:
+            messages.success(request, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score})
+        else:
+            messages.warning(
+                request, _("Quiz : %(score)d %%, en dessous du seuil de %(threshold)d %%. Réessayez.")
+                % {"score": attempt.score, "threshold": page.quiz_pass_threshold},
+            )
+    return _back(request, page, f"block-{block_id}")
+
+
 @learning_write
 def worksheet_save(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    data = {key[len("f-"):]: value for key, value in request.POST.items() if key.startswith("f-")}
+    # "f-<key>" from lms's own form, bare keys from the cms block template.
+    data = {
+        key.removeprefix("f-"): value for key, value in request.POST.items() if key not in WORKSHEET_IGNORED_FIELDS
+    }
     worksheet = services.worksheet_save(user=request.user, page=page, block_id=block_id, data=data)
     if _wants_json(request):
         return JsonResponse({"ok": True, "id": worksheet.pk})
     messages.success(request, _("Fiche enregistrée."))
-    return _back(request, page, f"lms-{block_id}")
+    return _back(request, page, f"block-{block_id}")
 
 
 @learning_write

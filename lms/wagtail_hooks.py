@@ -21,7 +21,7 @@ def fill_answered_decisions(state) -> None:
 
 @hooks.register("case_page_context")
 def add_learning_records(request, page, state, context) -> None:
-    """Add `context["lms"]`: the learner's records on the page and the forms' action URLs."""
-    from lms.context import case_page_lms_context
+    """Add the learner's records and the forms' action URLs (`lms`, `block_actions`, `records`)."""
+    from lms.context import add_to_case_page_context
 
-    context["lms"] = case_page_lms_context(request=request, page=page, state=state)
+    add_to_case_page_context(request=request, page=page, state=state, context=context)
