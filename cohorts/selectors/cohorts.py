@@ -54,6 +54,9 @@ __all__ = [
     "community_is_member",
     "community_directory",
     "member_card",
+    "cohort_dashboard",
+    "cohort_progress_rows",
+    "composition_from_people",
 ]
 
 User = get_user_model()
@@ -391,3 +394,226 @@ def community_directory(*, community: Community) -> list[dict]:
 
 def _now() -> datetime:
     return timezone.now()
+
+
+# --- Facilitator dashboard -------------------------------------------------------------------
+# lms provides progress and decision distributions; until it lands on this branch the
+# thin fallbacks below keep the dashboard usable (empty figures).
+
+
+def _lms_progress(*, programme, user_ids: list[int]) -> dict[int, dict]:
+    try:
+        from lms.selectors import programme_progress_for_users
+    except ImportError:  # pragma: no cover - until lms lands
+        return {}
+    return programme_progress_for_users(programme=programme, user_ids=user_ids) or {}
+
+
+def _module_fraction(progress: dict, module_id: int) -> float:
+    """Read one module's fraction from lms's per-user dict, whatever its nesting."""
+    modules = progress.get("modules", progress)
+    value = modules.get(module_id, modules.get(str(module_id)))
+    if isinstance(value, dict):
+        if value.get("completed"):
+            return 1.0
+        value = value.get("fraction", value.get("progress", 0))
+    try:
+        fraction = float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return fraction / 100 if fraction > 1 else fraction
+
+
+def _lms_distribution(*, page, block_id: str, user_ids: list[int]) -> dict[str, dict[str, int]]:
+    try:
+        from lms.selectors import decision_distribution
+    except ImportError:  # pragma: no cover - until lms lands
+        return {}
+    return decision_distribution(page=page, block_id=block_id, user_ids=user_ids) or {}
+
+
+def _reflections_waiting(*, user_ids: list[int]) -> list:
+    """Submitted reflections of these learners that no facilitator has commented yet."""
+    try:
+        from lms.selectors import reflections_awaiting_comment
+    except ImportError:
+        return []
+    return list(reflections_awaiting_comment(user_ids=user_ids))
+
+
+def _room_participation(*, cohort: Cohort) -> dict[int, int]:
+    """Messages written by each person in the cohort's rooms (one query), when rooms exist."""
+    from django.apps import apps
+    from django.db.models import Count
+
+    try:
+        message_model = apps.get_model("cohorts", "Message")
+    except LookupError:
+        return {}
+    fields = {f.name for f in message_model._meta.get_fields()}
+    author = "author" if "author" in fields else "user" if "user" in fields else None
+    if author is None or "room" not in fields:
+        return {}
+    rows = (
+        message_model.objects.filter(room__cohort=cohort)
+        .values_list(f"{author}_id")
+        .annotate(n=Count("pk"))
+    )
+    return {uid: n for uid, n in rows if uid}
+
+
+@dataclass
+class ProgressCell:
+    module_id: int
+    fraction: float
+    late: bool
+
+    @property
+    def percent(self) -> int:
+        return round(self.fraction * 100)
+
+    @property
+    def state(self) -> str:
+        if self.fraction >= 1:
+            return "done"
+        if self.late:
+            return "late"
+        return "started" if self.fraction > 0 else "todo"
+
+
+@dataclass
+class LearnerRow:
+    user: object
+    group_name: str
+    cells: list[ProgressCell]
+    messages: int = 0
+
+    @property
+    def overall(self) -> int:
+        return round(100 * sum(c.fraction for c in self.cells) / len(self.cells)) if self.cells else 0
+
+    @property
+    def late_count(self) -> int:
+        return sum(1 for c in self.cells if c.late)
+
+
+@dataclass
+class ChartBar:
+    label: str
+    code: str
+    total: int
+    segments: list[dict]  # option index, count, percent, x, width
+
+
+@dataclass
+class DecisionChart:
+    question: str
+    options: list[str]
+    bars: list[ChartBar]
+    answers: int
+
+
+CHART_WIDTH = 320
+
+
+def _decision_charts(*, case, user_ids: list[int]) -> list[DecisionChart]:
+    from cms.selectors import case_outline
+
+    labels = dict(Profession.choices)
+    charts = []
+    for spec in case_outline(case).decision_points:
+        distribution = _lms_distribution(page=case, block_id=spec.id, user_ids=user_ids)
+        bars = []
+        for code, label in Profession.choices:
+            counts = distribution.get(code) or {}
+            total = sum(counts.get(option.id, 0) for option in spec.options)
+            if not total:
+                continue
+            x, segments = 0, []
+            for index, option in enumerate(spec.options):
+                count = counts.get(option.id, 0)
+                width = round(CHART_WIDTH * count / total)
+                segments.append({"index": index, "label": option.label, "count": count,
+                                 "percent": round(100 * count / total), "x": x, "width": width})
+                x += width
+            bars.append(ChartBar(label=str(labels[code]), code=code, total=total, segments=segments))
+        charts.append(DecisionChart(question=spec.question, options=[o.label for o in spec.options], bars=bars,
+                                    answers=sum(b.total for b in bars)))
+    return charts
+
+
+def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetime | None = None) -> dict:
+    """Everything the facilitator dashboard shows, in a number of queries that does not grow
+    with learners or modules: progress matrix (late cells against the schedule), decision
+    charts of one case, reflections waiting, participation in rooms by learner and profession."""
+    from cms.models import CaseStudyPage, ModulePage
+
+    now = now or timezone.now()
+    programme = cohort.programme
+    learners = [
+        m.user for m in CohortMembership.objects.filter(cohort=cohort, role=LEARNER, status=ACTIVE)
+        .select_related("user").order_by("user__last_name", "user__first_name", "user_id")
+    ]
+    user_ids = [u.pk for u in learners]
+    groups = dict(GroupMembership.objects.filter(cohort=cohort).values_list("user_id", "group__name"))
+    modules = list(ModulePage.objects.child_of(programme).live().order_by("path").only("id", "title", "path"))
+    due = {
+        page_id: due_at
+        for page_id, due_at in ScheduleItem.objects.filter(cohort=cohort, episode_id="", due_at__isnull=False)
+        .values_list("page_id", "due_at")
+    }
+    progress = _lms_progress(programme=programme, user_ids=user_ids)
+    participation = _room_participation(cohort=cohort)
+    rows = []
+    for user in learners:
+        user_progress = progress.get(user.pk) or {}
+        cells = []
+        for module in modules:
+            fraction = _module_fraction(user_progress, module.pk) if user_progress else 0.0
+            deadline = due.get(module.pk)
+            cells.append(ProgressCell(module.pk, fraction, late=bool(deadline and deadline < now and fraction < 1)))
+        rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,
+                               messages=participation.get(user.pk, 0)))
+
+    by_profession: dict[str, dict] = {}
+    labels = dict(Profession.choices)
+    for row in rows:
+        code = row.user.profession or "other"
+        entry = by_profession.setdefault(code, {"label": labels.get(code, code), "people": 0, "messages": 0})
+        entry["people"] += 1
+        entry["messages"] += row.messages
+    most = max([e["messages"] for e in by_profession.values()] or [0]) or 1
+    for entry in by_profession.values():
+        entry["width"] = round(CHART_WIDTH * entry["messages"] / most)
+        entry["per_person"] = round(entry["messages"] / entry["people"], 1) if entry["people"] else 0
+
+    cases = list(CaseStudyPage.objects.live().descendant_of(programme).order_by("path").only("id", "title", "path", "body"))
+    case = next((c for c in cases if c.pk == case_id), cases[0] if cases else None)
+    charts = _decision_charts(case=case, user_ids=user_ids) if case else []
+    debriefs = set(
+        ScheduleItem.objects.filter(cohort=cohort, episode_id="", debrief_opens_at__lte=now).values_list("page_id", flat=True)
+    )
+    return {
+        "modules": modules,
+        "rows": rows,
+        "late_learners": sum(1 for r in rows if r.late_count),
+        "participation": [by_profession[c] for c, _l in Profession.choices if c in by_profession],
+        "chart_width": CHART_WIDTH,
+        "cases": cases,
+        "case": case,
+        "charts": charts,
+        "debrief_open_ids": debriefs,
+        "reflections_waiting": _reflections_waiting(user_ids=user_ids),
+    }
+
+
+def cohort_progress_rows(*, cohort: Cohort) -> tuple[list, list[list[str]]]:
+    """The progress matrix as CSV rows: header, then one row per learner."""
+    data = cohort_dashboard(cohort=cohort)
+    header = ["nom", "email", "métier", "niveau", "organisation", "groupe", *[m.title for m in data["modules"]], "total (%)"]
+    body = [
+        [row.user.display_name, row.user.email, row.user.profession, row.user.level, row.user.organisation,
+         row.group_name, *[str(c.percent) for c in row.cells], str(row.overall)]
+        for row in data["rows"]
+    ]
+    return header, body

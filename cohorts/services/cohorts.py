@@ -3,12 +3,17 @@ schedule, announcements, communities. Keyword-only, named `<entity>_<action>`.""
 
 from __future__ import annotations
 
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mass_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
+from accounts.choices import Level, Profession
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
     Announcement,
@@ -48,6 +54,8 @@ __all__ = [
     "invitation_resend",
     "invitation_revoke",
     "invitation_accept",
+    "invitation_import_csv",
+    "ImportReport",
     "groups_form",
     "group_member_move",
     "schedule_save",
@@ -482,3 +490,183 @@ def community_invite_cohort(*, cohort: Cohort) -> int:
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return len(new)
 
+
+
+# --- Bulk invitations from a CSV file -------------------------------------------------------
+
+CSV_MAX_BYTES = 1_000_000
+CSV_MAX_ROWS = 2_000
+
+
+@dataclass
+class RowError:
+    line: int
+    reason: str
+    email: str = ""
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def file_error(self) -> bool:
+        return any(error.line == 0 for error in self.errors)
+
+
+def _normalise(text: str) -> str:
+    """Lower case, no accents, no punctuation: how headers and labels are compared."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+HEADER_ALIASES = {
+    "email": {"email", "e mail", "mail", "courriel", "adresse e mail", "adresse mail", "adresse electronique"},
+    "name": {"name", "nom", "nom complet", "prenom nom", "nom prenom", "nom et prenom", "prenom et nom", "full name"},
+    "first_name": {"prenom", "first name"},
+    "last_name": {"nom de famille", "last name"},
+    "profession": {"profession", "metier", "fonction"},
+    "organisation": {"organisation", "organization", "etablissement", "structure", "employeur"},
+    "level": {"level", "niveau", "niveau d action", "niveau daction"},
+}
+
+PROFESSION_ALIASES = {
+    Profession.DIRECTOR: {"director", "directeur", "directrice", "direction", "directeur d hopital", "directrice d hopital",
+                          "directeur des soins", "directrice des soins", "direction d etablissement", "dh", "d3s"},
+    Profession.PHYSICIAN: {"physician", "medecin", "chef de service", "cheffe de service", "chef de pole", "cheffe de pole",
+                           "praticien hospitalier", "praticienne hospitaliere", "ph"},
+    Profession.NURSE: {"nurse", "infirmier", "infirmiere", "cadre de sante", "cadre", "ipa", "soins infirmiers",
+                       "cadre superieur de sante", "infirmier en pratique avancee", "infirmiere en pratique avancee"},
+    Profession.REGULATOR: {"regulator", "ars", "regulation", "assurance maladie", "cpam", "administration centrale",
+                           "ministere", "agence regionale de sante"},
+    Profession.OTHER: {"other", "autre", "pharmacien", "pharmacienne", "ingenieur", "ingenieure", "patient partenaire",
+                       "data analyst", "sage femme"},
+}
+LEVEL_ALIASES = {
+    Level.TEAM: {"team", "equipe", "unite", "service", "equipe unite"},
+    Level.ESTABLISHMENT: {"establishment", "etablissement", "hopital", "ght"},
+    Level.REGION: {"region", "regional", "regionale"},
+    Level.NATION: {"nation", "national", "nationale"},
+}
+
+
+def _lookup(table: dict, choices, value: str) -> str | None:
+    key = _normalise(value)
+    for code, label in choices:
+        if key in table[code] or key == _normalise(str(label)) or key == code:
+            return code
+    return None
+
+
+def _decode_lines(data: bytes) -> list[str]:
+    """Each line as UTF-8 if it is, else Windows-1252/Latin-1 (spreadsheets on Windows);
+    undecodable bytes become U+FFFD and that row is reported."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = []
+    for raw in data.splitlines(keepends=True):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(raw.decode("cp1252"))
+            except UnicodeDecodeError:
+                lines.append(raw.decode("cp1252", errors="replace"))
+    return lines
+
+
+@transaction.atomic
+def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportReport:
+    """Invite every valid row of a CSV (e-mail, name, profession, organisation, level), comma or
+    semicolon separated, UTF-8 (with or without BOM) or Latin-1. Bad rows are reported with
+    their line number and reason; each valid row is created whole or not at all."""
+    report = ImportReport()
+    if len(data) > CSV_MAX_BYTES:
+        report.errors.append(RowError(0, _("Le fichier dépasse 1 Mo.")))
+        return report
+    if b"\x00" in data[:4096]:
+        report.errors.append(RowError(0, _("Encodage non reconnu : enregistrez le fichier au format « CSV UTF-8 » ou « CSV (séparateur : point-virgule) ».")))
+        return report
+    lines = _decode_lines(data)
+    if not lines or not lines[0].strip():
+        report.errors.append(RowError(0, _("Le fichier est vide.")))
+        return report
+    header_line = lines[0]
+    delimiter = max([";", ",", "\t"], key=header_line.count)
+    reader = csv.reader(lines, delimiter=delimiter)
+    header = [_normalise(cell) for cell in next(reader)]
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        for key, aliases in HEADER_ALIASES.items():
+            if cell in aliases and key not in columns:
+                columns[key] = index
+    has_name = "name" in columns or "first_name" in columns or "last_name" in columns
+    missing = [label for key, label in (("email", "e-mail"), ("profession", _("métier"))) if key not in columns]
+    if not has_name:
+        missing.insert(1, _("nom"))
+    if missing:
+        report.errors.append(RowError(1, _("Colonne(s) manquante(s) dans l'en-tête : %(cols)s. Colonnes attendues : e-mail, nom, métier, organisation, niveau.") % {"cols": ", ".join(missing)}))
+        return report
+    width = max(columns.values()) + 1
+    seen: dict[str, int] = {}
+    rows = 0
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        rows += 1
+        if rows > CSV_MAX_ROWS:
+            report.errors.append(RowError(line, _("Trop de lignes : %(n)s au plus par fichier.") % {"n": CSV_MAX_ROWS}))
+            break
+
+        def cell(key: str) -> str:
+            index = columns.get(key)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        email = cell("email").lower()
+        if any("\ufffd" in value or any(ord(ch) < 32 and ch not in "\t" for ch in value) for value in row):
+            report.errors.append(RowError(line, _("Caractères illisibles : vérifiez l'encodage du fichier (UTF-8 ou Latin-1)."), email))
+            continue
+        if len(row) < width:
+            report.errors.append(RowError(line, _("Ligne incomplète : %(got)s colonne(s) au lieu de %(want)s.") % {"got": len(row), "want": width}, email))
+            continue
+        if not email:
+            report.errors.append(RowError(line, _("Adresse e-mail manquante.")))
+            continue
+        try:
+            validate_email(email)
+        except ValidationError:
+            report.errors.append(RowError(line, _("Adresse e-mail invalide : « %(email)s ».") % {"email": email}, email))
+            continue
+        if email in seen:
+            report.errors.append(RowError(line, _("Adresse en double (déjà en ligne %(line)s).") % {"line": seen[email]}, email))
+            continue
+        seen[email] = line
+        name = cell("name") or " ".join(part for part in (cell("first_name"), cell("last_name")) if part)
+        if not name:
+            report.errors.append(RowError(line, _("Nom manquant."), email))
+            continue
+        raw_profession = cell("profession")
+        profession = _lookup(PROFESSION_ALIASES, Profession.choices, raw_profession)
+        if not raw_profession:
+            report.errors.append(RowError(line, _("Métier manquant."), email))
+            continue
+        if profession is None:
+            report.errors.append(RowError(line, _("Métier inconnu : « %(value)s » (attendu : direction, médecin, infirmier·e / cadre de santé, ARS / régulation, autre).") % {"value": raw_profession}, email))
+            continue
+        raw_level = cell("level")
+        level = _lookup(LEVEL_ALIASES, Level.choices, raw_level) if raw_level else ""
+        if level is None:
+            report.errors.append(RowError(line, _("Niveau inconnu : « %(value)s » (attendu : équipe, établissement, région, national).") % {"value": raw_level}, email))
+            continue
+        try:
+            invitation = invitation_create(
+                cohort=cohort, email=email, invited_by=invited_by, name=name[:200], profession=profession,
+                level=level, organisation=cell("organisation")[:200],
+            )
+        except ValidationError as error:
+            report.errors.append(RowError(line, " ".join(error.messages), email))
+            continue
+        report.created.append(invitation)
+    return report
