@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 MAX_PASSES = 30
+RESTARTS = 5
 
 
 @dataclass(frozen=True)
@@ -81,26 +82,9 @@ def _sub(a: tuple, b: tuple) -> tuple:
     return tuple(x - y for x, y in zip(a, b))
 
 
-def form_groups(members: list[Member], *, size: int, seed: int = 0) -> list[list[int]]:
-    """Split `members` into groups of at most `size` whose sizes differ by at most one;
-    returns the member ids of each group."""
-    if not members:
-        return []
-    rng = random.Random(seed)
-    by_profession: dict[str, list[Member]] = {}
-    for member in sorted(members, key=lambda m: m.id):
-        by_profession.setdefault(member.profession, []).append(member)
-    ordered: list[Member] = []
-    for profession in sorted(by_profession):
-        people = by_profession[profession]
-        rng.shuffle(people)
-        ordered.extend(people)
-    count = group_count(len(members), size)
-    groups = [_Group([]) for _ in range(count)]
-    for i, member in enumerate(ordered):
-        groups[i % count].members.append(member)
-    groups = [_Group(g.members) for g in groups]
-
+def _climb(ordered: list[Member], count: int) -> list[_Group]:
+    """Deal `ordered` round-robin into `count` groups, then swap pairs while a swap strictly improves."""
+    groups = [_Group(ordered[i::count]) for i in range(count)]
     zero = (0, 0, 0)
     for _pass in range(MAX_PASSES):
         improved = False
@@ -124,4 +108,39 @@ def form_groups(members: list[Member], *, size: int, seed: int = 0) -> list[list
                             b_group.replace(a, b)
         if not improved:
             break
-    return [sorted(m.id for m in group.members) for group in groups]
+    return groups
+
+
+def _total(groups: list[_Group]) -> tuple:
+    total = (0, 0, 0)
+    for group in groups:
+        total = _add(total, group.score())
+    return total
+
+
+def form_groups(members: list[Member], *, size: int, seed: int = 0, restarts: int = RESTARTS) -> list[list[int]]:
+    """Split `members` into groups of at most `size` whose sizes differ by at most one;
+    returns the member ids of each group.
+
+    Pair swaps can stall in a local optimum, so the climb restarts from a few shuffles
+    (drawn from `seed`) and keeps the best result."""
+    if not members:
+        return []
+    rng = random.Random(seed)
+    by_profession: dict[str, list[Member]] = {}
+    for member in sorted(members, key=lambda m: m.id):
+        by_profession.setdefault(member.profession, []).append(member)
+    count = group_count(len(members), size)
+    best: list[_Group] | None = None
+    for _attempt in range(max(1, restarts)):
+        ordered: list[Member] = []
+        for profession in sorted(by_profession):
+            people = list(by_profession[profession])
+            rng.shuffle(people)
+            ordered.extend(people)
+        groups = _climb(ordered, count)
+        if best is None or _total(groups) > _total(best):
+            best = groups
+        if _total(best)[2] == 0:  # no colleagues share a group: restarts would only reshuffle
+            break
+    return [sorted(m.id for m in group.members) for group in best]
