@@ -424,21 +424,46 @@ def _module_fraction(progress: dict, module_id: int) -> float:
     return fraction / 100 if fraction > 1 else fraction
 
 
-def _lms_distribution(*, page, block_id: str, user_ids: list[int]) -> dict[str, dict[str, int]]:
+def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[int]) -> dict[str, dict[str, dict[str, int]]]:
+    """{block id: {profession: {option id: count}}} for the decision points of one page."""
+    try:
+        from lms.selectors import decision_distributions_for_page
+    except ImportError:
+        decision_distributions_for_page = None
+    if decision_distributions_for_page is not None:  # one query for the whole page
+        return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
     try:
         from lms.selectors import decision_distribution
     except ImportError:  # pragma: no cover - until lms lands
         return {}
-    return decision_distribution(page=page, block_id=block_id, user_ids=user_ids) or {}
+    return {block_id: decision_distribution(page=page, block_id=block_id, user_ids=user_ids) or {} for block_id in block_ids}
 
 
-def _reflections_waiting(*, user_ids: list[int]) -> list:
-    """Submitted reflections of these learners that no facilitator has commented yet."""
+def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
+    """Submitted reflections of these learners with no comment since their last submission
+    (one query; lms's models, read-only)."""
     try:
-        from lms.selectors import reflections_awaiting_comment
-    except ImportError:
+        from lms.models import Reflection, ReflectionComment
+    except ImportError:  # pragma: no cover - until lms lands
         return []
-    return list(reflections_awaiting_comment(user_ids=user_ids))
+    commented = ReflectionComment.objects.filter(reflection=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
+    rows = (
+        Reflection.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
+        .annotate(commented=Exists(commented))
+        .filter(commented=False)
+        .select_related("user", "page")
+        .order_by("submitted_at")[:limit]
+    )
+    from django.urls import NoReverseMatch, reverse
+
+    waiting = []
+    for reflection in rows:
+        try:
+            url = reverse("lms:reflection_detail", args=[reflection.pk])
+        except NoReverseMatch:
+            url = ""
+        waiting.append({"user": reflection.user, "page": reflection.page, "submitted_at": reflection.submitted_at, "url": url})
+    return waiting
 
 
 def _room_participation(*, cohort: Cohort) -> dict[int, int]:
@@ -516,13 +541,17 @@ class DecisionChart:
 CHART_WIDTH = 320
 
 
-def _decision_charts(*, case, user_ids: list[int]) -> list[DecisionChart]:
+def _decision_charts(*, case, programme, user_ids: list[int]) -> list[DecisionChart]:
     from cms.selectors import case_outline
 
     labels = dict(Profession.choices)
     charts = []
-    for spec in case_outline(case).decision_points:
-        distribution = _lms_distribution(page=case, block_id=spec.id, user_ids=user_ids)
+    specs = case_outline(case).decision_points
+    distributions = _lms_distributions(
+        page=case, programme=programme, block_ids=[spec.id for spec in specs], user_ids=user_ids
+    ) if specs else {}
+    for spec in specs:
+        distribution = distributions.get(spec.id) or {}
         bars = []
         for code, label in Profession.choices:
             counts = distribution.get(code) or {}
@@ -589,7 +618,7 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
 
     cases = list(CaseStudyPage.objects.live().descendant_of(programme).order_by("path").only("id", "title", "path", "body"))
     case = next((c for c in cases if c.pk == case_id), cases[0] if cases else None)
-    charts = _decision_charts(case=case, user_ids=user_ids) if case else []
+    charts = _decision_charts(case=case, programme=programme, user_ids=user_ids) if case else []
     debriefs = set(
         ScheduleItem.objects.filter(cohort=cohort, episode_id="", debrief_opens_at__lte=now).values_list("page_id", flat=True)
     )

@@ -72,7 +72,9 @@ def test_decision_charts_draw_one_bar_per_profession(monkeypatch):
     case = cohort_dashboard(cohort=cohort)["case"]
     spec = case_outline(case).decision_points[0]
     first, second = (o.id for o in spec.options)
-    monkeypatch.setattr(selectors, "_lms_distribution", lambda **kw: {"physician": {first: 3, second: 1}, "nurse": {second: 2}})
+    monkeypatch.setattr(selectors, "_lms_distributions", lambda **kw: {
+        spec.id: {"physician": {first: 3, second: 1}, "nurse": {second: 2}},
+    })
     charts = cohort_dashboard(cohort=cohort)["charts"]
     bars = {bar.code: bar for bar in charts[0].bars}
     assert set(bars) == {"physician", "nurse"}
