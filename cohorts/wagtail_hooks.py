@@ -1,10 +1,16 @@
 """What cohorts adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
+import importlib.util
+
 from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 
-from cohorts.models import Cohort, CohortMembership, ScheduleItem
+from cohorts.models import CohortMembership, ScheduleItem
+
+# Wagtail loads only this module; the rooms code keeps its hooks in its own file.
+if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
+    import cohorts.hooks_rooms  # noqa: F401,E402
 
 
 @hooks.register("case_state")

@@ -50,6 +50,8 @@ __all__ = [
     "cohort_join_request",
     "cohort_join_approve",
     "room_for_case",
+    "room_for_cohort",
+    "room_for_community",
     "invitation_create",
     "invitation_resend",
     "invitation_revoke",
@@ -183,6 +185,19 @@ def cohort_join_approve(*, membership: CohortMembership) -> CohortMembership:
     membership.save(update_fields=["status"])
     _enrol(user=membership.user, programme=membership.cohort.programme)
     return membership
+
+
+def room_for_cohort(*, cohort: Cohort) -> Room:
+    """The cohort's room (created with the cohort; created here for cohorts made elsewhere)."""
+    room, _created = Room.objects.get_or_create(kind=Room.Kind.COHORT, cohort=cohort, defaults={"name": cohort.name})
+    return room
+
+
+def room_for_community(*, community: Community) -> Room:
+    room, _created = Room.objects.get_or_create(
+        kind=Room.Kind.COMMUNITY, community=community, defaults={"name": community.name}
+    )
+    return room
 
 
 def room_for_case(*, cohort: Cohort, case_page) -> Room:

@@ -87,3 +87,21 @@ def test_a_learner_added_twice_has_one_membership():
     user = add_learner(cohort)
     add_learner(cohort, user=user)
     assert cohort.memberships.filter(user=user).count() == 1
+
+
+def test_cohorts_and_communities_saved_in_the_admin_get_their_room():
+    from datetime import date
+
+    from django.contrib.admin.sites import site
+
+    from cohorts.models import Cohort, Community
+    from tests.factories_cohorts import make_programme
+
+    cohort = Cohort(programme=make_programme(), name="Promotion saisie à la main", starts_on=date(2027, 1, 5),
+                    ends_on=date(2027, 5, 5))
+    site._registry[Cohort].save_model(None, cohort, None, False)
+    community = Community(name="Santé mentale des jeunes", slug="sante-mentale", theme="Parcours")
+    site._registry[Community].save_model(None, community, None, False)
+    site._registry[Community].save_model(None, community, None, True)
+    assert Room.objects.filter(kind=Room.Kind.COHORT, cohort=cohort).count() == 1
+    assert Room.objects.filter(kind=Room.Kind.COMMUNITY, community=community).count() == 1
