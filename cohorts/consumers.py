@@ -135,7 +135,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         handler = self.HANDLERS.get(frame["type"])
         if handler is None:
-            await self._error("unknown_type", "Type de trame inconnu.", type=frame["type"][:40])
+            await self._error("unknown_type", "Type de trame inconnu.", frame_type=frame["type"][:40])
             return
         try:
             await handler(self, frame)

@@ -26,6 +26,11 @@ def make_programme():
 
     n = next(_counter)
     root = Page.get_first_root_node()
+    if root is None:  # transactional tests flush the tree that Wagtail's migrations created
+        from wagtail.models import Locale
+
+        Locale.objects.get_or_create(language_code="fr")
+        root = Page.add_root(instance=Page(title="Racine", slug="root"))
     programme = ProgrammePage(
         title=f"Programme {n}", slug=f"programme-rooms-{n}-{uuid.uuid4().hex[:6]}",
         summary="Coopérer à l'échelle d'un GHT.", objectives="<p>Coopérer.</p>",
