@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cohorts.models import (
@@ -185,8 +186,13 @@ def room_message_get(*, room: Room, seq: int) -> Message | None:
 
 def _author_payload(user: User | None) -> dict:
     if user is None:
-        return {"id": None, "name": "Ancien·ne participant·e", "profession": ""}
-    return {"id": user.pk, "name": user.display_name, "profession": user.profession}
+        return {"id": None, "name": str(_("Ancien·ne participant·e")), "profession": "", "profession_label": ""}
+    return {
+        "id": user.pk,
+        "name": user.display_name,
+        "profession": user.profession,
+        "profession_label": str(user.get_profession_display()) if user.profession else "",
+    }
 
 
 def message_payload(message: Message, *, new: bool = False) -> dict:
@@ -202,6 +208,8 @@ def message_payload(message: Message, *, new: bool = False) -> dict:
     return {
         "id": message.seq,
         "author": _author_payload(message.author),
+        "client_id": message.client_id,
+        "body": "" if deleted else message.body,
         "html": "" if deleted else str(message.html),
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
@@ -218,7 +226,7 @@ def message_payload(message: Message, *, new: bool = False) -> dict:
 def visible_payload(payload: dict, *, can_moderate: bool) -> dict:
     """A hidden message keeps its place for members but only moderators see its text."""
     if payload.get("hidden") and not can_moderate:
-        return {**payload, "html": ""}
+        return {**payload, "html": "", "body": ""}
     return payload
 
 

@@ -21,6 +21,52 @@ __all__ = ["room_detail", "room_insights_view", "cohort_rooms_insights_view"]
 PAGE_SIZE = 50
 
 
+def _client_strings() -> dict:
+    """The words of the browser client, translated here so that rooms.js holds no user-facing text."""
+    return {
+        "connecting": _("Connexion…"),
+        "connected": _("Connecté·e : les messages arrivent en direct."),
+        "reconnecting": _("Connexion perdue : reconnexion en cours…"),
+        "reconnecting_in": _("Connexion perdue : nouvel essai dans %s s…"),
+        "sending": _("Envoi…"),
+        "sent": _("Envoyé"),
+        "waiting": _("Pas encore envoyé : il partira dès la reconnexion."),
+        "failed": _("Non envoyé"),
+        "retry": _("Réessayer"),
+        "reply": _("Répondre"),
+        "replying_to": _("En réponse à %s"),
+        "in_reply_to": _("En réponse à"),
+        "edit": _("Modifier"),
+        "editing": _("Modification de votre message"),
+        "save": _("Enregistrer"),
+        "send": _("Envoyer"),
+        "delete": _("Supprimer"),
+        "confirm_delete": _("Supprimer ce message ? Il sera remplacé par une mention « message supprimé »."),
+        "hide": _("Masquer"),
+        "restore": _("Rétablir"),
+        "pin": _("Épingler"),
+        "unpin": _("Désépingler"),
+        "pinned": _("Épinglé"),
+        "report": _("Signaler"),
+        "report_reason": _("Pourquoi signaler ce message à l'animation ? (facultatif)"),
+        "reported": _("Merci : l'animation a été prévenue."),
+        "react": _("Réagir"),
+        "edited": _("(modifié)"),
+        "deleted": _("Message supprimé par son auteur·rice."),
+        "hidden": _("Message masqué par l'animation."),
+        "hidden_mod": _("Masqué pour les membres (visible par l'animation)."),
+        "typing": _("%s écrit…"),
+        "online": _("En ligne : %s"),
+        "new_message": _("Nouveau message de %s : "),
+        "new_messages": _("%s nouveaux messages."),
+        "older": _("Messages plus anciens"),
+        "no_older": _("Début de la discussion."),
+        "empty": _("Écrivez un message avant de l'envoyer."),
+        "too_long": _("Le message dépasse %s caractères."),
+        "actions": _("Actions sur le message"),
+    }
+
+
 class MessageForm(forms.Form):
     body = forms.CharField(
         label=_("Votre message"),
@@ -82,6 +128,7 @@ def room_detail(request, room_id: int):
         "last_id": last_id,
         "max_length": MESSAGE_MAX_LENGTH,
         "page_title": room.name,
+        "room_strings": {key: str(value) for key, value in _client_strings().items()},
     }
     return render(request, "cohorts/rooms/room_detail.html", context, status=status)
 
