@@ -37,7 +37,8 @@ class CaseState:
         return self.is_facilitator or self.debrief_open
 
     def episode_is_open(self, episode_id: str) -> bool:
-        if self.is_facilitator:
+        # An editor previewing "as a learner of X" reads every episode, to check the briefs in them.
+        if self.is_facilitator or self.preview_profession:
             return True
         spec = next((e for e in self.outline.episodes if e.id == episode_id), None)
         if spec is None:
@@ -53,16 +54,50 @@ class CaseState:
         return self.sees_all_briefs or profession == (self.preview_profession or self.perspective)
 
 
-def case_state(*, user, page, preview_profession: str = "") -> CaseState:
-    """Build the visibility state of `page` (specific CaseStudyPage or LessonPage) for `user`."""
+STAFF_ROLES = frozenset({Role.EDITOR.value, Role.REVIEWER.value, Role.ADMIN.value})
+
+
+def is_content_staff(user) -> bool:
+    """Superusers, editors, reviewers and admins: they read every part of every case."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    names = getattr(user, "_cms_group_names", None)
+    if names is None:
+        # One query, remembered on the user object for the rest of the request.
+        names = user._cms_group_names = frozenset(group.name for group in user.groups.all())
+    return bool(names & STAFF_ROLES)
+
+
+def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline | None = None) -> CaseState:
+    """Build the visibility state of `page` (specific CaseStudyPage or LessonPage) for `user`.
+
+    `preview_profession` is the admin preview "as a learner of this profession": the state is
+    then a learner's, whatever the hooks say, with every episode open to check its briefs.
+    """
     from cms.models import CasePerspective
 
-    state = CaseState(user=user, page=page, outline=case_outline(page), preview_profession=preview_profession)
-    if user.is_authenticated:
+    state = CaseState(
+        user=user, page=page, outline=outline or case_outline(page), preview_profession=preview_profession
+    )
+    if user.is_authenticated and not preview_profession:
         # Content staff see every part; cohort facilitators are added by cohorts' hook.
-        state.is_facilitator = user.is_superuser or user.has_role(Role.EDITOR) or user.has_role(Role.REVIEWER)
-        chosen = CasePerspective.objects.filter(user=user, page_id=page.pk).values_list("profession", flat=True).first()
-        state.perspective = chosen or (user.profession if user.profession in state.outline.role_brief_professions else "")
+        state.is_facilitator = is_content_staff(user)
+        if state.outline.role_brief_professions:
+            if user.profession in state.outline.role_brief_professions:
+                state.perspective = user.profession
+            else:
+                state.perspective = (
+                    CasePerspective.objects.filter(user=user, page_id=page.pk)
+                    .values_list("profession", flat=True)
+                    .first()
+                    or ""
+                )
     for fn in hooks.get_hooks(CASE_STATE_HOOK):
         fn(state)
+    if preview_profession:
+        state.is_facilitator = False
+        state.debrief_open = False
+        state.perspective = preview_profession
     return state

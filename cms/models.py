@@ -1,22 +1,32 @@
 """Wagtail page types and snippets: what editors publish.
 
 HomePage → CataloguePage → ProgrammePage → ModulePage → CaseStudyPage | LessonPage.
-cms knows nothing of lms or cohorts: they add learner state through `cms.access`.
+cms knows nothing of lms or cohorts: they add learner state through `cms.access` (hook
+`case_state`) and learner records to case and lesson pages through the hook
+`case_page_context`, called as `fn(request, page, state, context)`. A hook may set in
+`context`: `form_actions` ({block kind: URL}) or `block_actions` ({block id: URL}) where
+answers are posted, `records` ({block id: dict}) with what the learner already recorded
+(`choice`, `choices`, `rationale`, `text`, `fields`), and `case_room_url`.
 """
 
 from django.conf import settings
+from django.http import Http404
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, TranslatableMixin
+from wagtail.models import Locale, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from accounts.choices import Profession as ProfessionCode
 from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
+from cms.fields import LevelListField
+
+CASE_PAGE_CONTEXT_HOOK = "case_page_context"
 
 
 class Profession(TranslatableMixin, models.Model):
@@ -62,7 +72,12 @@ register_snippet(Competency)
 
 
 class HomePage(Page):
-    intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+    """The root of the site in one language: a welcome text and the way to the catalogue."""
+
+    intro = RichTextField(
+        _("introduction"), features=RICH_TEXT_FEATURES, blank=True,
+        help_text=_("Quelques phrases d'accueil, affichées au-dessus des programmes."),
+    )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
@@ -73,9 +88,45 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("page d'accueil")
 
+    def route(self, request, path_components):
+        """Find the page in one query by its URL path instead of one query per level.
+
+        A reader whose language has its own home page but not a translation of the requested
+        page is served the page of the default language (the catalogue falls back to French).
+        """
+        if not path_components:
+            return super().route(request, path_components)
+        url_path = self.url_path + "/".join(path_components) + "/"
+        found = Page.objects.filter(url_path=url_path, depth=self.depth + len(path_components)).first()
+        if found is not None:
+            return found.specific.route(request, [])
+        try:
+            return super().route(request, path_components)
+        except Http404:
+            default = Locale.get_default()
+            if self.locale_id == default.pk:
+                raise
+            fallback = self.get_translation_or_none(default)
+            if fallback is None:
+                raise
+            return fallback.specific.route(request, path_components)
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.selectors import catalogue_entries
+
+        context = super().get_context(request, *args, **kwargs)
+        context["programmes"] = catalogue_entries()[:6]
+        context["catalogue"] = self.get_children().live().type(CataloguePage).first()
+        return context
+
 
 class CataloguePage(Page):
-    intro = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
+    """The list of programmes, in the reader's language, with filters."""
+
+    intro = RichTextField(
+        _("introduction"), features=RICH_TEXT_FEATURES, blank=True,
+        help_text=_("Texte affiché au-dessus de la liste des programmes."),
+    )
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     parent_page_types = ["cms.HomePage"]
@@ -84,6 +135,18 @@ class CataloguePage(Page):
 
     class Meta:
         verbose_name = _("catalogue")
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.forms import CatalogueFilterForm
+        from cms.selectors import catalogue_entries
+
+        context = super().get_context(request, *args, **kwargs)
+        form = CatalogueFilterForm(request.GET or None)
+        filters = form.cleaned_data if form.is_valid() else {}
+        context["filter_form"] = form
+        context["programmes"] = catalogue_entries(**{key: value for key, value in filters.items() if value})
+        context["is_filtered"] = any(filters.values())
+        return context
 
 
 class DpcActionKind(models.TextChoices):
@@ -101,9 +164,9 @@ class ProgrammePage(Page):
         Profession, blank=True, related_name="+", verbose_name=_("métiers visés"),
         help_text=_("Les métiers pour lesquels le programme est conçu : une promotion devrait les réunir."),
     )
-    audience_levels = models.JSONField(
+    audience_levels = LevelListField(
         _("niveaux d'action visés"), default=list, blank=True,
-        help_text=_("Codes de niveau : team, establishment, region, nation."),
+        help_text=_("Où agissent les personnes visées : équipe, établissement, région, national."),
     )
     objectives = RichTextField(_("objectifs pédagogiques"), features=RICH_TEXT_FEATURES)
     competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
@@ -122,6 +185,10 @@ class ProgrammePage(Page):
     dpc_orientation = models.CharField(_("orientation prioritaire"), max_length=255, blank=True)
 
     content_panels = Page.content_panels + [
+        HelpPanel(content=_(
+            "Un programme réunit des modules. Ajoutez les modules comme sous-pages, dans l'ordre où "
+            "l'apprenant·e les suit ; l'ordre se règle dans l'explorateur de pages."
+        )),
         FieldPanel("summary"),
         FieldPanel("objectives"),
         MultiFieldPanel(
@@ -147,6 +214,23 @@ class ProgrammePage(Page):
     class Meta:
         verbose_name = _("programme")
 
+    @property
+    def has_dpc(self) -> bool:
+        return bool(self.dpc_action_number)
+
+    def get_audience_levels_display(self) -> list[str]:
+        from accounts.choices import Level
+
+        labels = dict(Level.choices)
+        return [str(labels[code]) for code in self.audience_levels if code in labels]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = list(self.get_children().live().public().type(ModulePage).specific())
+        context["professions"] = list(self.audience_professions.all())
+        context["competency_list"] = list(self.competencies.all())
+        return context
+
 
 class ModulePage(Page):
     """A unit of a few hours made of case studies and lessons."""
@@ -159,6 +243,10 @@ class ModulePage(Page):
     competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
 
     content_panels = Page.content_panels + [
+        HelpPanel(content=_(
+            "Un module dure quelques heures. Ajoutez ses études de cas et ses leçons comme sous-pages, "
+            "dans l'ordre de lecture."
+        )),
         FieldPanel("summary"), FieldPanel("objectives"), FieldPanel("estimated_minutes"), FieldPanel("competencies"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("objectives")]
@@ -168,6 +256,12 @@ class ModulePage(Page):
 
     class Meta:
         verbose_name = _("module")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["steps"] = list(self.get_children().live().public().type(CaseStudyPage, LessonPage).specific())
+        context["competency_list"] = list(self.competencies.all())
+        return context
 
 
 class AssessedPage(Page):
@@ -184,6 +278,22 @@ class AssessedPage(Page):
 
     class Meta:
         abstract = True
+
+    def case_state_for(self, request):
+        """The visibility state of this page for the request's user (or the admin preview's profession)."""
+        from cms.access import case_state
+
+        mode = getattr(request, "preview_mode", None) if getattr(request, "is_preview", False) else None
+        profession = mode.removeprefix("learner-") if mode and mode.startswith("learner-") else ""
+        return case_state(user=request.user, page=self, preview_profession=profession)
+
+    def get_preview_context(self, request, mode_name):
+        request.preview_mode = mode_name
+        return self.get_context(request)
+
+    def add_hook_context(self, request, state, context) -> None:
+        for fn in hooks.get_hooks(CASE_PAGE_CONTEXT_HOOK):
+            fn(request, self, state, context)
 
 
 class CaseSetting(models.TextChoices):
@@ -208,6 +318,12 @@ class CaseStudyPage(AssessedPage):
     body = StreamField(CaseBodyBlock(), verbose_name=_("déroulé du cas"), blank=True)
 
     content_panels = Page.content_panels + [
+        HelpPanel(content=_(
+            "Le déroulé se compose d'épisodes révélés dans l'ordre, d'un débriefing et de notes pour "
+            "l'animateur·rice. Dans un épisode, un dossier de rôle n'est montré qu'aux apprenant·es du "
+            "métier choisi ; les notes pour l'animateur·rice ne sont jamais montrées aux apprenant·es. "
+            "Utilisez l'aperçu « comme un·e apprenant·e » pour relire chaque dossier."
+        )),
         FieldPanel("setting"), FieldPanel("problem"), FieldPanel("stakeholders"),
         FieldPanel("competencies"), FieldPanel("professions"), FieldPanel("body"),
     ]
@@ -234,6 +350,30 @@ class CaseStudyPage(AssessedPage):
 
         return public_text(self.body)
 
+    @property
+    def preview_modes(self):
+        return [("facilitator", _("Comme un·e animateur·rice (tout le cas)"))] + [
+            (f"learner-{code}", _("Comme un·e apprenant·e : %(profession)s") % {"profession": label})
+            for code, label in ProfessionCode.choices
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.rendering import case_parts
+
+        context = super().get_context(request, *args, **kwargs)
+        state = self.case_state_for(request)
+        labels = dict(ProfessionCode.choices)
+        context["state"] = state
+        context["parts"] = case_parts(page=self, state=state)
+        context["brief_professions"] = [(code, labels[code]) for code in state.outline.role_brief_professions]
+        context["perspective_label"] = labels.get(state.perspective, "")
+        context["needs_perspective"] = bool(
+            state.outline.role_brief_professions and not state.sees_all_briefs and not state.perspective
+        )
+        context["competency_list"] = list(self.competencies.all())
+        self.add_hook_context(request, state, context)
+        return context
+
 
 class LessonPage(AssessedPage):
     """Plain teaching content."""
@@ -258,6 +398,21 @@ class LessonPage(AssessedPage):
         from cms.selectors import public_text
 
         return public_text(self.body)
+
+    @property
+    def preview_modes(self):
+        return [("facilitator", _("Comme un·e animateur·rice")), ("learner-other", _("Comme un·e apprenant·e"))]
+
+    def get_context(self, request, *args, **kwargs):
+        from cms.rendering import lesson_items
+
+        context = super().get_context(request, *args, **kwargs)
+        state = self.case_state_for(request)
+        context["state"] = state
+        context["items"] = lesson_items(page=self, state=state)
+        context["competency_list"] = list(self.competencies.all())
+        self.add_hook_context(request, state, context)
+        return context
 
 
 class CasePerspective(models.Model):

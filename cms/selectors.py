@@ -184,3 +184,84 @@ def public_text(stream) -> str:
 
     collect(stream)
     return " ".join(part for part in parts if part)
+
+
+# --- Catalogue --------------------------------------------------------------
+
+DURATIONS = {
+    # code: (lowest hours included, highest hours excluded)
+    "short": (0, 7),
+    "medium": (7, 21),
+    "long": (21, 10_000),
+}
+
+
+def catalogue_entries(
+    *, profession: str = "", level: str = "", competency: str = "", duration: str = "", language: str = ""
+) -> list:
+    """The live programmes in the reader's language, falling back to the default language, filtered.
+
+    One programme appears once: in the active language when it has a live translation there,
+    otherwise in the default language (French). Costs a fixed number of queries.
+    """
+    from django.db.models import Prefetch
+    from django.utils import translation
+    from wagtail.models import Locale
+
+    from cms.models import Competency, Profession, ProgrammePage
+
+    default = Locale.get_default()
+    language = language or translation.get_language() or default.language_code
+    wanted = [default.language_code] if language == default.language_code else [language, default.language_code]
+    programmes = (
+        ProgrammePage.objects.live()
+        .public()
+        .filter(locale__language_code__in=wanted)
+        .select_related("locale")
+        .prefetch_related(
+            Prefetch("audience_professions", queryset=Profession.objects.order_by("code")),
+            Prefetch("competencies", queryset=Competency.objects.order_by("name")),
+        )
+        .order_by("path")
+    )
+    chosen: dict = {}
+    for programme in programmes:
+        key = programme.translation_key
+        if key not in chosen or programme.locale.language_code == language:
+            chosen[key] = programme
+    entries = sorted(chosen.values(), key=lambda page: page.path)
+    if profession:
+        entries = [p for p in entries if any(item.code == profession for item in p.audience_professions.all())]
+    if level:
+        entries = [p for p in entries if level in (p.audience_levels or [])]
+    if competency:
+        entries = [p for p in entries if any(item.slug == competency for item in p.competencies.all())]
+    if duration in DURATIONS:
+        low, high = DURATIONS[duration]
+        entries = [p for p in entries if low <= float(p.hours) < high]
+    return entries
+
+
+# --- Search -----------------------------------------------------------------
+
+
+def search_pages(*, query: str, limit: int = 30) -> list:
+    """Live, public programmes, modules, cases and lessons matching `query`, best first.
+
+    The index only holds learner-visible text (`public_text`): never notes or debriefs.
+    """
+    from wagtail.models import Page
+
+    from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
+
+    query = (query or "").strip()
+    if not query:
+        return []
+    results = (
+        Page.objects.live()
+        .public()
+        .type(ProgrammePage, ModulePage, CaseStudyPage, LessonPage)
+        .specific()
+        .search(query)
+    )
+    return list(results[:limit])
