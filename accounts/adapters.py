@@ -1,14 +1,45 @@
-"""allauth adapter: applies the user's interface language at login."""
+"""allauth adapter: stores the profile with the account and applies the user's language at login."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.utils import translation
+
+from accounts.services import user_profile_fill
+
+
+def language_cookie_set(response, language: str) -> None:
+    """Make `language` the interface language of the following requests (read by LocaleMiddleware)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """Create the account and its profile in one write: a signup stores all of it or nothing."""
+        user = super().save_user(request, user, form, commit=False)
+        profile_data = form.profile_data() if hasattr(form, "profile_data") else {}
+        user_profile_fill(user=user, data=profile_data)
+        if commit:
+            user.save()
+        return user
+
     def login(self, request, user):
-        response = super().login(request, user)
+        super().login(request, user)
         if user.language:
+            # The success message and the next page are already in the user's language.
             translation.activate(user.language)
-            request.session["_language"] = user.language
-            request._set_language_cookie = user.language
+            request.LANGUAGE_CODE = user.language
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        if user.language:
+            language_cookie_set(response, user.language)
         return response

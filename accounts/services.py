@@ -5,14 +5,51 @@ from django.db import transaction
 from accounts.models import User
 from config.sanitize import clean_html
 
+_PROFILE_FIELDS = {
+    "first_name",
+    "last_name",
+    "profession",
+    "level",
+    "organisation",
+    "region",
+    "language",
+    "rpps",
+    "bio",
+    "interests",
+    "in_directory",
+    "share_organisation",
+    "share_level",
+    "share_region",
+    "share_interests",
+}
 
-@transaction.atomic
-def user_profile_update(*, user: User, data: dict) -> User:
-    """Apply profile fields to `user`; the presentation text is sanitised before it is stored."""
+
+def user_profile_fill(*, user: User, data: dict) -> User:
+    """Set profile fields on `user` without saving; the presentation text is sanitised here."""
+    unknown = set(data) - _PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"Not profile fields: {sorted(unknown)}")
     for name, value in data.items():
         if name == "bio":
             value = str(clean_html(value, profile="profile"))
+        elif isinstance(value, str):
+            value = value.strip()
         setattr(user, name, value)
+    return user
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, data: dict) -> User:
+    """Apply and validate profile fields, then store them; invalid data raises and stores nothing."""
+    user_profile_fill(user=user, data=data)
     user.full_clean(exclude=["password"])
     user.save()
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the interface language a signed-in person chose."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return user

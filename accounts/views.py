@@ -1,19 +1,47 @@
+"""Profile and language views; allauth serves login, signup, e-mail and password pages."""
+
+from allauth.account import views as allauth_views
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
+from accounts.adapters import language_cookie_set
 from accounts.forms import ProfileForm
-from accounts.services import user_profile_update
+from accounts.services import user_language_set, user_profile_update
+
+# allauth creates the user and then its e-mail address in separate writes: one transaction
+# makes a failed signup leave nothing behind.
+signup = transaction.atomic(allauth_views.signup)
 
 
 @login_required
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user_profile_update(user=request.user, data=form.cleaned_data)
+        user = user_profile_update(user=request.user, data=form.cleaned_data)
+        translation.activate(user.language)
         messages.success(request, _("Votre profil est enregistré."))
         response = redirect("accounts:profile")
-        response.set_cookie("django_language", request.user.language, samesite="Lax")
+        language_cookie_set(response, user.language)
         return response
-    return render(request, "accounts/profile.html", {"form": form})
+    if request.method == "POST":
+        # The form was bound to the user; give back the stored values to the page frame.
+        request.user.refresh_from_db()
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice on a signed-in user's profile."""
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_language_set(user=request.user, language=language)
+    return response

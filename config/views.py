@@ -5,7 +5,7 @@ import uuid
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,3 +50,16 @@ def healthz(request):
         "failing": failing,
     }
     return JsonResponse(body, status=200 if not failing else 503)
+
+
+# ~20 KB of fixed HTML, built once: the floor a benchmark compares real pages with.
+_FLOOR_PAGE = (
+    "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>floor</title></head><body>"
+    + "".join(f"<p>Ligne {n:04d} : une page constante servie par toute la pile de middlewares.</p>" for n in range(256))
+    + "</body></html>"
+)
+
+
+def bench_floor(request):
+    """A constant page through the full middleware stack; routed only when BENCHMARK_ENDPOINTS is on."""
+    return HttpResponse(_FLOOR_PAGE)

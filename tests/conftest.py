@@ -12,10 +12,21 @@ def pytest_collection_modifyitems(config, items):
     skip_browser = pytest.mark.skip(reason="needs /usr/bin/chromium")
     has_browser = shutil.which("chromium") is not None
     for item in items:
+        _restore_migration_data_after(item)
         if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_redis)
         if "e2e" in item.keywords and not has_browser:
             item.add_marker(skip_browser)
+
+
+def _restore_migration_data_after(item) -> None:
+    """Transactional tests flush every table, which would also wipe what data migrations
+    created (roles, locales, the page tree, the workflow) for the tests that follow:
+    serialized rollback restores it."""
+    marker = item.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction") or "serialized_rollback" in marker.kwargs:
+        return
+    item.add_marker(pytest.mark.django_db(*marker.args, **marker.kwargs, serialized_rollback=True), append=False)
 
 
 @pytest.fixture(autouse=True)

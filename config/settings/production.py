@@ -11,6 +11,7 @@ if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 SECRET_KEY = os.environ["SECRET_KEY"]
 DEBUG = False
+BENCHMARK_ENDPOINTS = False
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "true").lower() in {"1", "true", "yes"}

@@ -24,3 +24,33 @@ def test_healthz_names_the_database_when_it_fails(client):
         response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["database"]
+
+
+@pytest.fixture
+def _unreachable_redis_layer(settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_unreachable_redis_layer")
+def test_healthz_is_503_when_the_redis_channel_layer_does_not_answer(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "channel_layer": "error"}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthz_round_trips_through_the_real_redis_layer(client, settings):
+    from channels.layers import channel_layers
+
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    channel_layers.backends.clear()
+    assert client.get("/healthz").status_code == 200

@@ -52,3 +52,52 @@ def test_no_missing_migrations():
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _print_setting(settings_module: str, expression: str, **env) -> str:
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "EMAIL_HOST"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE=settings_module)
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_default_setup_prints_emails_on_the_console_and_uses_in_memory_layers():
+    out = _print_setting(
+        "config.settings.dev",
+        "settings.EMAIL_BACKEND, settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CACHES['default']['BACKEND']",
+    )
+    assert "console.EmailBackend" in out and "InMemoryChannelLayer" in out and "LocMemCache" in out
+
+
+def test_redis_url_switches_channel_layer_and_cache_to_redis_and_email_host_to_smtp():
+    out = _print_setting(
+        "config.settings.dev",
+        "settings.EMAIL_BACKEND, settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CACHES['default']['BACKEND']",
+        REDIS_URL="redis://127.0.0.1:6379/9",
+        EMAIL_HOST="smtp.example.fr",
+    )
+    assert "smtp.EmailBackend" in out and "RedisChannelLayer" in out and "RedisCache" in out
+
+
+def test_benchmark_endpoints_stay_off_in_production_even_when_asked():
+    out = _print_setting(
+        "config.settings.production", "settings.BENCHMARK_ENDPOINTS", SECRET_KEY="k" * 60, BENCHMARK_ENDPOINTS="1"
+    )
+    assert out == "False"
+
+
+def test_startup_prints_no_deprecation_warning():
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+    result = subprocess.run(
+        [sys.executable, "-W", "always::DeprecationWarning", "manage.py", "check"],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0
+    assert "Warning" not in result.stderr and "deprecated" not in result.stderr.lower(), result.stderr

@@ -1,0 +1,53 @@
+"""Error pages, the benchmark floor, and the page frame's accessibility landmarks."""
+
+import importlib
+
+import pytest
+from django.test import override_settings
+from django.urls import clear_url_caches
+
+import config.urls
+
+pytestmark = pytest.mark.django_db
+
+
+def test_benchmark_floor_is_not_routed_by_default(client):
+    assert client.get("/_bench/floor", follow=True).status_code == 404
+
+
+def test_benchmark_floor_serves_a_constant_page_when_enabled(client):
+    try:
+        with override_settings(BENCHMARK_ENDPOINTS=True):
+            importlib.reload(config.urls)
+            clear_url_caches()
+            response = client.get("/_bench/floor")
+            assert response.status_code == 200
+            assert 19_000 < len(response.content) < 22_000
+            assert response.content == client.get("/_bench/floor").content
+    finally:
+        importlib.reload(config.urls)
+        clear_url_caches()
+    assert client.get("/_bench/floor", follow=True).status_code == 404
+
+
+def test_unknown_page_gets_our_404(client):
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page introuvable" in html and 'class="skip-link"' in html
+
+
+def test_server_error_page_renders_without_a_request_context():
+    from django.template import loader
+
+    html = loader.get_template("500.html").render({})
+    assert "Un problème est survenu" in html
+
+
+def test_page_frame_has_landmarks_skip_link_and_no_inline_script(client):
+    html = client.get("/accounts/login/").content.decode()
+    assert '<a class="skip-link" href="#main">' in html
+    assert '<header class="site-header"' in html and '<main id="main"' in html and '<footer class="site-footer"' in html
+    assert '<nav class="site-nav" aria-label=' in html
+    assert "<script>" not in html and "onclick" not in html and " style=" not in html
+    assert "https://" not in html.split("<body")[0]  # nothing from a CDN in the head
