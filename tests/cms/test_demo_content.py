@@ -342,3 +342,26 @@ def test_every_demo_page_renders_for_anonymous_visitors_and_learners(seeded, db,
         assert response.status_code == 200, (page.url, language, response.status_code)
         # French and English share URLs: the language picks the translation that is served.
         assert escape(page.title) in response.content.decode(), (page.url, language)
+
+
+def test_seed_builds_its_own_site_locales_and_snippets_when_the_database_has_none(seeded, db):
+    from wagtail.models import Site
+
+    Page.objects.filter(depth__gt=1).delete()
+    Profession.objects.all().delete()
+    Competency.objects.all().delete()
+    Locale.objects.exclude(language_code="fr").delete()
+    assert not Site.objects.exists()
+
+    demo.seed(stdout=io.StringIO())
+
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    catalogue = CataloguePage.objects.get(slug="catalogue", locale__language_code="fr")
+    assert catalogue.get_parent().pk == site.root_page.pk
+    assert ProgrammePage.objects.child_of(catalogue).filter(slug=PROGRAMME_SLUG).exists()
+    for language in ("fr", "en"):
+        assert Profession.objects.filter(locale__language_code=language).count() == len(ProfessionCode.values)
+        assert Competency.objects.filter(locale__language_code=language).count() == len(COMPETENCY_SLUGS)
+    english_home = site.root_page.get_translation(Locale.objects.get(language_code="en"))
+    assert english_home.live and english_home.alias_of_id is None
