@@ -1,1 +1,301 @@
-"""Room messaging."""
+"""Room messaging reads: who may read, write and moderate a room; history; unread counts; insights.
+
+The membership rule (one rule for the codebase):
+
+- cohort room and case room: an active member of the cohort (learner or facilitator);
+- group room: a member of the group, or an active facilitator of its cohort;
+- community room: a member of the community;
+- moderators: the cohort's active facilitators, the community's moderators;
+- superusers read and moderate every room.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cohorts.models import (
+    CohortMembership,
+    CommunityMembership,
+    GroupMembership,
+    Message,
+    Notification,
+    Reaction,
+    ReadMarker,
+    Room,
+)
+
+__all__ = [
+    "room_access",
+    "RoomAccess",
+    "user_can_access_room",
+    "user_can_moderate_room",
+    "room_moderators",
+    "room_members",
+    "room_list_for_user",
+    "room_messages_after",
+    "room_messages_before",
+    "room_message_get",
+    "message_payload",
+    "visible_payload",
+    "notification_unread_count",
+    "notification_list_for_user",
+    "room_insights",
+    "cohort_room_insights",
+    "RoomInsights",
+]
+
+_ACTIVE = CohortMembership.Status.ACTIVE
+_FACILITATOR = CohortMembership.Role.FACILITATOR
+
+
+@dataclass(frozen=True)
+class RoomAccess:
+    can_read: bool
+    can_moderate: bool
+
+
+def _is_cohort_facilitator(user: User, cohort_id: int) -> bool:
+    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, role=_FACILITATOR, status=_ACTIVE).exists()
+
+
+def room_access(*, user: User, room: Room) -> RoomAccess:
+    """What `user` may do in `room`, in at most two queries."""
+    if not user.is_authenticated or not user.is_active:
+        return RoomAccess(False, False)
+    if user.is_superuser:
+        return RoomAccess(True, True)
+    if room.kind == Room.Kind.COMMUNITY:
+        role = (
+            CommunityMembership.objects.filter(community_id=room.community_id, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        return RoomAccess(role is not None, role == CommunityMembership.Role.MODERATOR)
+    role = (
+        CohortMembership.objects.filter(cohort_id=room.cohort_id, user=user, status=_ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    )
+    is_facilitator = role == _FACILITATOR
+    if room.kind == Room.Kind.GROUP:
+        in_group = role is not None and GroupMembership.objects.filter(group_id=room.group_id, user=user).exists()
+        return RoomAccess(in_group or is_facilitator, is_facilitator)
+    return RoomAccess(role is not None, is_facilitator)
+
+
+def user_can_access_room(*, user: User, room: Room) -> bool:
+    return room_access(user=user, room=room).can_read
+
+
+def user_can_moderate_room(*, user: User, room: Room) -> bool:
+    return room_access(user=user, room=room).can_moderate
+
+
+def room_members(room: Room) -> QuerySet[User]:
+    """Everyone who may read the room (superusers aside)."""
+    if room.kind == Room.Kind.COMMUNITY:
+        return User.objects.filter(community_memberships__community_id=room.community_id, is_active=True)
+    active = CohortMembership.objects.filter(cohort_id=room.cohort_id, status=_ACTIVE)
+    if room.kind == Room.Kind.GROUP:
+        in_group = GroupMembership.objects.filter(group_id=room.group_id).values("user_id")
+        facilitators = active.filter(role=_FACILITATOR).values("user_id")
+        return User.objects.filter(
+            (Q(pk__in=in_group) & Q(pk__in=active.values("user_id"))) | Q(pk__in=facilitators), is_active=True
+        )
+    return User.objects.filter(pk__in=active.values("user_id"), is_active=True)
+
+
+def room_moderators(room: Room) -> QuerySet[User]:
+    if room.kind == Room.Kind.COMMUNITY:
+        return User.objects.filter(
+            community_memberships__community_id=room.community_id,
+            community_memberships__role=CommunityMembership.Role.MODERATOR,
+            is_active=True,
+        )
+    return User.objects.filter(
+        cohort_memberships__cohort_id=room.cohort_id,
+        cohort_memberships__role=_FACILITATOR,
+        cohort_memberships__status=_ACTIVE,
+        is_active=True,
+    )
+
+
+def room_list_for_user(*, user: User) -> QuerySet[Room]:
+    """The rooms `user` may read, each annotated with `unread` (messages by others after the read marker)."""
+    if not user.is_authenticated:
+        return Room.objects.none()
+    cohort_ids = CohortMembership.objects.filter(user=user, status=_ACTIVE).values("cohort_id")
+    facilitated = CohortMembership.objects.filter(user=user, status=_ACTIVE, role=_FACILITATOR).values("cohort_id")
+    group_ids = GroupMembership.objects.filter(user=user, cohort_id__in=cohort_ids).values("group_id")
+    community_ids = CommunityMembership.objects.filter(user=user).values("community_id")
+    visible = (
+        Q(kind__in=[Room.Kind.COHORT, Room.Kind.CASE], cohort_id__in=cohort_ids)
+        | Q(kind=Room.Kind.GROUP, group_id__in=group_ids)
+        | Q(kind=Room.Kind.GROUP, cohort_id__in=facilitated)
+        | Q(kind=Room.Kind.COMMUNITY, community_id__in=community_ids)
+    )
+    last_read = ReadMarker.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")[:1]
+    unread = (
+        Message.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True, hidden_at__isnull=True)
+        .exclude(author=user)
+        .filter(seq__gt=OuterRef("last_read"))
+        .order_by()
+        .values("room")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Room.objects.filter(visible)
+        .annotate(last_read=Coalesce(Subquery(last_read), Value(0)))
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+        .select_related("cohort", "group", "community")
+        .order_by("kind", "name")
+    )
+
+
+def _message_queryset(room: Room) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(room=room)
+        .select_related("author", "reply_to__author")
+        .prefetch_related(Prefetch("reactions", queryset=Reaction.objects.order_by("pk")))
+    )
+
+
+def room_messages_after(*, room: Room, after: int, limit: int = 200) -> list[Message]:
+    """Messages with seq > after, oldest first: what a resuming client missed."""
+    return list(_message_queryset(room).filter(seq__gt=after).order_by("seq")[:limit])
+
+
+def room_messages_before(*, room: Room, before: int | None = None, limit: int = 50) -> list[Message]:
+    """One page of history ending just before `before` (the latest page when None), oldest first."""
+    qs = _message_queryset(room)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    page = list(qs.order_by("-seq")[:limit])
+    page.reverse()
+    return page
+
+
+def room_message_get(*, room: Room, seq: int) -> Message | None:
+    return _message_queryset(room).filter(seq=seq).first()
+
+
+def _author_payload(user: User | None) -> dict:
+    if user is None:
+        return {"id": None, "name": str(_("Ancien·ne participant·e")), "profession": "", "profession_label": ""}
+    return {
+        "id": user.pk,
+        "name": user.display_name,
+        "profession": user.profession,
+        "profession_label": str(user.get_profession_display()) if user.profession else "",
+    }
+
+
+def message_payload(message: Message, *, new: bool = False) -> dict:
+    """The full JSON form of a message, as broadcast; `visible_payload` trims it per viewer.
+
+    `new`: a message just created has no reactions, which saves a query.
+    """
+    reactions: dict[str, list[int]] = defaultdict(list)
+    for reaction in [] if new else message.reactions.all():
+        reactions[reaction.emoji].append(reaction.user_id)
+    reply = message.reply_to
+    deleted = message.deleted_at is not None
+    return {
+        "id": message.seq,
+        "author": _author_payload(message.author),
+        "client_id": message.client_id,
+        "body": "" if deleted else message.body,
+        "html": "" if deleted else str(message.html),
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": deleted,
+        "hidden": message.hidden_at is not None,
+        "pinned": message.pinned_at is not None,
+        "reply_to": (
+            {"id": reply.seq, "author": _author_payload(reply.author)["name"]} if reply is not None else None
+        ),
+        "reactions": [{"emoji": emoji, "users": users} for emoji, users in reactions.items()],
+    }
+
+
+def visible_payload(payload: dict, *, can_moderate: bool) -> dict:
+    """A hidden message keeps its place for members but only moderators see its text."""
+    if payload.get("hidden") and not can_moderate:
+        return {**payload, "html": "", "body": ""}
+    return payload
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_list_for_user(*, user: User, limit: int = 20) -> list[Notification]:
+    return list(
+        Notification.objects.filter(user=user)
+        .select_related("room", "message__author")
+        .order_by("-created_at")[:limit]
+    )
+
+
+# --- Insights for facilitators ---------------------------------------------------------------
+
+
+@dataclass
+class RoomInsights:
+    """Is the talk interprofessional? Counts by profession and who answers whom."""
+
+    by_profession: dict[str, int] = field(default_factory=dict)
+    replies: int = 0
+    cross_replies: int = 0
+    # matrix[replier profession][profession replied to] = count
+    matrix: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_profession.values())
+
+    @property
+    def cross_share(self) -> float | None:
+        return (self.cross_replies / self.replies) if self.replies else None
+
+
+def _insights(messages: QuerySet[Message]) -> RoomInsights:
+    live = messages.filter(deleted_at__isnull=True)
+    by_profession = Counter(
+        {
+            (row["author__profession"] or "unknown"): row["n"]
+            for row in live.order_by().values("author__profession").annotate(n=Count("pk"))
+        }
+    )
+    insights = RoomInsights(by_profession=dict(by_profession))
+    pairs = (
+        live.filter(reply_to__isnull=False, reply_to__author__isnull=False, author__isnull=False)
+        .exclude(reply_to__author=F("author"))
+        .order_by()
+        .values("author__profession", "reply_to__author__profession")
+        .annotate(n=Count("pk"))
+    )
+    matrix: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in pairs:
+        source, target = row["author__profession"] or "unknown", row["reply_to__author__profession"] or "unknown"
+        matrix[source][target] = matrix[source].get(target, 0) + row["n"]
+        insights.replies += row["n"]
+        if source != target:
+            insights.cross_replies += row["n"]
+    insights.matrix = dict(matrix)
+    return insights
+
+
+def room_insights(*, room: Room) -> RoomInsights:
+    """Insights of one room, in two queries."""
+    return _insights(Message.objects.filter(room=room))
+
+
+def cohort_room_insights(*, cohort_id: int) -> RoomInsights:
+    """Insights over every room of a cohort (cohort, group and case rooms), in two queries."""
+    return _insights(Message.objects.filter(room__cohort_id=cohort_id))

@@ -1,1 +1,183 @@
-"""Room messaging."""
+"""Room pages: history and a plain form that work without JavaScript, and insights for facilitators."""
+
+import uuid
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.choices import Profession
+from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
+from cohorts.selectors.rooms import RoomInsights, cohort_room_insights, room_access, room_insights, room_messages_before
+from cohorts.services.rooms import RoomError, message_post, notification_mark_read, read_marker_set
+
+__all__ = ["room_detail", "room_insights_view", "cohort_rooms_insights_view"]
+
+PAGE_SIZE = 50
+
+
+def _client_strings() -> dict:
+    """The words of the browser client, translated here so that rooms.js holds no user-facing text."""
+    return {
+        "connecting": _("Connexion…"),
+        "connected": _("Connecté·e : les messages arrivent en direct."),
+        "reconnecting": _("Connexion perdue : reconnexion en cours…"),
+        "reconnecting_in": _("Connexion perdue : nouvel essai dans %s s…"),
+        "sending": _("Envoi…"),
+        "sent": _("Envoyé"),
+        "waiting": _("Pas encore envoyé : il partira dès la reconnexion."),
+        "failed": _("Non envoyé"),
+        "retry": _("Réessayer"),
+        "reply": _("Répondre"),
+        "replying_to": _("En réponse à %s"),
+        "in_reply_to": _("En réponse à"),
+        "edit": _("Modifier"),
+        "editing": _("Modification de votre message"),
+        "save": _("Enregistrer"),
+        "send": _("Envoyer"),
+        "delete": _("Supprimer"),
+        "confirm_delete": _("Supprimer ce message ? Il sera remplacé par une mention « message supprimé »."),
+        "hide": _("Masquer"),
+        "restore": _("Rétablir"),
+        "pin": _("Épingler"),
+        "unpin": _("Désépingler"),
+        "pinned": _("Épinglé"),
+        "report": _("Signaler"),
+        "report_reason": _("Pourquoi signaler ce message à l'animation ? (facultatif)"),
+        "reported": _("Merci : l'animation a été prévenue."),
+        "react": _("Réagir"),
+        "edited": _("(modifié)"),
+        "deleted": _("Message supprimé par son auteur·rice."),
+        "hidden": _("Message masqué par l'animation."),
+        "hidden_mod": _("Masqué pour les membres (visible par l'animation)."),
+        "typing": _("%s écrit…"),
+        "online": _("En ligne : %s"),
+        "new_message": _("Nouveau message de %s : "),
+        "new_messages": _("%s nouveaux messages."),
+        "older": _("Messages plus anciens"),
+        "no_older": _("Début de la discussion."),
+        "empty": _("Écrivez un message avant de l'envoyer."),
+        "too_long": _("Le message dépasse %s caractères."),
+        "actions": _("Actions sur le message"),
+    }
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Votre message"),
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "compose-help"}),
+        error_messages={"required": _("Écrivez un message avant de l'envoyer.")},
+    )
+    # Generated when the form is shown: submitting the same form twice stores one message.
+    client_id = forms.RegexField(regex=r"^[A-Za-z0-9_.:-]{1,64}$", widget=forms.HiddenInput)
+
+
+def _room_for(request, room_id: int):
+    room = Room.objects.filter(pk=room_id).select_related("cohort", "group", "community").first()
+    if room is None:
+        raise Http404
+    access = room_access(user=request.user, room=room)
+    if not access.can_read:
+        raise Http404  # a non-member learns nothing, not even that the room exists
+    return room, access
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_detail(request, room_id: int):
+    room, access = _room_for(request, room_id)
+    status = 200
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                message, _created = message_post(
+                    room=room, author=request.user, client_id=form.cleaned_data["client_id"], body=form.cleaned_data["body"]
+                )
+            except RoomError as error:
+                form.add_error("body", error.message)
+            else:
+                return HttpResponseRedirect(reverse("cohorts:room_detail", args=[room.pk]) + f"#m-{message.seq}")
+        status = 400
+    else:
+        form = MessageForm(initial={"client_id": uuid.uuid4().hex})
+
+    before = request.GET.get("before")
+    before = int(before) if before and before.isdigit() else None
+    page = room_messages_before(room=room, before=before, limit=PAGE_SIZE + 1)
+    has_older = len(page) > PAGE_SIZE
+    page = page[-PAGE_SIZE:]
+    last_id = page[-1].seq if page else 0
+    if before is None and request.method == "GET":
+        read_marker_set(room=room, user=request.user, seq=room.last_message_seq)
+        notification_mark_read(user=request.user, room=room)
+    context = {
+        "room": room,
+        "messages_page": page,
+        "pinned": [m for m in page if m.pinned_at and not m.deleted_at],
+        "can_moderate": access.can_moderate,
+        "form": form,
+        "older_before": page[0].seq if has_older and page else None,
+        "is_latest": before is None,
+        "last_id": last_id,
+        "max_length": MESSAGE_MAX_LENGTH,
+        "page_title": room.name,
+        "room_strings": {key: str(value) for key, value in _client_strings().items()},
+    }
+    return render(request, "cohorts/rooms/room_detail.html", context, status=status)
+
+
+def _insights_context(insights: RoomInsights) -> dict:
+    labels = dict(Profession.choices)
+    labels["unknown"] = _("Non renseigné")
+    professions = [code for code in [*labels] if code in insights.by_profession or code in insights.matrix
+                   or any(code in row for row in insights.matrix.values())]
+    total = insights.total
+    rows = [
+        {"label": labels[code], "code": code, "count": insights.by_profession.get(code, 0),
+         "share": round(100 * insights.by_profession.get(code, 0) / total) if total else 0}
+        for code in professions
+    ]
+    matrix = [
+        {"label": labels[source], "cells": [insights.matrix.get(source, {}).get(target, 0) for target in professions]}
+        for source in professions
+    ]
+    return {
+        "insights": insights,
+        "rows": rows,
+        "columns": [labels[code] for code in professions],
+        "matrix": matrix,
+        "cross_share": None if insights.cross_share is None else round(100 * insights.cross_share),
+    }
+
+
+@login_required
+def room_insights_view(request, room_id: int):
+    room, access = _room_for(request, room_id)
+    if not access.can_moderate:
+        raise PermissionDenied
+    context = {"room": room, "scope_label": room.name, "page_title": _("Analyse du salon"), **_insights_context(room_insights(room=room))}
+    return render(request, "cohorts/rooms/insights.html", context)
+
+
+@login_required
+def cohort_rooms_insights_view(request, cohort_id: int):
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    is_facilitator = request.user.is_superuser or CohortMembership.objects.filter(
+        cohort=cohort, user=request.user, role=CohortMembership.Role.FACILITATOR, status=CohortMembership.Status.ACTIVE
+    ).exists()
+    if not is_facilitator:
+        raise PermissionDenied
+    context = {
+        "cohort": cohort,
+        "scope_label": cohort.name,
+        "page_title": _("Analyse des salons de la promotion"),
+        **_insights_context(cohort_room_insights(cohort_id=cohort.pk)),
+    }
+    return render(request, "cohorts/rooms/insights.html", context)

@@ -261,3 +261,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Rooms (real-time discussion) -------------------------------------------
+
+ROOMS_RATE_LIMIT_MESSAGES = int(env("ROOMS_RATE_LIMIT_MESSAGES", "10"))  # messages per user…
+ROOMS_RATE_LIMIT_SECONDS = int(env("ROOMS_RATE_LIMIT_SECONDS", "10"))  # …in this many seconds

@@ -1,0 +1,316 @@
+"""The room WebSocket: authenticate, authorise, parse frames, call a service, deliver in order.
+
+Protocol: docs/realtime.md. Delivery guarantees live here, in `_deliver`: every connection
+keeps the highest message id it has sent; a live message at or below it is a duplicate and
+dropped; a live message beyond the next expected id means something was missed (a dropped
+broadcast, a full channel, a reordering between processes) and the gap is filled from the
+database first. So each client receives every stored message once, in order.
+"""
+
+import json
+import logging
+import time
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from cohorts import events, presence
+from cohorts.models import Room
+from cohorts.selectors.rooms import (
+    message_payload,
+    room_access,
+    room_messages_after,
+    room_messages_before,
+    visible_payload,
+)
+from cohorts.services import rooms as services
+from cohorts.services.rooms import RoomError
+
+logger = logging.getLogger(__name__)
+
+# Close codes (also in docs/realtime.md). Refusals happen before accept(), so a browser sees a
+# failed handshake (HTTP 403); the code is what the ASGI server and the tests see.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNAVAILABLE = 4503
+CLOSE_TOO_LARGE = 1009
+
+MAX_FRAME = 16 * 1024  # characters: a 4,000-character message fits with room to spare
+CLOSE_FRAME = 256 * 1024  # beyond this the connection is closed rather than answered
+RESUME_PAGE = 200
+HISTORY_PAGE = 50
+TYPING_INTERVAL = 2.0  # seconds between two typing broadcasts of one connection
+
+
+def _int_or_none(value) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    """One member's connection to one room."""
+
+    room: Room
+    can_moderate: bool
+    delivered: int
+
+    # --- Connection -----------------------------------------------------------------------
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        self.subscribed = False
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        found = await self._load_room()
+        if found is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.room, access = found
+        if not access.can_read:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.can_moderate = access.can_moderate
+        after = self._after_from_query()
+        # Read before subscribing: anything committed in between is fetched by the catch-up below.
+        self.delivered = self.room.last_message_seq if after is None else min(after, self.room.last_message_seq)
+        self.last_typing = 0.0
+        try:
+            await events.room_subscribe(room_id=self.room_id, channel_name=self.channel_name)
+        except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
+            logger.warning("room %s: channel layer unavailable", self.room_id, exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        self.subscribed = True
+        await self.accept()
+        await self._catch_up(final=True)
+        await self._presence_touch(announce=True)
+
+    async def disconnect(self, code):
+        if not getattr(self, "subscribed", False):
+            return
+        self.subscribed = False
+        await events.room_unsubscribe(room_id=self.room_id, channel_name=self.channel_name)
+        await database_sync_to_async(presence.presence_leave, thread_sensitive=False)(
+            room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+        )
+        await self._presence_announce()
+
+    def _after_from_query(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        values = query.get("after")
+        if values and values[0].isdigit():
+            return int(values[0])
+        return None
+
+    @database_sync_to_async
+    def _load_room(self):
+        room = Room.objects.filter(pk=self.room_id).first()
+        if room is None:
+            return None
+        return room, room_access(user=self.user, room=room)
+
+    # --- Frames from the client -------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self._error("binary_not_supported", "Les trames binaires ne sont pas acceptées.")
+            return
+        if len(text_data) > CLOSE_FRAME:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        if len(text_data) > MAX_FRAME:
+            await self._error("frame_too_large", "Trame trop volumineuse.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("malformed", "Trame JSON illisible.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("malformed", "Une trame est un objet JSON avec un champ « type ».")
+            return
+        handler = self.HANDLERS.get(frame["type"])
+        if handler is None:
+            await self._error("unknown_type", "Type de trame inconnu.", frame_type=frame["type"][:40])
+            return
+        try:
+            await handler(self, frame)
+        except RoomError as error:
+            await self._error(error.code, str(error.message), client_id=frame.get("client_id"), id=frame.get("id"))
+        except Exception:  # noqa: BLE001 — one bad frame must not end the connection
+            logger.exception("room %s: frame %s failed", self.room_id, frame.get("type"))
+            await self._error("server_error", "Erreur du serveur : réessayez.", client_id=frame.get("client_id"))
+
+    async def on_send(self, frame):
+        client_id = frame.get("client_id")
+        message, _created = await database_sync_to_async(services.message_post)(
+            room=self.room,
+            author=self.user,
+            client_id=client_id,
+            body=frame.get("body"),
+            reply_to=frame.get("reply_to"),
+        )
+        await self._send_json({"type": "ack", "client_id": client_id, "id": message.seq})
+
+    async def on_edit(self, frame):
+        await database_sync_to_async(services.message_edit)(
+            room=self.room, seq=self._seq(frame), user=self.user, body=frame.get("body")
+        )
+
+    async def on_delete(self, frame):
+        await database_sync_to_async(services.message_delete)(room=self.room, seq=self._seq(frame), user=self.user)
+
+    async def on_hide(self, frame):
+        hidden = frame["type"] == "message.hide"
+        await database_sync_to_async(services.message_hide)(
+            room=self.room, seq=self._seq(frame), user=self.user, hidden=hidden
+        )
+
+    async def on_pin(self, frame):
+        pinned = frame["type"] == "message.pin"
+        await database_sync_to_async(services.message_pin)(
+            room=self.room, seq=self._seq(frame), user=self.user, pinned=pinned
+        )
+
+    async def on_report(self, frame):
+        seq = self._seq(frame)
+        await database_sync_to_async(services.message_report)(
+            room=self.room, seq=seq, user=self.user, reason=frame.get("reason") or ""
+        )
+        await self._send_json({"type": "reported", "id": seq})
+
+    async def on_react(self, frame):
+        await database_sync_to_async(services.reaction_toggle)(
+            room=self.room, seq=self._seq(frame), user=self.user, emoji=frame.get("emoji")
+        )
+
+    async def on_read(self, frame):
+        marker = await database_sync_to_async(services.read_marker_set)(
+            room=self.room, user=self.user, seq=self._seq(frame)
+        )
+        await self._send_json({"type": "read", "id": marker})
+
+    async def on_typing(self, frame):
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        await events.room_event_send_async(
+            room_id=self.room_id, event={"type": "typing", "user": {"id": self.user.pk, "name": self.user.display_name}}
+        )
+
+    async def on_ping(self, frame):
+        await self._presence_touch(announce=False)
+        await self._send_json({"type": "pong"})
+
+    async def on_resume(self, frame):
+        after = _int_or_none(frame.get("after"))
+        if after is None or after < 0:
+            raise RoomError("invalid", "« after » doit être un entier positif ou nul.")
+        self.delivered = after
+        await self._catch_up(final=True)
+
+    async def on_history(self, frame):
+        before = _int_or_none(frame.get("before"))
+        if before is None or before < 1:
+            raise RoomError("invalid", "« before » doit être un entier strictement positif.")
+        page = await database_sync_to_async(room_messages_before)(room=self.room, before=before, limit=HISTORY_PAGE + 1)
+        has_more = len(page) > HISTORY_PAGE
+        page = page[-HISTORY_PAGE:]
+        payloads = await database_sync_to_async(lambda: [self._visible(message_payload(m)) for m in page])()
+        await self._send_json({"type": "history", "messages": payloads, "has_more": has_more})
+
+    HANDLERS = {
+        "message.send": on_send,
+        "message.edit": on_edit,
+        "message.delete": on_delete,
+        "message.hide": on_hide,
+        "message.restore": on_hide,
+        "message.pin": on_pin,
+        "message.unpin": on_pin,
+        "message.report": on_report,
+        "reaction.toggle": on_react,
+        "read": on_read,
+        "typing": on_typing,
+        "ping": on_ping,
+        "resume": on_resume,
+        "history": on_history,
+    }
+
+    # --- Events from the room group -------------------------------------------------------
+
+    async def room_event(self, envelope):
+        event = envelope["event"]
+        kind = event["type"]
+        if kind == "message":
+            await self._deliver(event, envelope.get("text"))
+        elif kind == "typing":
+            if event["user"]["id"] != self.user.pk:
+                await self.send(text_data=envelope["text"])
+        elif kind == "message.updated" and event["message"].get("hidden") and not self.can_moderate:
+            await self._send_json({**event, "message": self._visible(event["message"])})
+        else:
+            await self.send(text_data=envelope["text"])
+
+    async def _deliver(self, event: dict, text: str | None):
+        seq = event["message"]["id"]
+        if seq <= self.delivered:
+            return  # already sent by a catch-up: never twice
+        if seq > self.delivered + 1:
+            await self._catch_up(final=False)  # something was missed: fetch it, in order
+            return
+        self.delivered = seq
+        if text is None or event["message"].get("hidden"):
+            await self._send_json({**event, "message": self._visible(event["message"])})
+        else:
+            await self.send(text_data=text)
+
+    async def _catch_up(self, *, final: bool):
+        """Send every stored message after `self.delivered`, in order, in pages."""
+        while True:
+            page = await database_sync_to_async(self._page_after)(self.delivered)
+            if page:
+                self.delivered = page[-1]["id"]
+                await self._send_json({"type": "resume", "messages": page})
+            if len(page) < RESUME_PAGE:
+                break
+        if final:
+            await self._send_json({"type": "resumed", "last_id": self.delivered})
+
+    def _page_after(self, after: int) -> list[dict]:
+        return [self._visible(message_payload(m)) for m in room_messages_after(room=self.room, after=after, limit=RESUME_PAGE)]
+
+    # --- Helpers ----------------------------------------------------------------------------
+
+    def _visible(self, payload: dict) -> dict:
+        return visible_payload(payload, can_moderate=self.can_moderate)
+
+    @staticmethod
+    def _seq(frame: dict) -> int:
+        seq = _int_or_none(frame.get("id"))
+        if seq is None or seq < 0:
+            raise RoomError("invalid", "« id » doit être un numéro de message.")
+        return seq
+
+    async def _presence_touch(self, *, announce: bool):
+        await database_sync_to_async(presence.presence_touch, thread_sensitive=False)(
+            room_id=self.room_id, user_id=self.user.pk, name=self.user.display_name, channel_name=self.channel_name
+        )
+        if announce:
+            await self._presence_announce()
+
+    async def _presence_announce(self):
+        online = await database_sync_to_async(presence.presence_in_room, thread_sensitive=False)(self.room_id)
+        await events.room_event_send_async(room_id=self.room_id, event={"type": "presence", "online": online})
+
+    async def _send_json(self, frame: dict):
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _error(self, code: str, detail: str, **extra):
+        frame = {"type": "error", "code": code, "detail": detail}
+        frame.update({key: value for key, value in extra.items() if value is not None})
+        await self._send_json(frame)

@@ -1,0 +1,57 @@
+"""The one exit for real-time room events: nothing else in the codebase touches the channel layer.
+
+Services build a plain dict and call `room_event_send` after their transaction commits; the
+consumer subscribes and unsubscribes through `room_subscribe` / `room_unsubscribe` and sends
+live-only events (typing, presence) through `room_event_send_async`.
+
+A failed broadcast (Redis down) is logged and swallowed: the message is already stored and
+every client gets it when it resumes, so a broadcast is an optimisation, never the record.
+https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+"""
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["room_group", "room_event_send", "room_event_send_async", "room_subscribe", "room_unsubscribe"]
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def _envelope(event: dict) -> dict:
+    # The JSON frame is serialised once here rather than once per recipient in each consumer.
+    return {"type": "room.event", "event": event, "text": json.dumps(event, ensure_ascii=False)}
+
+
+async def room_event_send_async(*, room_id: int, event: dict) -> bool:
+    """Broadcast `event` to every connection of the room; False (and a log line) when the layer fails."""
+    layer = get_channel_layer()
+    try:
+        await layer.group_send(room_group(room_id), _envelope(event))
+    except Exception:  # noqa: BLE001 — any layer failure (Redis down, full) must not lose the stored message
+        logger.warning("room %s: broadcast of %s failed", room_id, event.get("type"), exc_info=True)
+        return False
+    return True
+
+
+def room_event_send(*, room_id: int, event: dict) -> bool:
+    """Synchronous form of `room_event_send_async`, for services (called from `on_commit`)."""
+    return async_to_sync(room_event_send_async)(room_id=room_id, event=event)
+
+
+async def room_subscribe(*, room_id: int, channel_name: str) -> None:
+    """Add a connection to the room's group; raises when the channel layer is unavailable."""
+    await get_channel_layer().group_add(room_group(room_id), channel_name)
+
+
+async def room_unsubscribe(*, room_id: int, channel_name: str) -> None:
+    try:
+        await get_channel_layer().group_discard(room_group(room_id), channel_name)
+    except Exception:  # noqa: BLE001 — group_expiry will drop it
+        logger.info("room %s: could not leave the group", room_id, exc_info=True)
