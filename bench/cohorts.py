@@ -74,21 +74,17 @@ def seed(scale: dict) -> int:
             {"page": m, "label": m.title, "opens_at": now, "due_at": now + timezone.timedelta(days=7 * (i + 1))}
             for i, m in enumerate(modules)
         ])
-        try:
-            from lms.services import decision_answer_submit
-        except ImportError:
-            decision_answer_submit = None
-        if decision_answer_submit:
-            from cms.selectors import case_outline
+        from cms.selectors import case_outline
+        from lms.services import LearningError, decision_answer_submit
 
-            for case in CaseStudyPage.objects.descendant_of(programme).order_by("path")[:3]:
-                spec = case_outline(case).decision_points[0]
-                for i, learner in enumerate(learners):
-                    try:
-                        decision_answer_submit(user=learner, page=case, block_id=spec.id,
-                                               option_id=spec.options[i % len(spec.options)].id, rationale="Parce que.")
-                    except Exception:  # noqa: BLE001 - a closed episode: skip
-                        pass
+        for case in CaseStudyPage.objects.descendant_of(programme).order_by("path")[:3]:
+            spec = case_outline(case).decision_points[0]
+            for i, learner in enumerate(learners):
+                try:
+                    decision_answer_submit(user=learner, page=case, block_id=spec.id,
+                                           option_id=spec.options[i % len(spec.options)].id, rationale="Parce que.")
+                except LearningError:  # a closed episode: skip
+                    pass
     return cohort.pk
 
 
