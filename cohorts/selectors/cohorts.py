@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.choices import Level, Profession
@@ -298,7 +299,8 @@ def schedule_for_user(*, user, since: datetime | None = None, limit: int | None 
         ScheduleItem.objects.filter(cohort_id__in=_user_cohort_ids(user))
         .filter(Q(opens_at__isnull=False) | Q(due_at__isnull=False) | Q(debrief_opens_at__isnull=False))
         .select_related("cohort", "page")
-        .order_by("due_at", "opens_at", "pk")
+        .annotate(when=Coalesce("due_at", "opens_at", "debrief_opens_at"))
+        .order_by("when", "pk")
     )
     if since is not None:
         qs = qs.filter(Q(due_at__gte=since) | Q(due_at__isnull=True, opens_at__gte=since))
