@@ -422,23 +422,24 @@ def _room_participation(*, cohort: Cohort) -> dict[int, int]:
     return dict(rows)
 
 
-@dataclass
 class ProgressCell:
-    module_id: int
-    fraction: float
-    late: bool
+    """One learner × module cell; everything the template prints is computed once here,
+    since a 60 × 12 matrix renders 720 of them."""
 
-    @property
-    def percent(self) -> int:
-        return round(self.fraction * 100)
+    __slots__ = ("module_id", "fraction", "late", "percent", "state", "symbol", "label")
 
-    @property
-    def state(self) -> str:
-        if self.fraction >= 1:
-            return "done"
-        if self.late:
-            return "late"
-        return "started" if self.fraction > 0 else "todo"
+    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = ""):
+        self.module_id, self.fraction, self.late = module_id, fraction, late
+        self.percent = round(fraction * 100)
+        if fraction >= 1:
+            self.state, self.symbol = "done", "✓"
+        elif late:
+            self.state, self.symbol = "late", "!"
+        elif fraction > 0:
+            self.state, self.symbol = "started", str(self.percent)
+        else:
+            self.state, self.symbol = "todo", "·"
+        self.label = f"{self.percent} %" + (f" — {late_label}" if late else "")
 
 
 @dataclass
@@ -528,6 +529,9 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
     }
     progress = _lms_progress(programme=programme, user_ids=user_ids)
     participation = _room_participation(cohort=cohort)
+    from django.utils.translation import gettext
+
+    late_label = gettext("en retard")
     rows = []
     for user in learners:
         user_progress = progress.get(user.pk) or {}
@@ -535,7 +539,7 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         for module in modules:
             fraction = _module_fraction(user_progress, module.pk) if user_progress else 0.0
             deadline = due.get(module.pk)
-            cells.append(ProgressCell(module.pk, fraction, late=bool(deadline and deadline < now and fraction < 1)))
+            cells.append(ProgressCell(module.pk, fraction, bool(deadline and deadline < now and fraction < 1), late_label))
         rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,
                                messages=participation.get(user.pk, 0)))
 
