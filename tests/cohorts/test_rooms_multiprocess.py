@@ -61,6 +61,8 @@ def cluster():
         "CHANNEL_LAYER_PREFIX": f"t{uuid.uuid4().hex[:8]}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
+        # The slow-client test sends in bursts; the rate limit itself is tested in-process.
+        "ROOMS_RATE_LIMIT_MESSAGES": "1000",
     }
     servers = []
     try:
@@ -259,3 +261,34 @@ def _post_form(server: ServerProcess, room_id: int, cookie: str, body: str) -> N
         headers={"Cookie": f"sessionid={cookie}; csrftoken={csrf_cookie}", "Referer": url, "Origin": server.http},
     )
     opener.open(request, timeout=10)
+
+
+def _rss_kib(pid: int) -> int:
+    from pathlib import Path
+
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def test_a_client_that_stops_reading_does_not_slow_the_others_and_catches_up_by_resume(cluster):
+    _redis, (one, two) = cluster
+    room, _alice, _bob, alice_cookie, bob_cookie = await _members()
+    stalled = await RoomClient(one, room.pk, bob_cookie).open()  # from now on it never reads
+    fast = await RoomClient(two, room.pk, alice_cookie).open()
+    rss_before = _rss_kib(one.process.pid)
+    count = 150
+    started = asyncio.get_running_loop().time()
+    for i in range(count):
+        await fast.send_message(f"{i} " + "texte de charge " * 100)
+    await fast.wait_for_ids(list(range(1, count + 1)), timeout=30)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert elapsed < 30  # the room kept going for everyone else
+    assert _rss_kib(one.process.pid) - rss_before < 64 * 1024  # what waits for the stalled client is bounded
+    # The stalled client gives up its connection and resumes from the last id it had read.
+    await stalled.close()
+    catching_up = await RoomClient(two, room.pk, bob_cookie).open(after=stalled.last_id)
+    assert catching_up.seen == list(range(1, count + 1))  # everything, in order, once
+    await catching_up.close()
+    await fast.close()
