@@ -1,4 +1,5 @@
 # Two commands do everything on a fresh machine: `make run` and `make test`.
+# Both create .venv with the machine's python3 and install the exact pins of requirements.lock.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,11 +7,15 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-all migrate seed messages check clean
+.PHONY: install run serve test migrate seed messages check bench clean
 
 $(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Passerelles needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@echo "Installing the locked dependencies into $(VENV) (first run only)…"
+	@# The lock lists every package with its exact version, so pip has nothing to resolve.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@$(BIN)/python -m pip check --disable-pip-version-check >/dev/null || { $(BIN)/python -m pip check; exit 1; }
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -22,10 +27,13 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
+run: seed serve
+
+serve: install
 	@echo ""
 	@echo "  Passerelles is starting on http://$(HOST):$(PORT)/"
-	@echo "  Demo login: directrice@passerelles.test / passerelles-demo (more in README.md)"
+	@echo "  Demo login: directrice@passerelles.test / passerelles-demo  (all accounts in README.md)"
+	@echo "  E-mails (verification links) are printed below. Stop with Ctrl+C."
 	@echo ""
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
@@ -40,5 +48,8 @@ check: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+bench: install
+	$(BIN)/python bench/serving.py
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3*
+	rm -rf $(VENV) staticfiles db.sqlite3* bench/out

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CohortsConfig(AppConfig):
     name = "cohorts"
     verbose_name = _("Promotions et salons")
+
+    def ready(self):
+        from cohorts import signals  # noqa: F401  (allauth signals: pending invitations)

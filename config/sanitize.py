@@ -45,13 +45,31 @@ def _cleaner(tags: frozenset[str]) -> bleach.Cleaner:
 
 _CLEANERS = {name: _cleaner(tags) for name, tags in PROFILES.items()}
 
+# Elements whose CONTENT must vanish with them: bleach's strip=True would keep their text
+# (a stripped <script> would leave "alert(1)" on the page; a <style> its CSS).
+_DROP_WITH_CONTENT = (
+    "script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
+    "textarea", "title", "xmp", "noembed", "noframes", "select", "head",
+)
+
+
+def _drop_dangerous_content(html: str) -> str:
+    if "<" not in html:
+        return html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.find_all(_DROP_WITH_CONTENT):
+        element.decompose()
+    return str(soup)
+
 
 def clean_html(html: str | None, *, profile: str = "rich") -> SafeString:
     """Return `html` reduced to the profile's allowlist, links made safe, marked safe for templates."""
     cleaner = _CLEANERS[profile]
-    return mark_safe(cleaner.clean(html or "").strip())  # noqa: S308  (cleaned just above)
+    return mark_safe(cleaner.clean(_drop_dangerous_content(html or "")).strip())  # noqa: S308  (cleaned just above)
 
 
 def plain_text(html: str | None) -> str:
     """Strip every tag: for e-mails, search indexes and previews."""
-    return bleach.clean(html or "", tags=set(), strip=True, strip_comments=True).strip()
+    return bleach.clean(_drop_dangerous_content(html or ""), tags=set(), strip=True, strip_comments=True).strip()

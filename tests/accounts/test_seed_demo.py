@@ -11,7 +11,7 @@ from accounts.choices import Profession, Role
 from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.models import User
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def _counts() -> dict[str, int]:

@@ -1,0 +1,94 @@
+"""Django admin for support staff; facilitators work from the site's own pages."""
+
+from django.contrib import admin
+
+from cohorts.models import (
+    Announcement,
+    Cohort,
+    CohortGroup,
+    CohortMembership,
+    Community,
+    CommunityInvitation,
+    CommunityMembership,
+    Invitation,
+    LiveSession,
+    ScheduleItem,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = CohortMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Cohort)
+class CohortAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme", "status", "starts_on", "ends_on", "capacity"]
+    list_filter = ["status", "join_policy", "language"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        from cohorts.services.cohorts import room_for_cohort
+
+        super().save_model(request, obj, form, change)
+        room_for_cohort(cohort=obj)
+
+
+@admin.register(CohortGroup)
+class CohortGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "cohort", "position"]
+    list_filter = ["cohort"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "cohort", "status", "expires_at", "sent_count", "accepted_at"]
+    list_filter = ["status", "cohort"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["token_hash", "accepted_by", "accepted_at"]
+
+
+@admin.register(ScheduleItem)
+class ScheduleItemAdmin(admin.ModelAdmin):
+    list_display = ["label", "cohort", "opens_at", "due_at", "debrief_opens_at"]
+    list_filter = ["cohort"]
+
+
+@admin.register(LiveSession)
+class LiveSessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "cohort", "starts_at", "place"]
+    list_filter = ["cohort"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["subject", "cohort", "group", "author", "recipient_count", "created_at"]
+    list_filter = ["cohort"]
+
+
+class CommunityMembershipInline(admin.TabularInline):
+    model = CommunityMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "region", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["programmes"]
+    inlines = [CommunityMembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        from cohorts.services.cohorts import room_for_community
+
+        super().save_model(request, obj, form, change)
+        room_for_community(community=obj)
+
+
+@admin.register(CommunityInvitation)
+class CommunityInvitationAdmin(admin.ModelAdmin):
+    list_display = ["community", "user", "cohort", "status", "created_at"]
+    list_filter = ["status", "community"]

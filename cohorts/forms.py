@@ -1,0 +1,116 @@
+"""Forms of the cohort features: they parse and validate; services do the writing."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Level, Profession
+from cohorts.models import Cohort, CohortGroup, LiveSession
+
+User = get_user_model()
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class CohortForm(forms.ModelForm):
+    class Meta:
+        model = Cohort
+        fields = ["programme", "name", "starts_on", "ends_on", "language", "capacity", "status", "join_policy"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cms.models import ProgrammePage
+
+        self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
+        self.fields["programme"].label = _("programme")
+        self.fields["capacity"].min_value = 2
+        if self.instance.pk:
+            self.fields["programme"].disabled = True
+            self.fields["programme"].help_text = _("Le programme d'une promotion existante ne change pas.")
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("La fin doit suivre le début."))
+        return data
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    name = forms.CharField(label=_("Nom"), max_length=200, required=False)
+    profession = forms.ChoiceField(label=_("Métier"), choices=[("", "—"), *Profession.choices], required=False)
+    organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
+    level = forms.ChoiceField(label=_("Niveau d'action"), choices=[("", "—"), *Level.choices], required=False)
+
+
+class InvitationImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier CSV"),
+        help_text=_("Colonnes : e-mail, nom, métier, organisation, niveau. Séparateur virgule ou point-virgule ; UTF-8 ou Latin-1 (export d'un tableur)."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 1_000_000:
+            raise forms.ValidationError(_("Le fichier dépasse 1 Mo."))
+        return upload
+
+
+class GroupFormationForm(forms.Form):
+    size = forms.IntegerField(label=_("Taille des groupes"), min_value=2, max_value=12, initial=5)
+    seed = forms.IntegerField(
+        label=_("Tirage"), min_value=0, max_value=999_999, initial=0,
+        help_text=_("Changez ce nombre pour obtenir une autre répartition aussi équilibrée."),
+    )
+
+
+class GroupMoveForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    group = forms.ModelChoiceField(queryset=CohortGroup.objects.none(), required=False, label=_("Déplacer vers"),
+                                   empty_label=_("Hors groupe"))
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = CohortGroup.objects.filter(cohort=cohort)
+
+
+class LiveSessionForm(forms.ModelForm):
+    video_url = forms.URLField(label=_("Lien de visioconférence"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = LiveSession
+        fields = ["title", "starts_at", "ends_at", "place", "video_url"]
+        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error("ends_at", _("La séance doit finir après son début."))
+        if not data.get("place") and not data.get("video_url"):
+            self.add_error("place", _("Indiquez un lieu ou un lien de visioconférence."))
+        return data
+
+
+class AnnouncementForm(forms.Form):
+    group = forms.ModelChoiceField(queryset=CohortGroup.objects.none(), required=False, label=_("Destinataires"),
+                                   empty_label=_("Toute la promotion"))
+    subject = forms.CharField(label=_("Objet"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}), max_length=10_000)
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = CohortGroup.objects.filter(cohort=cohort)

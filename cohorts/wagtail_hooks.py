@@ -1,0 +1,110 @@
+"""What cohorts adds to other apps through Wagtail hooks (see docs/architecture.md)."""
+
+import importlib.util
+
+from django.db.models import Q
+from django.utils import timezone
+from wagtail import hooks
+
+from cohorts.models import CohortMembership, ScheduleItem
+
+# Wagtail loads only this module; the rooms code keeps its hooks in its own file.
+if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
+    import cohorts.hooks_rooms  # noqa: F401,E402
+
+
+@hooks.register("case_state")
+def cohort_case_state(state) -> None:
+    """Facilitators of a cohort running the programme see everything; a learner's episodes open
+    and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
+    from cohorts.selectors.cohorts import cohorts_for_programme_page
+
+    user, page = state.user, state.page
+    if not getattr(user, "is_authenticated", False):
+        return
+    memberships = cohorts_for_programme_page(user=user, page=page)
+    if not memberships:
+        return
+    if any(role == CohortMembership.Role.FACILITATOR for _, role in memberships):
+        state.is_facilitator = True
+        return
+    cohort_ids = [cohort_id for cohort_id, _ in memberships]
+    now = timezone.now()
+    for episode_id, opens_at, debrief_opens_at in ScheduleItem.objects.filter(
+        cohort_id__in=cohort_ids, page_id=page.pk
+    ).values_list("episode_id", "opens_at", "debrief_opens_at"):
+        if episode_id and opens_at:
+            known = state.episode_opens_at.get(episode_id)
+            state.episode_opens_at[episode_id] = min(known, opens_at) if known else opens_at
+        if not episode_id and debrief_opens_at and debrief_opens_at <= now:
+            state.debrief_open = True
+
+
+@hooks.register("peer_user_ids")
+def cohort_peer_user_ids(user, programme):
+    """The learners of the user's cohorts of `programme`; None when the user is in none."""
+    if not user.is_authenticated:
+        return None
+    cohort_ids = list(
+        CohortMembership.objects.filter(
+            user=user, status=CohortMembership.Status.ACTIVE, cohort__programme_id=programme.pk
+        ).values_list("cohort_id", flat=True)
+    )
+    if not cohort_ids:
+        return None
+    return set(
+        CohortMembership.objects.filter(
+            cohort_id__in=cohort_ids, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE
+        ).values_list("user_id", flat=True)
+    )
+
+
+@hooks.register("can_read_learner_work")
+def cohort_can_read_learner_work(viewer, learner) -> bool:
+    """A facilitator reads the work of the learners of the cohorts they facilitate."""
+    if not viewer.is_authenticated or viewer.pk == learner.pk:
+        return False
+    facilitated = CohortMembership.objects.filter(
+        user=viewer, role=CohortMembership.Role.FACILITATOR, status=CohortMembership.Status.ACTIVE
+    ).values("cohort_id")
+    return CohortMembership.objects.filter(
+        cohort_id__in=facilitated, user=learner, status=CohortMembership.Status.ACTIVE
+    ).exists()
+
+
+@hooks.register("dashboard_panels")
+def cohort_dashboard_panels(request) -> list[dict]:
+    """Upcoming deadlines and live sessions of the learner's cohorts, with the iCal feed link."""
+    from cohorts.selectors.cohorts import live_sessions_for_user, schedule_for_user
+
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    now = timezone.now()
+    items = schedule_for_user(user=user, since=now, limit=8)
+    sessions = live_sessions_for_user(user=user, since=now, limit=4)
+    if not items and not sessions:
+        return []
+    return [
+        {
+            "template": "cohorts/panels/schedule.html",
+            "context": {"schedule_items": items, "live_sessions": sessions, "now": now},
+            "order": 20,
+        }
+    ]
+
+
+@hooks.register("user_data_export")
+def cohort_user_data_export(user) -> dict:
+    """The cohorts a person belonged to and the invitations addressed to them."""
+    from cohorts.models import CommunityMembership, Invitation
+
+    return {
+        "cohorts": list(
+            CohortMembership.objects.filter(user=user).values("cohort__name", "role", "status", "joined_at")
+        ),
+        "communities": list(CommunityMembership.objects.filter(user=user).values("community__name", "role", "joined_at")),
+        "invitations": list(Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user)).values(
+            "cohort__name", "status", "created_at"
+        )),
+    }

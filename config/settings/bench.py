@@ -1,0 +1,12 @@
+"""Benchmarks (bench/): production-like request handling on the embedded defaults, floor page on."""
+
+from .base import *  # noqa: F401,F403
+from .base import LOGGING
+
+DEBUG = False
+BENCHMARK_ENDPOINTS = True
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,90 @@
+"""Demo learning records: the demo learners enrolled in the demo programme, with a few answers.
+
+Idempotent: records are created once (services refuse or return the existing ones on a second
+run). The cohorts demo adds the cohort's other learners afterwards.
+"""
+
+from django.db import transaction
+
+from accounts.models import User
+
+DEMO_PROGRAMME_SLUG = "manager-la-cooperation-en-sante"
+DEMO_LEARNERS = [
+    "directrice@passerelles.test",
+    "medecin@passerelles.test",
+    "cadre@passerelles.test",
+    "ars@passerelles.test",
+    "pharmacien@passerelles.test",
+]
+
+# What each demo learner chose and wrote at the first decision points (option index, rationale).
+RATIONALES = {
+    "directrice@passerelles.test": (0, "Je réunis d'abord les chefs de pôle et les cadres : sans diagnostic partagé, "
+                                       "toute mesure sur les lits d'aval sera vécue comme imposée."),
+    "medecin@passerelles.test": (1, "Les urgentistes attendent un signal rapide ; je propose une cellule de gestion "
+                                    "des lits dès cette semaine, évaluée dans un mois."),
+    "cadre@passerelles.test": (0, "Les équipes de nuit doivent être associées : ce sont elles qui vivent les "
+                                  "hospitalisations brancards."),
+    "ars@passerelles.test": (2, "L'ARS peut accompagner via le contrat pluriannuel, à condition d'indicateurs "
+                                "partagés à l'échelle du GHT."),
+    "pharmacien@passerelles.test": (0, "Partir des parcours patients les plus fréquents permet d'objectiver les "
+                                       "blocages sans désigner de coupable."),
+}
+
+REFLECTION_DRAFT = (
+    "<p>Dans mon établissement, la tension sur l'aval des urgences revient chaque hiver. "
+    "Ce cas me montre que la <strong>coopération</strong> commence par un diagnostic partagé :</p>"
+    "<ul><li>réunir les chefs de pôle et la direction des soins ;</li>"
+    "<li>objectiver les durées de séjour avec le DIM ;</li>"
+    "<li>associer la CPTS pour les sorties.</li></ul>"
+)
+
+
+def seed(*, stdout) -> None:
+    from cms.models import ProgrammePage
+    from cms.selectors import case_outline
+    from lms import selectors, services
+
+    programme = ProgrammePage.objects.live().filter(slug=DEMO_PROGRAMME_SLUG).first()
+    if programme is None:
+        stdout.write("lms demo: demo programme not found, no enrolments created.")
+        return
+    structure = selectors.programme_structure(programme=programme)
+    pages = [page.specific for page in structure.pages]
+    learners = list(User.objects.filter(email__in=DEMO_LEARNERS))
+    answers = 0
+    for learner in learners:
+        services.enrolment_create(user=learner, programme=programme)
+        option_index, rationale = RATIONALES.get(learner.email, (0, "Choix de démonstration."))
+        # Plain lessons of the first module: done by everyone.
+        first_module_pages = [p.specific for p in structure.modules[0].pages] if structure.modules else []
+        for page in first_module_pages:
+            outline = case_outline(page)
+            if services.page_needs_mark_done(outline):
+                _quietly(services.page_mark_done, user=learner, page=page)
+        # The first case: the first decision point answered, a reflection in progress.
+        case = next((p for p in pages if p.specific_class.__name__ == "CaseStudyPage"), None)
+        if case is None:
+            continue
+        outline = case_outline(case)
+        if outline.decision_points:
+            spec = outline.decision_points[0]
+            option = spec.options[min(option_index, len(spec.options) - 1)]
+            if _quietly(services.decision_answer_submit, user=learner, page=case, block_id=spec.id,
+                        option_id=option.id, rationale=rationale):
+                answers += 1
+        if outline.reflection_prompts and learner.email == "directrice@passerelles.test":
+            _quietly(services.reflection_draft_save, user=learner, page=case,
+                     block_id=outline.reflection_prompts[0].id, html=REFLECTION_DRAFT)
+    stdout.write(f"lms demo: {len(learners)} learners enrolled in « {programme.title} », {answers} decision answers.")
+
+
+def _quietly(fn, **kwargs):
+    """Run a service; a refusal (already locked, episode closed) is expected on a second run."""
+    from lms.services import LearningError
+
+    try:
+        with transaction.atomic():
+            return fn(**kwargs) or True
+    except LearningError:
+        return False

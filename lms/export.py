@@ -1,0 +1,154 @@
+"""A learner's data: everything the platform holds about them, and its erasure (GDPR art. 15, 17, 20).
+
+See docs/privacy.md. Other apps add their part through the `user_data_export` and
+`user_erase` hooks (cohorts: memberships and room messages).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import transaction
+from wagtail import hooks
+
+from lms.models import (
+    Certificate,
+    DecisionAnswer,
+    Enrolment,
+    PageCompletion,
+    QuizAttempt,
+    Reflection,
+    ReflectionComment,
+    Worksheet,
+)
+
+EXPORT_HOOK = "user_data_export"
+ERASE_HOOK = "user_erase"
+ERASED_EMAIL_DOMAIN = "deleted.invalid"
+
+
+def _dt(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def user_data_export(*, user) -> dict:
+    """Profile and every learning record of `user`, plus what other apps add through the hook."""
+    profile_fields = [
+        "email", "first_name", "last_name", "profession", "level", "organisation", "region", "language",
+        "rpps", "bio", "interests", "in_directory", "share_organisation", "share_level", "share_region",
+        "share_interests",
+    ]
+    data: dict = {
+        "format": "passerelles-user-export/1",
+        "profile": {name: getattr(user, name) for name in profile_fields}
+        | {"date_joined": _dt(user.date_joined), "last_login": _dt(user.last_login)},
+        "enrolments": [
+            {
+                "programme_id": e.programme_id, "programme": e.programme.title, "source": e.source, "status": e.status,
+                "enrolled_at": _dt(e.enrolled_at), "left_at": _dt(e.left_at), "completed_at": _dt(e.completed_at),
+            }
+            for e in Enrolment.objects.filter(user=user).select_related("programme")
+        ],
+        "completed_pages": [
+            {"page_id": c.page_id, "programme_id": c.programme_id, "reason": c.reason, "completed_at": _dt(c.completed_at)}
+            for c in PageCompletion.objects.filter(user=user)
+        ],
+        "decision_answers": [
+            {"page_id": a.page_id, "block_id": a.block_id, "option_id": a.option_id, "rationale": a.rationale,
+             "profession": a.profession, "submitted_at": _dt(a.submitted_at)}
+            for a in DecisionAnswer.objects.filter(user=user)
+        ],
+        "reflections": [
+            {
+                "page_id": r.page_id, "block_id": r.block_id, "draft_html": r.draft_html,
+                "draft_saved_at": _dt(r.draft_saved_at),
+                "versions": [
+                    {"number": v.number, "body_html": v.body_html, "submitted_at": _dt(v.submitted_at)}
+                    for v in r.versions.all()
+                ],
+                "comments": [
+                    {"author": c.author.display_name if c.author else None, "body_html": c.body_html,
+                     "created_at": _dt(c.created_at)}
+                    for c in r.comments.all()
+                ],
+            }
+            for r in Reflection.objects.filter(user=user).prefetch_related("versions", "comments__author")
+        ],
+        "comments_written": [
+            {"reflection_id": c.reflection_id, "body_html": c.body_html, "created_at": _dt(c.created_at)}
+            for c in ReflectionComment.objects.filter(author=user)
+        ],
+        "quiz_attempts": [
+            {"page_id": q.page_id, "number": q.number, "answers": q.answers, "score": q.score, "passed": q.passed,
+             "submitted_at": _dt(q.submitted_at)}
+            for q in QuizAttempt.objects.filter(user=user)
+        ],
+        "worksheets": [
+            {"page_id": w.page_id, "block_id": w.block_id, "template_kind": w.template_kind, "title": w.title,
+             "data": w.data, "updated_at": _dt(w.updated_at)}
+            for w in Worksheet.objects.filter(user=user)
+        ],
+        "certificates": [
+            {"code": c.code, "programme": c.programme_title, "hours": str(c.hours), "learner_name": c.learner_name,
+             "rpps": c.rpps, "cohort": c.cohort_name, "started_on": c.started_on.isoformat(),
+             "completed_on": c.completed_on.isoformat(), "issued_at": _dt(c.issued_at)}
+            for c in Certificate.objects.filter(user=user)
+        ],
+    }
+    from cms.models import CasePerspective
+
+    data["case_perspectives"] = [
+        {"page_id": p.page_id, "profession": p.profession} for p in CasePerspective.objects.filter(user=user)
+    ]
+    for fn in hooks.get_hooks(EXPORT_HOOK):
+        extra = fn(user) or {}
+        for key, value in extra.items():
+            data[key] = value
+    return data
+
+
+def is_erased(user) -> bool:
+    return (user.email or "").endswith("@" + ERASED_EMAIL_DOMAIN)
+
+
+@transaction.atomic
+def account_erase(*, user) -> None:
+    """Remove the person, keep the conversation and the anonymous statistics.
+
+    The user row stays as an anonymous tombstone (no name, no e-mail, no profile, cannot log
+    in) so that room messages keep their author as "former participant" and cohort figures
+    keep their counts. Personal texts (rationales, reflections, worksheets, certificates) are
+    deleted; what a decision-point choice says about the cohort (option, profession) is kept.
+    """
+    for fn in hooks.get_hooks(ERASE_HOOK):
+        fn(user)
+    DecisionAnswer.objects.filter(user=user).update(rationale="")
+    Reflection.objects.filter(user=user).delete()  # with versions and comments on them
+    ReflectionComment.objects.filter(author=user).update(author=None)
+    Worksheet.objects.filter(user=user).delete()
+    Certificate.objects.filter(user=user).delete()
+    QuizAttempt.objects.filter(user=user).update(answers={})
+    Enrolment.objects.filter(user=user).update(last_page=None, last_visited_at=None)
+
+    from allauth.account.models import EmailAddress
+    from cms.models import CasePerspective
+
+    EmailAddress.objects.filter(user=user).delete()
+    CasePerspective.objects.filter(user=user).delete()
+    try:
+        from allauth.socialaccount.models import SocialAccount
+
+        SocialAccount.objects.filter(user=user).delete()
+    except Exception:  # socialaccount not installed
+        pass
+    user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
+    for name in ["first_name", "last_name", "organisation", "region", "rpps", "bio", "interests", "profession", "level"]:
+        setattr(user, name, "")
+    user.in_directory = user.share_organisation = user.share_level = user.share_region = user.share_interests = False
+    user.is_active = False
+    user.is_staff = user.is_superuser = False
+    user.set_unusable_password()
+    user.last_login = None
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()

@@ -1,0 +1,153 @@
+"""PDF certificates and transcripts, drawn with ReportLab (https://docs.reportlab.com/)."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas
+
+BRAND = colors.HexColor("#0b5e6b")
+INK = colors.HexColor("#1c2733")
+SOFT = colors.HexColor("#4a5867")
+
+
+def _hours(value) -> str:
+    return formats.number_format(value, decimal_pos=1 if value % 1 else 0)
+
+
+def _wrap(c: canvas.Canvas, text: str, x: float, y: float, width: float, font: str, size: int, leading: float) -> float:
+    """Draw `text` wrapped to `width`; return the y below it."""
+    from reportlab.lib.utils import simpleSplit
+
+    c.setFont(font, size)
+    for line in simpleSplit(text, font, size, width):
+        c.drawString(x, y, line)
+        y -= leading
+    return y
+
+
+def certificate_pdf(certificate, *, verify_url: str) -> bytes:
+    """One landscape A4 page: who, what, how many hours, when, and how to verify it."""
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    c = canvas.Canvas(buffer, pagesize=(width, height))
+    c.setTitle(_("Attestation de formation — %(title)s") % {"title": certificate.programme_title})
+    c.setAuthor("Passerelles")
+    c.setSubject(certificate.code)
+
+    c.setStrokeColor(BRAND)
+    c.setLineWidth(3)
+    c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    c.setFillColor(BRAND)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(24 * mm, height - 30 * mm, "Passerelles")
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 10)
+    c.drawRightString(width - 24 * mm, height - 30 * mm, _("Formation continue des managers du système de santé"))
+
+    c.setFillColor(INK)
+    c.setFont("Helvetica-Bold", 26)
+    c.drawCentredString(width / 2, height - 55 * mm, _("Attestation de formation"))
+    c.setFont("Helvetica", 13)
+    c.drawCentredString(width / 2, height - 68 * mm, _("Nous attestons que"))
+    c.setFont("Helvetica-Bold", 22)
+    c.drawCentredString(width / 2, height - 82 * mm, certificate.learner_name)
+    y = height - 90 * mm
+    c.setFont("Helvetica", 11)
+    if certificate.rpps:
+        c.drawCentredString(width / 2, y, _("N° RPPS : %(rpps)s") % {"rpps": certificate.rpps})
+        y -= 6 * mm
+    c.setFont("Helvetica", 13)
+    c.drawCentredString(width / 2, y - 4 * mm, _("a suivi avec succès le programme"))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawCentredString(width / 2, y - 14 * mm, certificate.programme_title)
+    c.setFont("Helvetica", 12)
+    period = _("du %(start)s au %(end)s") % {
+        "start": formats.date_format(certificate.started_on, "j F Y"),
+        "end": formats.date_format(certificate.completed_on, "j F Y"),
+    }
+    c.drawCentredString(
+        width / 2, y - 24 * mm,
+        _("%(hours)s heures de formation, %(period)s") % {"hours": _hours(certificate.hours), "period": period},
+    )
+    y -= 34 * mm
+    left = 30 * mm
+    text_width = width - 60 * mm
+    if certificate.cohort_name:
+        y = _wrap(c, _("Promotion : %(name)s") % {"name": certificate.cohort_name}, left, y, text_width, "Helvetica", 11, 14)
+    if certificate.competencies:
+        y = _wrap(c, _("Compétences travaillées : %(list)s") % {"list": ", ".join(certificate.competencies)},
+                  left, y, text_width, "Helvetica", 11, 14)
+    if certificate.dpc_action_number:
+        parts = [_("Action DPC n° %(n)s") % {"n": certificate.dpc_action_number}]
+        if certificate.dpc_action_kind:
+            parts.append(certificate.dpc_action_kind)
+        if certificate.dpc_organisation_number:
+            parts.append(_("organisme n° %(n)s") % {"n": certificate.dpc_organisation_number})
+        y = _wrap(c, " — ".join(parts), left, y, text_width, "Helvetica", 11, 14)
+        if certificate.dpc_orientation:
+            y = _wrap(c, _("Orientation prioritaire : %(o)s") % {"o": certificate.dpc_orientation},
+                      left, y, text_width, "Helvetica", 11, 14)
+
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 10)
+    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": formats.date_format(certificate.issued_at, "j F Y")})
+    c.drawString(24 * mm, 24 * mm, _("Code de vérification : %(code)s") % {"code": certificate.code})
+    c.drawString(24 * mm, 18 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
+    c.linkURL(verify_url, (24 * mm, 16 * mm, width - 24 * mm, 22 * mm))
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def transcript_pdf(*, user, rows: list[dict]) -> bytes:
+    """A list of completed modules and certified hours, paginated."""
+    buffer = io.BytesIO()
+    width, height = A4
+    c = canvas.Canvas(buffer, pagesize=A4)
+    c.setTitle(_("Relevé de formation"))
+    c.setAuthor("Passerelles")
+
+    def header() -> float:
+        c.setFillColor(BRAND)
+        c.setFont("Helvetica-Bold", 12)
+        c.drawString(20 * mm, height - 20 * mm, "Passerelles")
+        c.setFillColor(INK)
+        c.setFont("Helvetica-Bold", 18)
+        c.drawString(20 * mm, height - 32 * mm, _("Relevé de formation"))
+        c.setFont("Helvetica", 11)
+        c.drawString(20 * mm, height - 40 * mm, user.get_full_name() or user.email)
+        return height - 52 * mm
+
+    y = header()
+    total = sum(float(row["hours"]) for row in rows if row["hours"])
+    if not rows:
+        c.setFont("Helvetica", 11)
+        c.drawString(20 * mm, y, _("Aucun module terminé pour l'instant."))
+    for row in rows:
+        if y < 30 * mm:
+            c.showPage()
+            y = header()
+        if row["module"]:
+            line = f"{row['programme']} — {row['module']}"
+            detail = _("module terminé le %(date)s") % {"date": row["completed_on"]}
+            font = "Helvetica"
+        else:
+            line = _("%(programme)s : programme terminé") % {"programme": row["programme"]}
+            detail = _("%(hours)s h — code %(code)s") % {"hours": row["hours"], "code": row["code"]}
+            font = "Helvetica-Bold"
+        y = _wrap(c, line, 20 * mm, y, width - 40 * mm, font, 10, 13)
+        c.setFillColor(SOFT)
+        y = _wrap(c, detail, 26 * mm, y, width - 46 * mm, "Helvetica", 9, 12)
+        c.setFillColor(INK)
+        y -= 4
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(20 * mm, max(y - 10, 20 * mm), _("Total des heures attestées : %(h)s") % {"h": _hours(total) if total else "0"})
+    c.showPage()
+    c.save()
+    return buffer.getvalue()

@@ -1,0 +1,439 @@
+"""Reads of learning records: progress, distributions, a learner's records on a page, the dashboard.
+
+Every function here runs a fixed number of queries whatever the size of the data: callers
+(the dashboard, case pages, the cohorts facilitator dashboard) rely on that.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Iterable
+
+from django.db.models import Count, Q
+from wagtail import hooks
+from wagtail.models import Page
+
+from accounts.choices import Profession
+from lms.models import (
+    Certificate,
+    DecisionAnswer,
+    Enrolment,
+    PageCompletion,
+    QuizAttempt,
+    Reflection,
+    Worksheet,
+)
+
+PEER_USER_IDS_HOOK = "peer_user_ids"
+CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
+DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
+LEARNING_PAGE_MODELS = ("casestudypage", "lessonpage")
+
+
+# --- Programme structure -------------------------------------------------------------------
+
+
+@dataclass
+class ModuleNode:
+    page: Page
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.page.pk
+
+
+@dataclass
+class ProgrammeStructure:
+    """The live modules of a programme and their case studies and lessons, in tree order."""
+
+    programme: Page
+    modules: list[ModuleNode] = field(default_factory=list)
+
+    @property
+    def pages(self) -> list[Page]:
+        return [page for module in self.modules for page in module.pages]
+
+    @property
+    def page_ids(self) -> list[int]:
+        return [page.pk for page in self.pages]
+
+
+def _learning_content_type_ids() -> set[int]:
+    from django.contrib.contenttypes.models import ContentType
+
+    return {
+        ContentType.objects.get_for_model(model).pk
+        for model in _learning_models()
+    }
+
+
+def _learning_models():
+    from cms.models import CaseStudyPage, LessonPage
+
+    return (CaseStudyPage, LessonPage)
+
+
+def programme_structure(*, programme: Page) -> ProgrammeStructure:
+    """Modules (depth +1) and their learning pages (depth +2), one query."""
+    structure = ProgrammeStructure(programme=programme)
+    learning_types = _learning_content_type_ids()  # cached by ContentType's manager
+    descendants = (
+        Page.objects.live()
+        .descendant_of(programme)
+        .filter(depth__lte=programme.depth + 2)
+        .only("id", "title", "slug", "path", "depth", "url_path", "content_type_id", "locale_id")
+        .order_by("path")
+    )
+    current: ModuleNode | None = None
+    for page in descendants:
+        if page.depth == programme.depth + 1:
+            current = ModuleNode(page=page)
+            structure.modules.append(current)
+        elif current is not None and page.path.startswith(current.page.path):
+            if page.content_type_id in learning_types:
+                current.pages.append(page)
+    return structure
+
+
+def programme_for_page(*, page: Page):
+    """The programme a case study, lesson or module belongs to, or None (one query)."""
+    from cms.models import ProgrammePage
+
+    steps = Page.steplen
+    ancestor_paths = [page.path[: steps * depth] for depth in range(1, page.depth + 1)]
+    return ProgrammePage.objects.filter(path__in=ancestor_paths).first()
+
+
+# --- Progress ------------------------------------------------------------------------------
+
+
+def _progress_from(structure: ProgrammeStructure, completed_page_ids: set[int]) -> dict:
+    modules = {}
+    total = done = 0
+    for module in structure.modules:
+        ids = [page.pk for page in module.pages]
+        module_done = sum(1 for page_id in ids if page_id in completed_page_ids)
+        total += len(ids)
+        done += module_done
+        modules[module.id] = {
+            "fraction": (module_done / len(ids)) if ids else 0.0,
+            "completed": bool(ids) and module_done == len(ids),
+            "done": module_done,
+            "total": len(ids),
+        }
+    return {
+        "modules": modules,
+        "fraction": (done / total) if total else 0.0,
+        "completed": total > 0 and done == total,
+        "done": done,
+        "total": total,
+    }
+
+
+def programme_progress_for_users(*, programme: Page, user_ids: Iterable[int]) -> dict[int, dict]:
+    """Per user: {"modules": {module id: {"fraction", "completed", "done", "total"}}, "fraction",
+    "completed", "done", "total"}. Two queries, whatever the number of users and pages."""
+    user_ids = list(user_ids)
+    structure = programme_structure(programme=programme)
+    completed: dict[int, set[int]] = defaultdict(set)
+    if user_ids and structure.page_ids:
+        rows = PageCompletion.objects.filter(user_id__in=user_ids, page_id__in=structure.page_ids).values_list(
+            "user_id", "page_id"
+        )
+        for user_id, page_id in rows:
+            completed[user_id].add(page_id)
+    return {user_id: _progress_from(structure, completed[user_id]) for user_id in user_ids}
+
+
+def programme_progress(*, programme: Page, user, structure: ProgrammeStructure | None = None) -> dict:
+    """One learner's progress, with the completed page ids (for per-page ticks)."""
+    structure = structure or programme_structure(programme=programme)
+    completed = set(
+        PageCompletion.objects.filter(user=user, page_id__in=structure.page_ids).values_list("page_id", flat=True)
+    ) if user.is_authenticated else set()
+    progress = _progress_from(structure, completed)
+    progress["completed_page_ids"] = completed
+    progress["structure"] = structure
+    progress["next_page"] = next((page for page in structure.pages if page.pk not in completed), None)
+    return progress
+
+
+# --- Enrolment -----------------------------------------------------------------------------
+
+
+def enrolment_get(*, user, programme) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
+
+
+def enrolment_list_for_learner(*, user) -> list[Enrolment]:
+    return list(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
+        .select_related("programme", "last_page")
+        .order_by("-last_visited_at", "-enrolled_at")
+    )
+
+
+# --- Decision points -----------------------------------------------------------------------
+
+
+def peer_user_ids(*, user, programme) -> set[int] | None:
+    """The learners whose answers make "how your cohort chose"; None means every enrolled learner."""
+    for fn in hooks.get_hooks(PEER_USER_IDS_HOOK):
+        result = fn(user, programme)
+        if result is not None:
+            return set(result)
+    return None
+
+
+def _peer_filter(*, programme, user_ids) -> Q:
+    if user_ids is None:
+        return Q(
+            user_id__in=Enrolment.objects.filter(programme_id=programme.pk, status=Enrolment.Status.ACTIVE).values(
+                "user_id"
+            )
+        )
+    return Q(user_id__in=list(user_ids))
+
+
+def decision_distribution(*, page, block_id: str, user_ids: Iterable[int] | None) -> dict[str, dict[str, int]]:
+    """Raw counts {profession: {option id: count}} of the given learners' answers (no minimum applied).
+
+    `user_ids=None` counts every learner. One query.
+    """
+    answers = DecisionAnswer.objects.filter(page_id=page.pk, block_id=block_id)
+    if user_ids is not None:
+        answers = answers.filter(user_id__in=list(user_ids))
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in answers.values("profession", "option_id").annotate(n=Count("id")).order_by():
+        result[row["profession"] or Profession.OTHER][row["option_id"]] = row["n"]
+    return dict(result)
+
+
+def decision_distributions_for_page(*, page, programme, user_ids) -> dict[str, dict[str, dict[str, int]]]:
+    """Raw counts for every decision point of a page: {block id: {profession: {option id: n}}}. One query."""
+    answers = DecisionAnswer.objects.filter(page_id=page.pk).filter(_peer_filter(programme=programme, user_ids=user_ids))
+    result: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for row in answers.values("block_id", "profession", "option_id").annotate(n=Count("id")).order_by():
+        result[row["block_id"]][row["profession"] or Profession.OTHER][row["option_id"]] = row["n"]
+    return result
+
+
+@dataclass
+class DistributionRow:
+    label: str
+    profession: str
+    total: int
+    counts: list[tuple[str, str, int, int]]  # (option id, option label, count, percent)
+
+
+@dataclass
+class DistributionView:
+    """What a learner may see of how others chose: shown only from DISTRIBUTION_MINIMUM answers."""
+
+    visible: bool
+    total: int
+    overall: DistributionRow | None = None
+    rows: list[DistributionRow] = field(default_factory=list)
+
+
+def distribution_view(*, raw: dict[str, dict[str, int]], options) -> DistributionView:
+    """Counts by profession, without names. A profession with fewer than the minimum is merged into
+    "other professions together", and that row is left out when it is still below the minimum."""
+    total = sum(sum(counts.values()) for counts in raw.values())
+    if total < DISTRIBUTION_MINIMUM:
+        return DistributionView(visible=False, total=total)
+
+    def row(label: str, profession: str, counts: dict[str, int]) -> DistributionRow:
+        n = sum(counts.values())
+        return DistributionRow(
+            label=label,
+            profession=profession,
+            total=n,
+            counts=[
+                (option.id, option.label, counts.get(option.id, 0), round(100 * counts.get(option.id, 0) / n) if n else 0)
+                for option in options
+            ],
+        )
+
+    overall: dict[str, int] = defaultdict(int)
+    merged: dict[str, int] = defaultdict(int)
+    rows = []
+    labels = dict(Profession.choices)
+    for profession in Profession.values:
+        counts = raw.get(profession, {})
+        for option_id, n in counts.items():
+            overall[option_id] += n
+        if sum(counts.values()) >= DISTRIBUTION_MINIMUM:
+            rows.append(row(str(labels[profession]), profession, counts))
+        else:
+            for option_id, n in counts.items():
+                merged[option_id] += n
+    if sum(merged.values()) >= DISTRIBUTION_MINIMUM:
+        from django.utils.translation import gettext
+
+        rows.append(row(gettext("Autres métiers réunis"), "", merged))
+    from django.utils.translation import gettext
+
+    return DistributionView(visible=True, total=total, overall=row(gettext("Ensemble"), "", overall), rows=rows)
+
+
+# --- Learner work (reflections, worksheets) -------------------------------------------------
+
+
+def can_read_learner_work(*, viewer, learner_id: int) -> bool:
+    """The learner themself, or a facilitator of one of their cohorts (cohorts' hook)."""
+    if not viewer.is_authenticated:
+        return False
+    if viewer.pk == learner_id:
+        return True
+    from accounts.models import User
+
+    learner = User(pk=learner_id)
+    return any(fn(viewer, learner) for fn in hooks.get_hooks(CAN_READ_LEARNER_WORK_HOOK))
+
+
+@dataclass
+class PageRecords:
+    """Everything a learner has recorded on one page, indexed by block id."""
+
+    answers: dict[str, DecisionAnswer] = field(default_factory=dict)
+    reflections: dict[str, Reflection] = field(default_factory=dict)
+    worksheets: dict[str, Worksheet] = field(default_factory=dict)
+    attempts: list[QuizAttempt] = field(default_factory=list)
+    completed: bool = False
+
+
+def page_records(*, user, page) -> PageRecords:
+    """A learner's records on a page: five queries (answers, reflections + versions + comments, worksheets,
+    attempts, completion), fewer when some are empty."""
+    records = PageRecords()
+    if not user.is_authenticated:
+        return records
+    records.answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=page.pk)}
+    reflections = list(
+        Reflection.objects.filter(user=user, page_id=page.pk).prefetch_related("versions", "comments__author")
+    )
+    records.reflections = {r.block_id: r for r in reflections}
+    records.worksheets = {w.block_id: w for w in Worksheet.objects.filter(user=user, page_id=page.pk)}
+    records.attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).order_by("number"))
+    records.completed = PageCompletion.objects.filter(user=user, page_id=page.pk).exists()
+    return records
+
+
+# --- Dashboard and certificates ------------------------------------------------------------
+
+
+def certificate_list_for_learner(*, user) -> list[Certificate]:
+    return list(Certificate.objects.filter(user=user).order_by("-completed_on"))
+
+
+def hours_earned(certificates: list[Certificate]) -> Decimal:
+    return sum((c.hours for c in certificates), Decimal("0"))
+
+
+def dashboard_programmes(*, user) -> list[dict]:
+    """The learner's active programmes with progress and next step. Three queries in all."""
+    enrolments = enrolment_list_for_learner(user=user)
+    if not enrolments:
+        return []
+    programmes = [e.programme for e in enrolments]
+    # One query for every programme's modules and pages: the union of their subtrees.
+    steps = Page.steplen
+    path_filter = Q()
+    for programme in programmes:
+        path_filter |= Q(path__startswith=programme.path, depth__lte=programme.depth + 2, depth__gt=programme.depth)
+    learning_types = _learning_content_type_ids()
+    tree = list(
+        Page.objects.live().filter(path_filter)
+        .only("id", "title", "slug", "path", "depth", "url_path", "content_type_id", "locale_id")
+        .order_by("path")
+    )
+    structures = {}
+    for programme in programmes:
+        structure = ProgrammeStructure(programme=programme)
+        current = None
+        for page in tree:
+            if not page.path.startswith(programme.path):
+                continue
+            if page.depth == programme.depth + 1:
+                current = ModuleNode(page=page)
+                structure.modules.append(current)
+            elif current is not None and page.path[: steps * current.page.depth] == current.page.path:
+                if page.content_type_id in learning_types:
+                    current.pages.append(page)
+        structures[programme.pk] = structure
+    all_page_ids = [pid for s in structures.values() for pid in s.page_ids]
+    completed = set(
+        PageCompletion.objects.filter(user=user, page_id__in=all_page_ids).values_list("page_id", flat=True)
+    )
+    result = []
+    for enrolment in enrolments:
+        structure = structures[enrolment.programme_id]
+        progress = _progress_from(structure, completed)
+        next_page = next((page for page in structure.pages if page.pk not in completed), None)
+        resume = enrolment.last_page if enrolment.last_page_id in structure.page_ids else None
+        if resume is not None and resume.pk in completed:
+            resume = None
+        result.append(
+            {
+                "enrolment": enrolment,
+                "programme": enrolment.programme,
+                "progress": progress,
+                "percent": round(100 * progress["fraction"]),
+                "structure": structure,
+                "next_page": resume or next_page,
+                "completed_page_ids": completed,
+            }
+        )
+    return result
+
+
+def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
+    """A few live programmes open to self-enrolment that the learner does not follow (one query)."""
+    from cms.models import ProgrammePage
+
+    return list(
+        ProgrammePage.objects.live().filter(open_enrolment=True).exclude(pk__in=exclude)
+        .only("id", "title", "slug", "url_path", "summary", "hours", "path", "depth", "locale_id")
+        .order_by("path")[:limit]
+    )
+
+
+def transcript_rows(*, user) -> list[dict]:
+    """Completed modules of every programme the learner followed, with the hours of completed programmes."""
+    enrolments = list(Enrolment.objects.filter(user=user).select_related("programme").order_by("enrolled_at"))
+    certificates = {c.programme_id: c for c in Certificate.objects.filter(user=user)}
+    rows = []
+    for enrolment in enrolments:
+        programme = enrolment.programme
+        structure = programme_structure(programme=programme)
+        completions = dict(
+            PageCompletion.objects.filter(user=user, page_id__in=structure.page_ids).values_list("page_id", "completed_at")
+        )
+        certificate = certificates.get(programme.pk)
+        for module in structure.modules:
+            dates = [completions[p.pk] for p in module.pages if p.pk in completions]
+            if module.pages and len(dates) == len(module.pages):
+                from django.utils import timezone
+
+                rows.append({
+                    "programme": programme.title,
+                    "module": module.page.title,
+                    "completed_on": timezone.localdate(max(dates)).isoformat(),
+                    "hours": "",
+                    "code": "",
+                })
+        if certificate is not None:
+            rows.append({
+                "programme": programme.title,
+                "module": "",
+                "completed_on": certificate.completed_on.isoformat(),
+                "hours": str(certificate.hours),
+                "code": certificate.code,
+            })
+    return rows

@@ -1,0 +1,580 @@
+"""Writes on learning records. Views, the cohorts app and management commands all call these.
+
+Every write on a page goes through `learner_access`: the learner must be enrolled in the
+page's programme and the block's episode must be open for them; otherwise `LearningError`
+(403) and nothing is stored. Bad input raises `LearningError` (400) before any row is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from cms.access import CaseState, case_state
+from config.sanitize import clean_html, plain_text
+from lms import selectors
+from lms.models import (
+    Certificate,
+    DecisionAnswer,
+    Enrolment,
+    PageCompletion,
+    QuizAttempt,
+    Reflection,
+    ReflectionComment,
+    ReflectionVersion,
+    Worksheet,
+)
+
+MAX_RATIONALE = 4000
+MAX_REFLECTION = 30000
+MAX_COMMENT = 5000
+MAX_WORKSHEET_FIELD = 5000
+CERTIFICATE_COHORT_HOOK = "certificate_cohort_name"
+
+
+class LearningError(Exception):
+    """A refused write: `status` is the HTTP status a view answers with, `message` says why, in French."""
+
+    def __init__(self, message: str, *, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# --- Enrolment -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enrolment_create(*, user: AbstractBaseUser, programme, source: str = "self") -> Enrolment:
+    """Enrol `user` in `programme`; a second call returns the active enrolment, re-activates a left one."""
+    if source not in Enrolment.Source.values:
+        raise LearningError(_("Origine d'inscription inconnue."))
+    try:
+        with transaction.atomic():
+            enrolment, created = Enrolment.objects.get_or_create(
+                user=user, programme_id=programme.pk, defaults={"source": source}
+            )
+    except IntegrityError:  # a concurrent call won the race
+        enrolment, created = Enrolment.objects.get(user=user, programme_id=programme.pk), False
+    if not created and enrolment.status != Enrolment.Status.ACTIVE:
+        enrolment.status = Enrolment.Status.ACTIVE
+        enrolment.left_at = None
+        if source == Enrolment.Source.COHORT:
+            enrolment.source = source
+        enrolment.save(update_fields=["status", "left_at", "source"])
+    elif not created and source == Enrolment.Source.COHORT and enrolment.source != source:
+        enrolment.source = source
+        enrolment.save(update_fields=["source"])
+    return enrolment
+
+
+def enrolment_self_enrol(*, user, programme) -> Enrolment:
+    """Self-enrolment: only in a live programme open to it."""
+    if not programme.live:
+        raise LearningError(_("Ce programme n'est pas publié."), status=404)
+    existing = selectors.enrolment_get(user=user, programme=programme)
+    if not programme.open_enrolment and existing is None:
+        raise LearningError(
+            _("Ce programme est réservé aux promotions : l'inscription se fait sur invitation."), status=403
+        )
+    return enrolment_create(user=user, programme=programme, source=Enrolment.Source.SELF)
+
+
+def enrolment_leave(*, user, programme) -> Enrolment:
+    """Leave a programme: the records stay, the programme leaves the dashboard."""
+    enrolment = Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
+    if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), status=400)
+    enrolment.status = Enrolment.Status.LEFT
+    enrolment.left_at = timezone.now()
+    enrolment.save(update_fields=["status", "left_at"])
+    return enrolment
+
+
+# --- Access to a page ----------------------------------------------------------------------
+
+
+@dataclass
+class LearnerAccess:
+    user: AbstractBaseUser
+    page: Page  # specific CaseStudyPage or LessonPage
+    programme: Page
+    enrolment: Enrolment
+    state: CaseState
+
+
+def learning_page_get(*, page_id: int) -> Page:
+    """A live case study or lesson, or LearningError 404."""
+    from cms.models import CaseStudyPage, LessonPage
+
+    page = Page.objects.live().filter(pk=page_id).specific().first()
+    if page is None or not isinstance(page, (CaseStudyPage, LessonPage)):
+        raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), status=404)
+    return page
+
+
+def learner_access(*, user, page: Page, episode_id: str | None = None, episode_ids=()) -> LearnerAccess:
+    """Check that `user` may record work on `page` (and in the given episodes), or raise LearningError 403."""
+    if not user.is_authenticated:
+        raise LearningError(_("Connectez-vous pour enregistrer votre travail."), status=403)
+    programme = selectors.programme_for_page(page=page)
+    enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
+    if enrolment is None or not enrolment.is_active:
+        raise LearningError(
+            _("Vous n'êtes pas inscrit·e au programme de cette page : inscrivez-vous pour enregistrer vos réponses."),
+            status=403,
+        )
+    state = case_state(user=user, page=page)
+    for episode in {episode_id, *episode_ids} - {None}:
+        if not state.episode_is_open(episode):
+            raise LearningError(_("Cet épisode du cas n'est pas encore ouvert pour vous."), status=403)
+    return LearnerAccess(user=user, page=page, programme=programme, enrolment=enrolment, state=state)
+
+
+# --- Completion ----------------------------------------------------------------------------
+
+
+def page_needs_mark_done(outline) -> bool:
+    """A page with nothing to answer is completed by "mark as done"."""
+    return not (outline.decision_points or outline.reflection_prompts or outline.quiz_questions)
+
+
+def page_rule_holds(*, user, page, outline) -> bool:
+    """All decision points answered, all reflections submitted, quiz passed (each when the page has them)."""
+    if page_needs_mark_done(outline):
+        return False
+    decision_ids = {spec.id for spec in outline.decision_points}
+    if decision_ids:
+        answered = set(
+            DecisionAnswer.objects.filter(user=user, page_id=page.pk, block_id__in=decision_ids).values_list(
+                "block_id", flat=True
+            )
+        )
+        if answered != decision_ids:
+            return False
+    prompt_ids = {spec.id for spec in outline.reflection_prompts}
+    if prompt_ids:
+        submitted = set(
+            Reflection.objects.filter(
+                user=user, page_id=page.pk, block_id__in=prompt_ids, submitted_at__isnull=False
+            ).values_list("block_id", flat=True)
+        )
+        if submitted != prompt_ids:
+            return False
+    if outline.quiz_questions and not QuizAttempt.objects.filter(user=user, page_id=page.pk, passed=True).exists():
+        return False
+    return True
+
+
+def page_completion_refresh(*, access: LearnerAccess, reason: str = PageCompletion.Reason.RULE) -> bool:
+    """Record the page as complete when its rule holds (or when marked done), then the programme."""
+    user, page = access.user, access.page
+    if reason == PageCompletion.Reason.RULE and not page_rule_holds(user=user, page=page, outline=access.state.outline):
+        return False
+    _completion, created = PageCompletion.objects.get_or_create(
+        user=user, page_id=page.pk, defaults={"programme_id": access.programme.pk, "reason": reason}
+    )
+    if created:
+        programme_completion_refresh(enrolment=access.enrolment)
+    return True
+
+
+def programme_completion_refresh(*, enrolment: Enrolment) -> Certificate | None:
+    """When every page of the programme is complete, mark the enrolment complete and issue the certificate."""
+    progress = selectors.programme_progress_for_users(programme=enrolment.programme, user_ids=[enrolment.user_id])
+    if not progress[enrolment.user_id]["completed"]:
+        return None
+    if enrolment.completed_at is None:
+        enrolment.completed_at = timezone.now()
+        enrolment.save(update_fields=["completed_at"])
+    return certificate_issue(enrolment=enrolment)
+
+
+@transaction.atomic
+def page_mark_done(*, user, page) -> bool:
+    """"Mark as done", for pages with nothing to answer; refused on pages that have a rule."""
+    access = learner_access(user=user, page=page)
+    if not page_needs_mark_done(access.state.outline):
+        raise LearningError(
+            _("Cette page se termine en répondant à ses activités (décisions, réflexions, quiz)."), status=400
+        )
+    return page_completion_refresh(access=access, reason=PageCompletion.Reason.MARKED)
+
+
+# --- Decision points -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_answer_submit(
+    *, user, page, block_id: str, option_id: str, rationale: str
+) -> tuple[DecisionAnswer, bool]:
+    """Store the learner's choice once. Returns (answer, created); an identical retry returns the
+    stored answer; a different one on a locked point is refused (400)."""
+    from cms.selectors import case_outline
+
+    outline = case_outline(page)
+    outline_spec = outline.decision_point(block_id)
+    if outline_spec is None:
+        raise LearningError(_("Ce point de décision n'existe pas sur cette page."), status=404)
+    access = learner_access(user=user, page=page, episode_id=outline_spec.episode_id)
+    rationale = (rationale or "").strip()
+    if option_id not in {option.id for option in outline_spec.options}:
+        raise LearningError(_("Cette option n'existe pas pour ce point de décision."))
+    if outline_spec.rationale_required and not rationale:
+        raise LearningError(_("Expliquez votre choix avant de valider : la justification est obligatoire."))
+    if len(rationale) > MAX_RATIONALE:
+        raise LearningError(_("La justification est trop longue (%(max)d caractères au plus).") % {"max": MAX_RATIONALE})
+
+    existing = DecisionAnswer.objects.filter(user=user, page_id=page.pk, block_id=block_id).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                answer = DecisionAnswer.objects.create(
+                    user=user, page_id=page.pk, block_id=block_id, option_id=option_id,
+                    rationale=rationale, profession=user.profession or "",
+                )
+        except IntegrityError:  # the same learner's other request stored first
+            existing = DecisionAnswer.objects.get(user=user, page_id=page.pk, block_id=block_id)
+        else:
+            access.state.answered_decision_ids.add(block_id)
+            page_completion_refresh(access=access)
+            return answer, True
+    if existing.option_id == option_id and existing.rationale == rationale:
+        return existing, False
+    raise LearningError(_("Votre réponse à ce point de décision est déjà validée : elle ne peut plus être modifiée."))
+
+
+# --- Reflections ---------------------------------------------------------------------------
+
+
+def _reflection_html(html: str) -> str:
+    """Sanitise; plain text typed without markup becomes paragraphs."""
+    text = html or ""
+    if "<" not in text:
+        paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+        from django.utils.html import escape
+
+        text = "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    return str(clean_html(text, profile="rich"))
+
+
+def _reflection_prompt(page, block_id: str):
+    from cms.selectors import case_outline
+
+    spec = next((p for p in case_outline(page).reflection_prompts if p.id == block_id), None)
+    if spec is None:
+        raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), status=404)
+    return spec
+
+
+def _reflection_for(user, page, block_id: str) -> Reflection:
+    try:
+        with transaction.atomic():
+            reflection, _created = Reflection.objects.get_or_create(user=user, page_id=page.pk, block_id=block_id)
+    except IntegrityError:
+        reflection = Reflection.objects.get(user=user, page_id=page.pk, block_id=block_id)
+    return reflection
+
+
+@transaction.atomic
+def reflection_draft_save(*, user, page, block_id: str, html: str) -> Reflection:
+    """Keep the text being written (sanitised), so a closed tab loses nothing."""
+    spec = _reflection_prompt(page, block_id)
+    learner_access(user=user, page=page, episode_id=spec.episode_id)
+    if len(html or "") > MAX_REFLECTION:
+        raise LearningError(_("Le texte est trop long (%(max)d caractères au plus).") % {"max": MAX_REFLECTION})
+    reflection = _reflection_for(user, page, block_id)
+    reflection.draft_html = _reflection_html(html)
+    reflection.draft_saved_at = timezone.now()
+    reflection.save(update_fields=["draft_html", "draft_saved_at"])
+    return reflection
+
+
+@transaction.atomic
+def reflection_submit(*, user, page, block_id: str, html: str) -> tuple[ReflectionVersion, bool]:
+    """Submit a version (kept as sent). Re-sending the same text as the latest version stores nothing new."""
+    spec = _reflection_prompt(page, block_id)
+    access = learner_access(user=user, page=page, episode_id=spec.episode_id)
+    if len(html or "") > MAX_REFLECTION:
+        raise LearningError(_("Le texte est trop long (%(max)d caractères au plus).") % {"max": MAX_REFLECTION})
+    body = _reflection_html(html)
+    if not plain_text(body):
+        raise LearningError(_("Votre réflexion est vide : écrivez quelques lignes avant de l'envoyer."))
+    reflection = Reflection.objects.select_for_update().get(pk=_reflection_for(user, page, block_id).pk)
+    latest = reflection.versions.order_by("-number").first()
+    if latest is not None and latest.body_html == body:
+        return latest, False
+    try:
+        with transaction.atomic():
+            version = ReflectionVersion.objects.create(
+                reflection=reflection, number=(latest.number + 1) if latest else 1, body_html=body
+            )
+    except IntegrityError:
+        return reflection.versions.order_by("-number").first(), False
+    reflection.submitted_at = version.submitted_at
+    reflection.draft_html = body
+    reflection.draft_saved_at = version.submitted_at
+    reflection.save(update_fields=["submitted_at", "draft_html", "draft_saved_at"])
+    page_completion_refresh(access=access)
+    return version, True
+
+
+def reflection_comment_add(*, author, reflection: Reflection, html: str) -> ReflectionComment:
+    """A facilitator of the learner's cohort comments a reflection; the learner reads it."""
+    if author.pk == reflection.user_id or not selectors.can_read_learner_work(
+        viewer=author, learner_id=reflection.user_id
+    ):
+        raise LearningError(_("Seul·e un·e animateur·rice de la promotion de l'apprenant·e peut commenter."), status=403)
+    if reflection.submitted_at is None:
+        raise LearningError(_("Cette réflexion n'a pas encore été envoyée."), status=400)
+    if len(html or "") > MAX_COMMENT:
+        raise LearningError(_("Le commentaire est trop long (%(max)d caractères au plus).") % {"max": MAX_COMMENT})
+    body = _reflection_html(html)
+    if not plain_text(body):
+        raise LearningError(_("Le commentaire est vide."))
+    return ReflectionComment.objects.create(reflection=reflection, author=author, body_html=body)
+
+
+# --- Quizzes -------------------------------------------------------------------------------
+
+
+def quiz_score(*, questions, answers: dict[str, list[str]]) -> int:
+    """Percent of questions whose selected options are exactly the correct ones."""
+    if not questions:
+        return 0
+    right = sum(
+        1 for q in questions if set(answers.get(q.id, [])) == {o.id for o in q.options if o.correct}
+    )
+    return round(100 * right / len(questions))
+
+
+def _quiz_validate(question, chosen: list[str]) -> list[str]:
+    chosen = [option_id for option_id in chosen if option_id]
+    valid = {option.id for option in question.options}
+    if not chosen:
+        raise LearningError(_("Répondez à toutes les questions : « %(q)s » est sans réponse.") % {"q": question.question})
+    if not set(chosen) <= valid:
+        raise LearningError(_("Une réponse envoyée n'existe pas pour la question « %(q)s ».") % {"q": question.question})
+    if question.kind == "single" and len(set(chosen)) != 1:
+        raise LearningError(_("Une seule réponse est attendue pour « %(q)s ».") % {"q": question.question})
+    return sorted(set(chosen))
+
+
+def _quiz_finish(*, attempt: QuizAttempt, questions, page, access: LearnerAccess) -> None:
+    attempt.score = quiz_score(questions=questions, answers=attempt.answers)
+    attempt.passed = attempt.score >= page.quiz_pass_threshold
+    attempt.completed_at = timezone.now()
+    attempt.save(update_fields=["answers", "score", "passed", "completed_at"])
+    if attempt.passed:
+        page_completion_refresh(access=access)
+
+
+def _quiz_can_start(*, user, page) -> int:
+    """The number of the next attempt, or LearningError when the quiz is passed or attempts are used up."""
+    attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).values_list("passed", flat=True))
+    if any(attempts):
+        raise LearningError(_("Vous avez déjà réussi ce quiz."))
+    if len(attempts) >= page.quiz_max_attempts:
+        raise LearningError(
+            _("Vous avez utilisé vos %(max)d tentatives pour ce quiz.") % {"max": page.quiz_max_attempts}
+        )
+    return len(attempts) + 1
+
+
+@transaction.atomic
+def quiz_attempt_submit(*, user, page, number: int, answers: dict[str, list[str]]) -> tuple[QuizAttempt, bool]:
+    """Record attempt `number` (1, 2, …) with every question answered. A retried request with the same
+    number returns the stored attempt."""
+    from cms.selectors import case_outline
+
+    questions = case_outline(page).quiz_questions
+    if not questions:
+        raise LearningError(_("Cette page n'a pas de quiz."), status=404)
+    access = learner_access(user=user, page=page, episode_ids=[q.episode_id for q in questions])
+    # Validate every answer before writing anything.
+    unknown = set(answers) - {q.id for q in questions}
+    if unknown:
+        raise LearningError(_("Une question envoyée n'existe pas dans ce quiz."))
+    clean = {question.id: _quiz_validate(question, answers.get(question.id, [])) for question in questions}
+
+    existing = QuizAttempt.objects.filter(user=user, page_id=page.pk, number=number).first()
+    if existing is not None:
+        if existing.answers == clean and existing.is_complete:
+            return existing, False
+        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
+    expected = _quiz_can_start(user=user, page=page)
+    if number != expected:
+        raise LearningError(_("Numéro de tentative inattendu : rechargez la page."))
+    try:
+        with transaction.atomic():
+            attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers=clean)
+    except IntegrityError:
+        existing = QuizAttempt.objects.get(user=user, page_id=page.pk, number=number)
+        if existing.answers == clean:
+            return existing, False
+        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
+    _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
+    return attempt, True
+
+
+@transaction.atomic
+def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> tuple[QuizAttempt, bool]:
+    """Answer one question of the current attempt (opening one when needed); the attempt is scored
+    when its last question is answered. Re-sending the same answer stores nothing; a different one
+    for a question already answered in this attempt is refused (400)."""
+    from cms.selectors import case_outline
+
+    questions = case_outline(page).quiz_questions
+    question = next((q for q in questions if q.id == block_id), None)
+    if question is None:
+        raise LearningError(_("Cette question n'existe pas sur cette page."), status=404)
+    access = learner_access(user=user, page=page, episode_id=question.episode_id)
+    chosen = _quiz_validate(question, option_ids)
+    attempt = (
+        QuizAttempt.objects.select_for_update()
+        .filter(user=user, page_id=page.pk).order_by("-number").first()
+    )
+    if attempt is not None and block_id in attempt.answers:
+        if not attempt.is_complete:
+            if attempt.answers[block_id] == chosen:
+                return attempt, False
+            raise LearningError(_("Vous avez déjà répondu à cette question dans cette tentative."))
+        retried = (
+            attempt.last_block_id == block_id and attempt.answers[block_id] == chosen
+            and (timezone.now() - attempt.completed_at).total_seconds() < 120
+        )
+        if retried:  # the request that completed the attempt, sent again
+            return attempt, False
+    if attempt is None or attempt.is_complete:
+        number = _quiz_can_start(user=user, page=page)
+        try:
+            with transaction.atomic():
+                attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers={})
+        except IntegrityError:
+            attempt = QuizAttempt.objects.select_for_update().get(user=user, page_id=page.pk, number=number)
+            if block_id in attempt.answers:
+                return attempt, False
+    attempt.answers = {**attempt.answers, block_id: chosen}
+    attempt.last_block_id = block_id
+    attempt.save(update_fields=["answers", "last_block_id"])
+    if all(q.id in attempt.answers for q in questions):
+        _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
+    return attempt, True
+
+
+# --- Worksheets ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksheet:
+    """Save the worksheet's fields (plain text, escaped when shown); unknown fields are refused."""
+    from cms.blocks import WorksheetTemplate
+    from cms.selectors import case_outline
+
+    spec = next((w for w in case_outline(page).worksheets if w.id == block_id), None)
+    if spec is None:
+        raise LearningError(_("Cette fiche n'existe pas sur cette page."), status=404)
+    learner_access(user=user, page=page, episode_id=spec.episode_id)
+    keys = [key for key, _label in WorksheetTemplate.FIELDS.get(spec.template_kind, [])]
+    unknown = set(data) - set(keys)
+    if unknown:
+        raise LearningError(_("Champ de fiche inconnu."))
+    values = {}
+    for key in keys:
+        value = (data.get(key) or "").replace("\r\n", "\n").strip()
+        if len(value) > MAX_WORKSHEET_FIELD:
+            raise LearningError(
+                _("Un champ dépasse %(max)d caractères.") % {"max": MAX_WORKSHEET_FIELD}
+            )
+        values[key] = value
+    try:
+        with transaction.atomic():
+            worksheet, _created = Worksheet.objects.get_or_create(
+                user=user, page_id=page.pk, block_id=block_id,
+                defaults={"template_kind": spec.template_kind, "title": spec.text[:255], "data": values},
+            )
+    except IntegrityError:
+        worksheet, _created = Worksheet.objects.get(user=user, page_id=page.pk, block_id=block_id), False
+    if not _created:
+        worksheet.data = values
+        worksheet.template_kind = spec.template_kind
+        worksheet.title = spec.text[:255]
+        worksheet.save(update_fields=["data", "template_kind", "title", "updated_at"])
+    return worksheet
+
+
+# --- Certificates --------------------------------------------------------------------------
+
+
+def _cohort_name(user, programme) -> str:
+    from wagtail import hooks
+
+    for fn in hooks.get_hooks(CERTIFICATE_COHORT_HOOK):
+        name = fn(user, programme)
+        if name:
+            return str(name)
+    return ""
+
+
+@transaction.atomic
+def certificate_issue(*, enrolment: Enrolment) -> Certificate:
+    """Issue the programme's certificate once, freezing the facts it certifies."""
+    existing = Certificate.objects.filter(user_id=enrolment.user_id, programme_id=enrolment.programme_id).first()
+    if existing is not None:
+        return existing
+    from cms.models import ProgrammePage
+
+    programme = ProgrammePage.objects.get(pk=enrolment.programme_id)
+    user = enrolment.user
+    structure = selectors.programme_structure(programme=programme)
+    completions = dict(
+        PageCompletion.objects.filter(user=user, page_id__in=structure.page_ids).values_list("page_id", "completed_at")
+    )
+    modules = []
+    for module in structure.modules:
+        dates = [completions[p.pk] for p in module.pages if p.pk in completions]
+        if module.pages and len(dates) == len(module.pages):
+            modules.append({"title": module.page.title, "completed_on": timezone.localdate(max(dates)).isoformat()})
+    completed_at = enrolment.completed_at or timezone.now()
+    try:
+        with transaction.atomic():
+            return Certificate.objects.create(
+                user=user,
+                programme=programme,
+                learner_name=user.get_full_name() or user.email,
+                rpps=user.rpps or "",
+                programme_title=programme.title,
+                hours=programme.hours,
+                competencies=[c.name for c in programme.competencies.all()],
+                modules=modules,
+                cohort_name=_cohort_name(user, programme),
+                dpc_action_number=programme.dpc_action_number,
+                dpc_organisation_number=programme.dpc_organisation_number,
+                dpc_action_kind=programme.get_dpc_action_kind_display() if programme.dpc_action_kind else "",
+                dpc_orientation=programme.dpc_orientation,
+                started_on=timezone.localdate(enrolment.enrolled_at),
+                completed_on=timezone.localdate(completed_at),
+            )
+    except IntegrityError:
+        return Certificate.objects.get(user_id=enrolment.user_id, programme_id=enrolment.programme_id)
+
+
+# --- Visits --------------------------------------------------------------------------------
+
+
+def enrolment_visit(*, enrolment: Enrolment, page) -> None:
+    """Remember the last page opened, for "resume where I left off" (at most one write per few minutes)."""
+    now = timezone.now()
+    if (
+        enrolment.last_page_id == page.pk
+        and enrolment.last_visited_at
+        and (now - enrolment.last_visited_at).total_seconds() < 300
+    ):
+        return
+    Enrolment.objects.filter(pk=enrolment.pk).update(last_page_id=page.pk, last_visited_at=now)
+    enrolment.last_page_id, enrolment.last_visited_at = page.pk, now

@@ -1,0 +1,409 @@
+"""lms views: thin — parse, check who may do what, call a service or a selector, render.
+
+Write views answer HTML forms with a redirect back to the block (and a message), and
+`fetch` calls (Accept: application/json) with JSON. A refused write answers 400/403/404
+with a clear message and stores nothing (the services validate before writing).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from wagtail import hooks
+
+from lms import pdf, selectors, services
+from lms.export import account_erase, user_data_export
+from lms.models import Certificate, Reflection, Worksheet
+from lms.services import LearningError
+
+DASHBOARD_PANELS_HOOK = "dashboard_panels"
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request, error: LearningError):
+    if _wants_json(request):
+        return JsonResponse({"ok": False, "error": error.message}, status=error.status)
+    return render(request, "lms/refused.html", {"message": error.message, "status": error.status}, status=error.status)
+
+
+def _back(request, page, anchor: str = ""):
+    url = page.get_url(request=request) or "/"
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def learning_write(view):
+    """Login required, POST only; LearningError becomes a refusal page or JSON error."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _refuse(request, LearningError(_("Connectez-vous pour enregistrer votre travail."), status=403))
+        try:
+            return view(request, *args, **kwargs)
+        except LearningError as error:
+            return _refuse(request, error)
+
+    return require_POST(wrapper)
+
+
+# --- Enrolment -----------------------------------------------------------------------------
+
+
+def _programme_or_404(programme_id: int):
+    from cms.models import ProgrammePage
+
+    return get_object_or_404(ProgrammePage.objects.live(), pk=programme_id)
+
+
+@learning_write
+def enrol(request, programme_id: int):
+    programme = _programme_or_404(programme_id)
+    services.enrolment_self_enrol(user=request.user, programme=programme)
+    messages.success(request, _("Vous êtes inscrit·e au programme « %(title)s ».") % {"title": programme.title})
+    return redirect(reverse("lms:programme_progress", args=[programme.pk]))
+
+
+@learning_write
+def leave(request, programme_id: int):
+    programme = _programme_or_404(programme_id)
+    services.enrolment_leave(user=request.user, programme=programme)
+    messages.success(
+        request, _("Vous avez quitté le programme « %(title)s ». Vos travaux sont conservés.") % {"title": programme.title}
+    )
+    return redirect("lms:dashboard")
+
+
+@login_required
+@require_GET
+def programme_progress(request, programme_id: int):
+    programme = _programme_or_404(programme_id)
+    enrolment = selectors.enrolment_get(user=request.user, programme=programme)
+    progress = selectors.programme_progress(programme=programme, user=request.user)
+    return render(
+        request,
+        "lms/programme_progress.html",
+        {
+            "programme": programme,
+            "enrolment": enrolment,
+            "enrolled": enrolment is not None and enrolment.is_active,
+            "progress": progress,
+            "percent": round(100 * progress["fraction"]),
+            "modules": [
+                {
+                    "page": module.page,
+                    "pages": [{"page": p, "done": p.pk in progress["completed_page_ids"]} for p in module.pages],
+                    "progress": progress["modules"][module.id],
+                    "percent": round(100 * progress["modules"][module.id]["fraction"]),
+                }
+                for module in progress["structure"].modules
+            ],
+            "page_title": programme.title,
+        },
+    )
+
+
+# --- Answers -------------------------------------------------------------------------------
+
+
+@learning_write
+def decision_submit(request, page_id: int, block_id: str):
+    page = services.learning_page_get(page_id=page_id)
+    answer, created = services.decision_answer_submit(
+        user=request.user, page=page, block_id=block_id,
+        # "option" from lms's own form, "option_id" from the cms block template.
+        option_id=request.POST.get("option") or request.POST.get("option_id", ""),
+        rationale=request.POST.get("rationale", ""),
+    )
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "created": created, "option": answer.option_id}, status=201 if created else 200)
+    if created:
+        messages.success(request, _("Votre réponse est validée. Découvrez le commentaire d'expert."))
+    return _back(request, page, f"block-{block_id}")
+
+
+def _reflection_body(request) -> str:
+    # "body" (HTML) from lms's editor, "text" (plain) from the cms block template.
+    return request.POST.get("body") if "body" in request.POST else request.POST.get("text", "")
+
+
+@learning_write
+def reflection_draft(request, page_id: int, block_id: str):
+    page = services.learning_page_get(page_id=page_id)
+    reflection = services.reflection_draft_save(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "saved_at": reflection.draft_saved_at.isoformat()})
+    messages.success(request, _("Brouillon enregistré."))
+    return _back(request, page, f"block-{block_id}")
+
+
+@learning_write
+def reflection_submit(request, page_id: int, block_id: str):
+    page = services.learning_page_get(page_id=page_id)
+    version, created = services.reflection_submit(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "created": created, "version": version.number}, status=201 if created else 200)
+    if created:
+        messages.success(request, _("Votre réflexion est envoyée (version %(n)d).") % {"n": version.number})
+    return _back(request, page, f"block-{block_id}")
+
+
+@learning_write
+def quiz_submit(request, page_id: int):
+    page = services.learning_page_get(page_id=page_id)
+    try:
+        number = int(request.POST.get("attempt", ""))
+    except ValueError:
+        raise LearningError(_("Numéro de tentative manquant : rechargez la page."))
+    answers = {
+        key[len("q-"):]: request.POST.getlist(key) for key in request.POST if key.startswith("q-")
+    }
+    attempt, created = services.quiz_attempt_submit(user=request.user, page=page, number=number, answers=answers)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "score": attempt.score, "passed": attempt.passed}, status=201 if created else 200)
+    if created:
+        if attempt.passed:
+            messages.success(request, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score})
+        else:
+            messages.warning(request, _("Score : %(score)d %%. Relisez les retours avant de réessayer.") % {"score": attempt.score})
+    return _back(request, page, "lms-quiz")
+
+
+WORKSHEET_IGNORED_FIELDS = {"csrfmiddlewaretoken", "page_id", "block_id"}
+
+
+@learning_write
+def quiz_answer(request, page_id: int, block_id: str):
+    """One question of the current attempt (the cms quiz block posts one question at a time)."""
+    page = services.learning_page_get(page_id=page_id)
+    option_ids = request.POST.getlist("option_ids") or request.POST.getlist("option")
+    attempt, created = services.quiz_answer_submit(user=request.user, page=page, block_id=block_id, option_ids=option_ids)
+    if _wants_json(request):
+        return JsonResponse(
+            {"ok": True, "complete": attempt.is_complete, "score": attempt.score if attempt.is_complete else None,
+             "passed": attempt.passed}, status=201 if created else 200,
+        )
+    if created and attempt.is_complete:
+        if attempt.passed:
+            messages.success(request, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score})
+        else:
+            messages.warning(
+                request, _("Quiz : %(score)d %%, en dessous du seuil de %(threshold)d %%. Réessayez.")
+                % {"score": attempt.score, "threshold": page.quiz_pass_threshold},
+            )
+    return _back(request, page, f"block-{block_id}")
+
+
+@learning_write
+def worksheet_save(request, page_id: int, block_id: str):
+    page = services.learning_page_get(page_id=page_id)
+    # "f-<key>" from lms's own form, bare keys from the cms block template.
+    data = {
+        key.removeprefix("f-"): value for key, value in request.POST.items() if key not in WORKSHEET_IGNORED_FIELDS
+    }
+    worksheet = services.worksheet_save(user=request.user, page=page, block_id=block_id, data=data)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "id": worksheet.pk})
+    messages.success(request, _("Fiche enregistrée."))
+    return _back(request, page, f"block-{block_id}")
+
+
+@learning_write
+def mark_done(request, page_id: int):
+    page = services.learning_page_get(page_id=page_id)
+    services.page_mark_done(user=request.user, page=page)
+    messages.success(request, _("Page marquée comme faite."))
+    return _back(request, page)
+
+
+# --- Learner work seen by the learner and their facilitators ---------------------------------
+
+
+def _readable_or_404(request, learner_id: int) -> None:
+    # 404 rather than 403: another learner must not even learn that the record exists.
+    if not selectors.can_read_learner_work(viewer=request.user, learner_id=learner_id):
+        raise Http404
+
+
+@login_required
+@require_GET
+def reflection_detail(request, pk: int):
+    reflection = get_object_or_404(Reflection.objects.select_related("user", "page"), pk=pk)
+    _readable_or_404(request, reflection.user_id)
+    is_owner = reflection.user_id == request.user.pk
+    return render(
+        request,
+        "lms/reflection_detail.html",
+        {
+            "reflection": reflection,
+            "versions": list(reflection.versions.all()),
+            "comments": list(reflection.comments.select_related("author")),
+            "is_owner": is_owner,
+            "can_comment": not is_owner and reflection.submitted_at is not None,
+            "page_title": _("Réflexion"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reflection_comment(request, pk: int):
+    reflection = get_object_or_404(Reflection, pk=pk)
+    _readable_or_404(request, reflection.user_id)
+    try:
+        services.reflection_comment_add(author=request.user, reflection=reflection, html=request.POST.get("body", ""))
+    except LearningError as error:
+        return _refuse(request, error)
+    messages.success(request, _("Commentaire publié : l'apprenant·e le verra avec sa réflexion."))
+    return redirect("lms:reflection_detail", pk=reflection.pk)
+
+
+@login_required
+@require_GET
+def worksheet_detail(request, pk: int):
+    from cms.blocks import WorksheetTemplate
+
+    worksheet = get_object_or_404(Worksheet.objects.select_related("user", "page"), pk=pk)
+    _readable_or_404(request, worksheet.user_id)
+    fields = [
+        {"label": label, "value": worksheet.data.get(key, "")}
+        for key, label in WorksheetTemplate.FIELDS.get(worksheet.template_kind, [])
+    ]
+    return render(
+        request,
+        "lms/worksheet_detail.html",
+        {"worksheet": worksheet, "fields": fields, "page_title": worksheet.title, "is_owner": worksheet.user_id == request.user.pk},
+    )
+
+
+# --- Dashboard -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    programmes = selectors.dashboard_programmes(user=request.user)
+    certificates = selectors.certificate_list_for_learner(user=request.user)
+    panels = []
+    for fn in hooks.get_hooks(DASHBOARD_PANELS_HOOK):
+        panels.extend(fn(request) or [])
+    panels.sort(key=lambda panel: panel.get("order", 100))
+    return render(
+        request,
+        "lms/dashboard.html",
+        {
+            "programmes": programmes,
+            "certificates": certificates,
+            "hours": selectors.hours_earned(certificates),
+            "panels": panels,
+            "suggestions": selectors.open_programmes_for(user=request.user, exclude=[p["programme"].pk for p in programmes]),
+            "page_title": _("Mon tableau de bord"),
+        },
+    )
+
+
+# --- Certificates and transcript -----------------------------------------------------------
+
+
+def _verify_url(request, certificate: Certificate) -> str:
+    return request.build_absolute_uri(reverse("lms:certificate_verify", args=[certificate.code]))
+
+
+@login_required
+@require_GET
+def certificate_pdf(request, code: str):
+    certificate = get_object_or_404(Certificate, code=code, user=request.user)
+    response = HttpResponse(pdf.certificate_pdf(certificate, verify_url=_verify_url(request, certificate)),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-{certificate.code}.pdf"'
+    return response
+
+
+@never_cache
+@require_GET
+def certificate_verify(request, code: str):
+    """Public: says whether a code is valid and shows only the certificate's own facts."""
+    certificate = Certificate.objects.filter(code=code.strip().upper()).first()
+    return render(
+        request,
+        "lms/certificate_verify.html",
+        {"certificate": certificate, "code": code, "page_title": _("Vérification d'attestation")},
+        status=200 if certificate else 404,
+    )
+
+
+@login_required
+@require_GET
+def transcript_pdf(request):
+    rows = selectors.transcript_rows(user=request.user)
+    response = HttpResponse(pdf.transcript_pdf(user=request.user, rows=rows), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="releve-passerelles.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def transcript_csv(request):
+    rows = selectors.transcript_rows(user=request.user)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="releve-passerelles.csv"'
+    response.write("\ufeff")  # so spreadsheet software reads the accents right
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Programme"), _("Module"), _("Terminé le"), _("Heures attestées"), _("Code de vérification")])
+    for row in rows:
+        writer.writerow([row["programme"], row["module"], row["completed_on"] or "", row["hours"], row["code"]])
+    return response
+
+
+# --- Your data -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_data(request):
+    return render(request, "lms/my_data.html", {"page_title": _("Mes données")})
+
+
+@login_required
+@require_GET
+def my_data_export(request):
+    data = user_data_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="passerelles-mes-donnees-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def account_delete(request):
+    confirmation = (request.POST.get("confirm") or "").strip().lower()
+    if confirmation != request.user.email.lower():
+        return render(
+            request,
+            "lms/my_data.html",
+            {"page_title": _("Mes données"),
+             "delete_error": _("Recopiez exactement votre adresse e-mail pour confirmer la suppression.")},
+            status=400,
+        )
+    user = request.user
+    logout(request)
+    account_erase(user=user)
+    messages.success(request, _("Votre compte et vos données personnelles ont été supprimés."))
+    return redirect("/")

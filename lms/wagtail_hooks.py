@@ -1,0 +1,27 @@
+"""lms completes cms's case pages through the hooks cms defines (see docs/architecture.md)."""
+
+from wagtail import hooks
+
+from lms.models import DecisionAnswer
+
+
+@hooks.register("case_state")
+def fill_answered_decisions(state) -> None:
+    """The learner's answered decision points open the episodes gated on them (one query).
+
+    The answers themselves are kept on the state so the page context does not fetch them again."""
+    user = state.user
+    if not getattr(user, "is_authenticated", False):
+        state.lms_answers = {}
+        return
+    answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.page.pk)}
+    state.lms_answers = answers
+    state.answered_decision_ids |= set(answers)
+
+
+@hooks.register("case_page_context")
+def add_learning_records(request, page, state, context) -> None:
+    """Add the learner's records and the forms' action URLs (`lms`, `block_actions`, `records`)."""
+    from lms.context import add_to_case_page_context
+
+    add_to_case_page_context(request=request, page=page, state=state, context=context)

@@ -1,0 +1,171 @@
+"""Schedule: episode gates and debriefs follow the cohort's dates; hooks lms relies on; iCal."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from cms.access import case_state
+from cms.selectors import case_outline
+from cohorts.models import CalendarFeed, ScheduleItem
+from cohorts.services.cohorts import debrief_release, live_session_create, schedule_save
+from cohorts.wagtail_hooks import (
+    cohort_can_read_learner_work,
+    cohort_case_state,
+    cohort_dashboard_panels,
+    cohort_peer_user_ids,
+)
+from tests.factories import make_user
+from tests.factories_cohorts import add_learner, make_case, make_cohort, make_module
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup():
+    cohort = make_cohort()
+    module = make_module(programme=cohort.programme)
+    case = make_case(module=module, gates=("open", "scheduled"))
+    learner = add_learner(cohort)
+    scheduled = case_outline(case).episodes[1]
+    return cohort, module, case, learner, scheduled
+
+
+def _open(user, case, episode_id):
+    return case_state(user=user, page=case).episode_is_open(episode_id)
+
+
+def test_a_scheduled_episode_is_closed_without_a_date(setup):
+    cohort, module, case, learner, episode = setup
+    assert not _open(learner, case, episode.id)
+
+
+def test_a_scheduled_episode_is_closed_before_its_date_and_open_after(setup):
+    cohort, module, case, learner, episode = setup
+    later = timezone.now() + timedelta(days=2)
+    schedule_save(cohort=cohort, items=[{"page": case, "episode_id": episode.id, "label": "Épisode 2", "opens_at": later}])
+    assert not _open(learner, case, episode.id)
+    ScheduleItem.objects.filter(cohort=cohort, episode_id=episode.id).update(opens_at=timezone.now() - timedelta(minutes=1))
+    assert _open(learner, case, episode.id)
+
+
+def test_the_date_of_another_cohort_opens_nothing(setup):
+    cohort, module, case, learner, episode = setup
+    other = make_cohort(programme=cohort.programme)
+    schedule_save(cohort=other, items=[{"page": case, "episode_id": episode.id, "opens_at": timezone.now() - timedelta(days=1)}])
+    assert not _open(learner, case, episode.id)
+    outsider = make_user()
+    assert not _open(outsider, case, episode.id)
+
+
+def test_facilitators_of_a_cohort_running_the_programme_see_everything(setup):
+    cohort, module, case, learner, episode = setup
+    facilitator = cohort.memberships.get(role="facilitator").user
+    state = case_state(user=facilitator, page=case)
+    assert state.is_facilitator and state.episode_is_open(episode.id)
+    other_facilitator = make_cohort().memberships.get(role="facilitator").user
+    assert not case_state(user=other_facilitator, page=case).is_facilitator
+
+
+def test_the_debrief_opens_when_released_or_at_its_date(setup):
+    cohort, module, case, learner, episode = setup
+    assert not case_state(user=learner, page=case).debrief_open
+    schedule_save(cohort=cohort, items=[{"page": case, "label": case.title, "debrief_opens_at": timezone.now() + timedelta(days=1)}])
+    assert not case_state(user=learner, page=case).debrief_open
+    debrief_release(cohort=cohort, case_page=case)
+    assert case_state(user=learner, page=case).debrief_open
+
+
+def test_the_case_state_hook_costs_two_queries_at_most(setup, django_assert_max_num_queries):
+    cohort, module, case, learner, episode = setup
+    schedule_save(cohort=cohort, items=[{"page": case, "episode_id": episode.id, "opens_at": timezone.now()}])
+    state = case_state(user=learner, page=case)
+    state.episode_opens_at.clear()
+    with django_assert_max_num_queries(2):
+        cohort_case_state(state)
+    assert episode.id in state.episode_opens_at
+
+
+def test_a_due_date_before_the_opening_is_refused_and_nothing_is_stored(setup, client):
+    cohort, module, case, learner, episode = setup
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    response = client.post(reverse("cohorts:schedule_edit", args=[cohort.pk]), {
+        f"m{module.pk}_opens_at": "2026-03-10T09:00", f"m{module.pk}_due_at": "2026-03-01T09:00",
+        f"c{case.pk}_opens_at": "2026-03-02T09:00",
+    })
+    assert response.status_code == 400
+    assert "précède" in response.content.decode()
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()
+
+
+def test_the_schedule_page_stores_module_and_episode_dates(setup, client):
+    cohort, module, case, learner, episode = setup
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    page = client.get(reverse("cohorts:schedule_edit", args=[cohort.pk])).content.decode()
+    assert f"e{case.pk}_{episode.id}_opens_at" in page
+    response = client.post(reverse("cohorts:schedule_edit", args=[cohort.pk]), {
+        f"m{module.pk}_opens_at": "2026-03-01T09:00", f"m{module.pk}_due_at": "2026-03-15T18:00",
+        f"e{case.pk}_{episode.id}_opens_at": "2026-03-08T09:00",
+    })
+    assert response.status_code == 302
+    assert ScheduleItem.objects.get(cohort=cohort, page=module).due_at.day == 15
+    assert ScheduleItem.objects.get(cohort=cohort, episode_id=episode.id).opens_at.day == 8
+
+
+def test_peers_are_the_learners_of_the_users_cohorts_of_that_programme(setup):
+    cohort, module, case, learner, episode = setup
+    peer = add_learner(cohort)
+    stranger_cohort = make_cohort(programme=cohort.programme)
+    stranger = add_learner(stranger_cohort)
+    assert cohort_peer_user_ids(learner, cohort.programme) == {learner.pk, peer.pk}
+    assert stranger.pk not in cohort_peer_user_ids(learner, cohort.programme)
+    assert cohort_peer_user_ids(make_user(), cohort.programme) is None
+
+
+def test_only_facilitators_of_the_learners_cohort_read_their_work(setup):
+    cohort, module, case, learner, episode = setup
+    facilitator = cohort.memberships.get(role="facilitator").user
+    other_facilitator = make_cohort().memberships.get(role="facilitator").user
+    peer = add_learner(cohort)
+    assert cohort_can_read_learner_work(facilitator, learner)
+    assert not cohort_can_read_learner_work(other_facilitator, learner)
+    assert not cohort_can_read_learner_work(peer, learner)
+
+
+def test_the_dashboard_panel_lists_upcoming_deadlines_and_sessions(setup):
+    cohort, module, case, learner, episode = setup
+    soon = timezone.now() + timedelta(days=3)
+    schedule_save(cohort=cohort, items=[{"page": module, "label": "Module 1", "due_at": soon}])
+    live_session_create(cohort=cohort, title="Classe virtuelle", starts_at=soon, ends_at=soon + timedelta(hours=2),
+                        video_url="https://visio.example.org/promo")
+    request = RequestFactory().get("/dashboard/")
+    request.user = learner
+    panels = cohort_dashboard_panels(request)
+    assert len(panels) == 1
+    assert [i.label for i in panels[0]["context"]["schedule_items"]] == ["Module 1"]
+    assert panels[0]["context"]["live_sessions"][0].title == "Classe virtuelle"
+    request.user = make_user()
+    assert cohort_dashboard_panels(request) == []
+
+
+def test_the_ical_feed_of_a_learner_lists_dates_and_sessions_behind_a_secret(setup, client):
+    cohort, module, case, learner, episode = setup
+    soon = timezone.now() + timedelta(days=3)
+    schedule_save(cohort=cohort, items=[{"page": module, "label": "Module 1", "opens_at": soon, "due_at": soon + timedelta(days=7)}])
+    live_session_create(cohort=cohort, title="Séance de lancement", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                        place="EHESP, Rennes")
+    client.force_login(learner)
+    assert client.get(reverse("cohorts:calendar")).status_code == 200
+    token = CalendarFeed.objects.get(user=learner).token
+    client.logout()
+    response = client.get(reverse("cohorts:calendar_feed", args=[token]))
+    assert response["Content-Type"].startswith("text/calendar")
+    events = [c for c in Calendar.from_ical(response.content).walk("VEVENT")]
+    summaries = sorted(str(e["SUMMARY"]) for e in events)
+    assert len(events) == 3
+    assert any("Séance de lancement" in s for s in summaries)
+    assert any(s.startswith("Échéance : Module 1") for s in summaries)
+    assert client.get(reverse("cohorts:calendar_feed", args=["pas-le-bon-jeton"])).status_code == 404

@@ -1,0 +1,113 @@
+"""Builders for cohort tests: a small page tree, cohorts with members, invitations."""
+
+import itertools
+import uuid
+from datetime import date, timedelta
+
+from wagtail.models import Page
+
+from accounts.choices import Level, Profession, Role
+from tests.factories import make_user
+
+_counter = itertools.count(1)
+
+
+def make_catalogue():
+    from cms.models import CataloguePage, HomePage
+
+    catalogue = CataloguePage.objects.first()
+    if catalogue:
+        return catalogue
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = root.add_child(instance=HomePage(title="Accueil", slug=f"accueil-{next(_counter)}"))
+    return home.add_child(instance=CataloguePage(title="Catalogue", slug=f"catalogue-{next(_counter)}"))
+
+
+def make_programme(*, title: str = "Manager la coopération", audience: tuple = (), modules: int = 0, cases_per_module: int = 0):
+    """A published programme, optionally with `modules` modules of `cases_per_module` case pages."""
+    from cms.models import Profession as ProfessionSnippet
+    from cms.models import ProgrammePage
+
+    n = next(_counter)
+    programme = make_catalogue().add_child(
+        instance=ProgrammePage(title=f"{title} {n}", slug=f"programme-{n}", summary="Résumé", objectives="<p>Objectifs</p>")
+    )
+    if audience:
+        from wagtail.models import Locale
+
+        locale = Locale.get_default()
+        snippets = [
+            ProfessionSnippet.objects.get_or_create(code=code, locale=locale, defaults={"name": code})[0] for code in audience
+        ]
+        programme.audience_professions.set(snippets)
+        programme.save_revision().publish()
+    for m in range(modules):
+        module = make_module(programme=programme, title=f"Module {m + 1}")
+        for c in range(cases_per_module):
+            make_case(module=module, title=f"Cas {m + 1}.{c + 1}")
+    return programme
+
+
+def make_module(*, programme, title: str = "Module"):
+    from cms.models import ModulePage
+
+    return programme.add_child(
+        instance=ModulePage(title=title, slug=f"module-{next(_counter)}", objectives="<p>Objectifs</p>")
+    )
+
+
+def make_case(*, module, title: str = "Cas", gates: tuple = ("open", "scheduled")):
+    """A case page with one episode per gate, a decision point in the first, and a debrief."""
+    from cms.models import CaseStudyPage
+
+    episodes = []
+    for i, gate in enumerate(gates):
+        content = []
+        if i == 0:
+            content.append(
+                {"type": "decision_point", "id": str(uuid.uuid4()), "value": {
+                    "question": "Que faites-vous ?", "context": "", "rationale_required": False, "expert_commentary": "",
+                    "options": [{"type": "item", "id": str(uuid.uuid4()), "value": {"label": label}}
+                                for label in ("Réunir le pôle", "Saisir l'ARS")],
+                }}
+            )
+        episodes.append({"type": "episode", "id": str(uuid.uuid4()),
+                         "value": {"title": f"Épisode {i + 1}", "gate": gate, "content": content}})
+    episodes.append({"type": "debrief", "id": str(uuid.uuid4()), "value": {"body": "<p>Débriefing</p>"}})
+    return module.add_child(
+        instance=CaseStudyPage(title=title, slug=f"cas-{next(_counter)}", setting="chu", problem="<p>Problème</p>", body=episodes)
+    )
+
+
+def make_facilitator(**fields):
+    fields.setdefault("profession", Profession.NURSE)
+    return make_user(roles=(Role.FACILITATOR,), **fields)
+
+
+def make_cohort(*, programme=None, facilitator=None, learners: int = 0, status: str = "running", capacity: int = 100, **fields):
+    """A cohort (with its room) and `learners` learners spread over professions and levels."""
+    from cohorts.services.cohorts import cohort_create, cohort_member_add
+
+    programme = programme or make_programme()
+    facilitator = facilitator or make_facilitator()
+    cohort = cohort_create(
+        programme=programme, name=fields.pop("name", f"Promotion {next(_counter)}"),
+        starts_on=fields.pop("starts_on", date.today() - timedelta(days=10)),
+        ends_on=fields.pop("ends_on", date.today() + timedelta(days=60)),
+        created_by=facilitator, status=status, capacity=capacity, **fields,
+    )
+    professions, levels = [p for p, _ in Profession.choices], [lv for lv, _ in Level.choices]
+    for i in range(learners):
+        add_learner(cohort, profession=professions[i % len(professions)], level=levels[i % len(levels)],
+                    organisation=f"CH {i % 7}")
+    return cohort
+
+
+def add_learner(cohort, user=None, **fields):
+    from cohorts.services.cohorts import cohort_member_add
+
+    user = user or make_user(**fields)
+    cohort_member_add(cohort=cohort, user=user)
+    return user

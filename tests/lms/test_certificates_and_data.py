@@ -1,0 +1,225 @@
+"""Certificates, transcripts, the learner dashboard, "your data" (export and erasure), and IDOR checks."""
+
+import csv
+import html
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+from wagtail import hooks
+
+from accounts.choices import Profession
+from accounts.models import User
+from lms import services
+from lms.models import Certificate, DecisionAnswer, Enrolment, QuizAttempt, Reflection, Worksheet
+from tests.factories import make_user
+from tests.factories_lms import complete_case, make_course
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.fixture
+def course():
+    return make_course(
+        hours=Decimal("10.5"), dpc_action_number="12345678901", dpc_action_kind="FC", dpc_organisation_number="9876"
+    )
+
+
+def finish(course, user):
+    services.enrolment_create(user=user, programme=course.programme)
+    complete_case(user=user, course=course)
+    services.page_mark_done(user=user, page=course.lesson)
+    return Certificate.objects.get(user=user)
+
+
+def test_the_certificate_pdf_names_the_learner_hours_dpc_action_and_code(client, course):
+    learner = make_user(first_name="Karim", last_name="Haddad", rpps="10003456789")
+    certificate = finish(course, learner)
+    client.force_login(learner)
+    response = client.get(reverse("lms:certificate_pdf", args=[certificate.code]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Karim Haddad" in text
+    assert "10,5 heures" in text or "10.5 heures" in text
+    assert certificate.code in text
+    assert "10003456789" in text and "12345678901" in text
+    assert f"/certificates/{certificate.code}/" in text
+
+
+def test_another_user_cannot_download_someone_elses_certificate(client, course):
+    certificate = finish(course, make_user())
+    client.force_login(make_user())
+    assert client.get(reverse("lms:certificate_pdf", args=[certificate.code])).status_code == 404
+
+
+def test_the_public_verification_page_confirms_a_valid_code_and_nothing_private(client, course):
+    learner = make_user(first_name="Inès", last_name="Roux", rpps="10009999999", email="ines@example.org")
+    certificate = finish(course, learner)
+    response = client.get(reverse("lms:certificate_verify", args=[certificate.code]))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Attestation valide" in page and "Inès Roux" in page and course.programme.title in page
+    assert "ines@example.org" not in page and "10009999999" not in page
+
+
+def test_the_verification_page_says_an_unknown_code_is_invalid(client):
+    response = client.get(reverse("lms:certificate_verify", args=["ZZZZZZZZZZZZZZZZ"]))
+    assert response.status_code == 404
+    assert "Code inconnu" in response.content.decode()
+
+
+def test_transcripts_list_completed_modules_and_hours_in_pdf_and_csv(client, course):
+    learner = make_user(first_name="Nathalie", last_name="Moreau")
+    certificate = finish(course, learner)
+    client.force_login(learner)
+    text = pdf_text(client.get(reverse("lms:transcript_pdf")).content)
+    assert "Nathalie Moreau" in text and course.module.title in text and certificate.code in text
+    raw = client.get(reverse("lms:transcript_csv")).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    assert rows[1][1] == course.module.title
+    assert rows[-1][3] == "10.5" and rows[-1][4] == certificate.code
+
+
+def test_the_dashboard_shows_progress_next_step_and_hours(client, course):
+    learner = make_user(first_name="Sophie")
+    services.enrolment_create(user=learner, programme=course.programme)
+    client.force_login(learner)
+    page = html.unescape(client.get(reverse("lms:dashboard")).content.decode())
+    assert "Bonjour Sophie" in page and course.programme.title in page and course.case.title in page
+    assert 'value="0"' in page
+
+
+def test_the_dashboard_calls_the_panels_hook(client, course):
+    learner = make_user()
+    client.force_login(learner)
+
+    def panel(request):
+        return [{"template": "lms/includes/progress.html", "context": {"percent": 42, "label": "Panneau de test"}, "order": 1}]
+
+    with hooks.register_temporarily("dashboard_panels", panel):
+        page = client.get(reverse("lms:dashboard")).content.decode()
+    assert "Panneau de test" in page and "42 %" in page
+
+
+def _fill(course, *, learners: int):
+    users = []
+    for index in range(learners):
+        user = make_user(profession=Profession.values[index % 5])
+        services.enrolment_create(user=user, programme=course.programme)
+        services.decision_answer_submit(user=user, page=course.case, block_id=course.ids.decision1,
+                                        option_id=course.ids.decision1_options[0], rationale="r")
+        users.append(user)
+    return users
+
+
+def test_the_dashboard_keeps_a_fixed_query_count(client, django_assert_max_num_queries):
+    first, second = make_course(), make_course()
+    learner = make_user()
+    services.enrolment_create(user=learner, programme=first.programme)
+    client.force_login(learner)
+    client.get(reverse("lms:dashboard"))
+    with django_assert_max_num_queries(12) as small:
+        client.get(reverse("lms:dashboard"))
+    services.enrolment_create(user=learner, programme=second.programme)
+    complete_case(user=learner, course=first)
+    services.page_mark_done(user=learner, page=first.lesson)
+    _fill(second, learners=5)
+    with django_assert_max_num_queries(12) as large:
+        response = client.get(reverse("lms:dashboard"))
+    assert response.status_code == 200 and second.programme.title in response.content.decode()
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_programme_progress_page_keeps_a_fixed_query_count(client, course, django_assert_max_num_queries):
+    learner = make_user()
+    services.enrolment_create(user=learner, programme=course.programme)
+    client.force_login(learner)
+    url = reverse("lms:programme_progress", args=[course.programme.pk])
+    client.get(url)
+    with django_assert_max_num_queries(12) as small:
+        client.get(url)
+    _fill(course, learners=6)
+    complete_case(user=learner, course=course)
+    with django_assert_max_num_queries(12) as large:
+        assert client.get(url).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_the_export_contains_every_kind_of_record(client, course):
+    learner = make_user(first_name="Julien", profession=Profession.REGULATOR)
+    finish(course, learner)
+    services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
+
+    with hooks.register_temporarily("user_data_export", lambda user: {"messages": [{"text": "Bonjour le salon"}]}):
+        client.force_login(learner)
+        response = client.get(reverse("lms:my_data_export"))
+    data = json.loads(response.content)
+    assert data["profile"]["first_name"] == "Julien"
+    for key in ["enrolments", "completed_pages", "decision_answers", "reflections", "quiz_attempts", "worksheets", "certificates", "messages"]:
+        assert data[key], key
+    assert data["reflections"][0]["versions"][0]["body_html"] == "<p>Ma réflexion.</p>"
+
+
+def test_deleting_the_account_leaves_no_personal_data_and_keeps_statistics(client, course):
+    learner = make_user(first_name="Sophie", last_name="Lefèvre", email="sophie@example.org", rpps="10001112223",
+                        profession=Profession.DIRECTOR, organisation="GHT Haute-Bretagne")
+    finish(course, learner)
+    services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
+    erased = []
+    with hooks.register_temporarily("user_erase", lambda user: erased.append(user.pk)):
+        client.force_login(learner)
+        refused = client.post(reverse("lms:account_delete"), {"confirm": "wrong@example.org"})
+        assert refused.status_code == 400
+        assert User.objects.get(pk=learner.pk).email == "sophie@example.org"
+        response = client.post(reverse("lms:account_delete"), {"confirm": "sophie@example.org"})
+    assert response.status_code == 302 and erased == [learner.pk]
+    user = User.objects.get(pk=learner.pk)
+    assert not user.is_active and not user.has_usable_password()
+    for value in [user.email, user.first_name, user.last_name, user.rpps, user.organisation]:
+        assert "sophie" not in value.lower() and "lefèvre" not in value.lower() and "10001112223" not in value
+    assert not Reflection.objects.filter(user=user).exists()
+    assert not Worksheet.objects.filter(user=user).exists()
+    assert not Certificate.objects.filter(user=user).exists()
+    answers = DecisionAnswer.objects.filter(user=user)
+    assert answers.count() == 2 and set(answers.values_list("rationale", flat=True)) == {""}
+    assert set(answers.values_list("profession", flat=True)) == {"director"}
+    assert Enrolment.objects.filter(user=user).exists()
+    # Logged out, and the old password no longer works.
+    assert client.get(reverse("lms:dashboard")).status_code == 302
+    assert not client.login(email="sophie@example.org", password="correct-horse-battery")
+
+
+def test_no_learner_reads_another_learners_records_by_changing_an_id(client, course):
+    owner, intruder = make_user(), make_user()
+    for user in (owner, intruder):
+        services.enrolment_create(user=user, programme=course.programme)
+    certificate = finish(course, owner)
+    services.worksheet_save(user=owner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Secret"})
+    reflection = Reflection.objects.get(user=owner)
+    worksheet = Worksheet.objects.get(user=owner)
+    client.force_login(intruder)
+    for url in [
+        reverse("lms:reflection_detail", args=[reflection.pk]),
+        reverse("lms:worksheet_detail", args=[worksheet.pk]),
+        reverse("lms:certificate_pdf", args=[certificate.code]),
+    ]:
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("lms:reflection_comment", args=[reflection.pk]), {"body": "x"}).status_code == 404
+    assert not reflection.comments.exists()
+    # The export of the intruder carries none of the owner's records.
+    data = json.loads(client.get(reverse("lms:my_data_export")).content)
+    assert not data["reflections"] and not data["worksheets"] and not data["certificates"]
+    # Writes act only on the writer's own records, whatever ids are posted.
+    client.post(reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet]), {"f-problem": "Mien"})
+    worksheet.refresh_from_db()
+    assert worksheet.data["problem"] == "Secret"
+    client.force_login(owner)
+    assert client.get(reverse("lms:worksheet_detail", args=[worksheet.pk])).status_code == 200
+    assert QuizAttempt.objects.filter(user=intruder).count() == 0
