@@ -276,6 +276,7 @@ function startRoom(root) {
     const node = render(m);
     const existing = document.getElementById(`m-${m.id}`);
     if (existing) {
+      if (existing.querySelector(".msg__state")) setPendingLine(node, T.sent); // keep "Envoyé" on our copy
       existing.replaceWith(node);
       return;
     }
@@ -284,6 +285,7 @@ function startRoom(root) {
     if (m.author.id === userId && pending.has(m.client_id)) {
       const entry = pending.get(m.client_id);
       pending.delete(m.client_id);
+      setPendingLine(node, T.sent);
       entry.element.replaceWith(node);
     } else {
       insertInOrder(node, m.id);
