@@ -36,6 +36,7 @@ function startRoom(root) {
 
   const pending = new Map(); // client id -> {frame, element, sentAt}
   const payloads = new Map(); // message id -> last payload seen
+  const online = new Map(); // user id -> name
   let socket = null;
   let ready = false; // true once the server said "resumed"
   let attempt = 0;
@@ -133,7 +134,17 @@ function startRoom(root) {
         showTyping(frame.user.name);
         break;
       case "presence":
-        presence.textContent = frame.online.length ? fmt(T.online, frame.online.map((p) => p.name).join(", ")) : "";
+        online.clear();
+        frame.online.forEach((p) => online.set(p.id, p.name));
+        showPresence();
+        break;
+      case "presence.join":
+        online.set(frame.user.id, frame.user.name);
+        showPresence();
+        break;
+      case "presence.leave":
+        online.delete(frame.user.id);
+        showPresence();
         break;
       case "reported":
         announce(T.reported, true);
@@ -342,6 +353,11 @@ function startRoom(root) {
     const scratch = document.createElement("div");
     scratch.innerHTML = m.html;
     announce(fmt(T.new_message, m.author.name) + scratch.textContent.slice(0, 200));
+  }
+
+  function showPresence() {
+    const names = [...online.values()].sort((a, b) => a.localeCompare(b));
+    presence.textContent = names.length ? fmt(T.online, names.join(", ")) : "";
   }
 
   function showTyping(name) {
