@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+UV_VERSION := 0.13.9
 
 .PHONY: install run serve test migrate seed messages check bench clean
 
@@ -13,8 +14,16 @@ $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Passerelles needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the locked dependencies into $(VENV) (first run only)…"
-	@# The lock lists every package with its exact version, so pip has nothing to resolve.
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@# The lock lists every package with its exact version, so nothing is resolved (--no-deps).
+	@# uv fetches and installs them in parallel (about 30 s instead of several minutes with pip);
+	@# when uv cannot be installed or fails, pip installs the same pins.
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" \
+	    && UV_NATIVE_TLS=1 $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r requirements.lock; then \
+	  echo "Installed with uv $(UV_VERSION)."; \
+	else \
+	  echo "uv unavailable: installing with pip (slower)."; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock; \
+	fi
 	@$(BIN)/python -m pip check --disable-pip-version-check >/dev/null || { $(BIN)/python -m pip check; exit 1; }
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
