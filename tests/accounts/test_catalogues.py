@@ -187,11 +187,13 @@ def test_login_page_in_english_with_the_language_cookie(client):
 
 
 @pytest.mark.django_db
-def test_login_page_in_english_from_the_browser_preference(client):
-    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+def test_signup_page_header_and_footer_in_english_after_switching(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/signup/"})
+    html = client.get("/accounts/signup/").content.decode()
     assert '<html lang="en"' in html
-    assert "<h1>Log in</h1>" in html
+    assert "<h1>Create an account</h1>" in html
     assert "Skip to content" in html
+    assert "Passerelles — learning to manage together" in html
 
 
 @pytest.mark.django_db
