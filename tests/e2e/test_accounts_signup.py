@@ -1,6 +1,5 @@
 """In a real browser: sign up, confirm the e-mail, land signed in, switch language with the switcher."""
 
-import os
 import re
 
 import pytest
@@ -18,8 +17,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs a loop in this thread
+def page(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs a loop in this thread
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
