@@ -41,7 +41,7 @@ class CohortForm(forms.ModelForm):
         from cms.models import ProgrammePage
 
         self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
-        self.fields["programme"].label = _("programme")
+        self.fields["programme"].label = _("Programme")
         self.fields["capacity"].min_value = 2
         from accounts.choices import Role
 
