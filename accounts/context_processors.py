@@ -6,14 +6,19 @@ from django.utils.functional import SimpleLazyObject
 
 
 def _can_access_admin(user) -> bool:
-    """One query instead of the two that `perms.wagtailadmin.access_admin` costs."""
+    """One query instead of the two that `perms.wagtailadmin.access_admin` costs.
+
+    The answer is kept on the user object: cms asks the same question on case pages."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    return Permission.objects.filter(
-        Q(group__user=user) | Q(user=user), content_type__app_label="wagtailadmin", codename="access_admin"
-    ).exists()
+    cached = getattr(user, "_can_access_admin", None)
+    if cached is None:
+        cached = user._can_access_admin = Permission.objects.filter(
+            Q(group__user=user) | Q(user=user), content_type__app_label="wagtailadmin", codename="access_admin"
+        ).exists()
+    return cached
 
 
 def navigation(request) -> dict:

@@ -56,9 +56,11 @@ class CaseState:
 def is_content_staff(user) -> bool:
     """People who reach the Wagtail admin (editors, reviewers, admins): they read every part of a case.
 
-    Uses Django's permission cache, which the page header loads anyway: no extra query.
+    The answer is shared with the page header (one query per request, kept on the user).
     """
-    return bool(user.is_authenticated and user.has_perm("wagtailadmin.access_admin"))
+    from accounts.context_processors import _can_access_admin
+
+    return _can_access_admin(user)
 
 
 def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline | None = None) -> CaseState:
