@@ -56,11 +56,9 @@ class CaseState:
 def is_content_staff(user) -> bool:
     """People who reach the Wagtail admin (editors, reviewers, admins): they read every part of a case.
 
-    The answer is shared with the page header (one query per request, kept on the user).
+    Through `has_perm`: the permission cache is shared with the page header and Wagtail's checks.
     """
-    from accounts.context_processors import _can_access_admin
-
-    return _can_access_admin(user)
+    return bool(user.is_authenticated and user.has_perm("wagtailadmin.access_admin"))
 
 
 def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline | None = None) -> CaseState:
