@@ -11,7 +11,7 @@ same servers and Redis: the floor. Last, MEMORY_CLIENTS idle room connections to
 to report the memory each costs.
 
 Environment knobs: BENCH_CLIENTS (100), BENCH_RATE (20), BENCH_SECONDS (30), BENCH_MEMORY_CLIENTS
-(1000, 0 to skip), BENCH_SKIP_FLOOR.
+(1000, 0 to skip), BENCH_SKIP_FLOOR, BENCH_ONLY_MEMORY.
 """
 
 import asyncio
@@ -217,7 +217,8 @@ def main() -> None:
     room_id, cookies = setup_room(CLIENTS)
     print(f"room {room_id}: {CLIENTS} clients, {RATE:g} msg/s for {SECONDS:g} s, 2 daphne processes, private Redis")
     results = []
-    for kind in ["room"] + ([] if os.environ.get("BENCH_SKIP_FLOOR") else ["floor"]):
+    kinds = [] if os.environ.get("BENCH_ONLY_MEMORY") else ["room"] + ([] if os.environ.get("BENCH_SKIP_FLOOR") else ["floor"])
+    for kind in kinds:
         redis = RedisProcess().start()  # a clean Redis for each run: no channels left over from a previous one
         env = {
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -235,6 +236,8 @@ def main() -> None:
             for server in servers:
                 server.stop()
             redis.stop()
+    if not results:
+        kinds = []
     print(f"{'consumer':<8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'deliv/s':>9} {'expected':>9} {'lost':>6} {'dup':>5} {'errors':>6}")
     for r in results:
         print(f"{r['kind']:<8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['deliveries_per_s']:9.0f} "
