@@ -14,7 +14,6 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cohorts.selectors.cohorts import room_moderators, rooms_for_user, user_can_access_room
 from cohorts.models import (
     CohortMembership,
     CommunityMembership,
@@ -27,6 +26,8 @@ from cohorts.models import (
 )
 
 __all__ = [
+    "user_can_access_room",
+    "room_moderators",
     "room_access",
     "RoomAccess",
     "user_can_moderate_room",
@@ -54,15 +55,37 @@ class RoomAccess:
     can_moderate: bool
 
 
+def _is_cohort_facilitator(user: User, cohort_id: int) -> bool:
+    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, role=_FACILITATOR, status=_ACTIVE).exists()
+
+
 def room_access(*, user: User, room: Room) -> RoomAccess:
-    """What `user` may do in `room`: the cohorts rule, plus superusers everywhere."""
+    """What `user` may do in `room`, in at most two queries."""
     if not user.is_authenticated or not user.is_active:
         return RoomAccess(False, False)
     if user.is_superuser:
         return RoomAccess(True, True)
-    if not user_can_access_room(user=user, room=room):
-        return RoomAccess(False, False)
-    return RoomAccess(True, room_moderators(room).filter(pk=user.pk).exists())
+    if room.kind == Room.Kind.COMMUNITY:
+        role = (
+            CommunityMembership.objects.filter(community_id=room.community_id, user=user)
+            .values_list("role", flat=True)
+            .first()
+        )
+        return RoomAccess(role is not None, role == CommunityMembership.Role.MODERATOR)
+    role = (
+        CohortMembership.objects.filter(cohort_id=room.cohort_id, user=user, status=_ACTIVE)
+        .values_list("role", flat=True)
+        .first()
+    )
+    is_facilitator = role == _FACILITATOR
+    if room.kind == Room.Kind.GROUP:
+        in_group = role is not None and GroupMembership.objects.filter(group_id=room.group_id, user=user).exists()
+        return RoomAccess(in_group or is_facilitator, is_facilitator)
+    return RoomAccess(role is not None, is_facilitator)
+
+
+def user_can_access_room(*, user: User, room: Room) -> bool:
+    return room_access(user=user, room=room).can_read
 
 
 def user_can_moderate_room(*, user: User, room: Room) -> bool:
@@ -70,21 +93,48 @@ def user_can_moderate_room(*, user: User, room: Room) -> bool:
 
 
 def room_members(room: Room) -> QuerySet[User]:
-    """Everyone `user_can_access_room` lets in (superusers aside): who can be @mentioned."""
+    """Everyone who may read the room (superusers aside)."""
     if room.kind == Room.Kind.COMMUNITY:
         return User.objects.filter(community_memberships__community_id=room.community_id, is_active=True)
     active = CohortMembership.objects.filter(cohort_id=room.cohort_id, status=_ACTIVE)
     if room.kind == Room.Kind.GROUP:
         in_group = GroupMembership.objects.filter(group_id=room.group_id).values("user_id")
         facilitators = active.filter(role=_FACILITATOR).values("user_id")
-        return User.objects.filter(Q(pk__in=in_group) | Q(pk__in=facilitators), is_active=True)
+        return User.objects.filter(
+            (Q(pk__in=in_group) & Q(pk__in=active.values("user_id"))) | Q(pk__in=facilitators), is_active=True
+        )
     return User.objects.filter(pk__in=active.values("user_id"), is_active=True)
+
+
+def room_moderators(room: Room) -> QuerySet[User]:
+    if room.kind == Room.Kind.COMMUNITY:
+        return User.objects.filter(
+            community_memberships__community_id=room.community_id,
+            community_memberships__role=CommunityMembership.Role.MODERATOR,
+            is_active=True,
+        )
+    return User.objects.filter(
+        cohort_memberships__cohort_id=room.cohort_id,
+        cohort_memberships__role=_FACILITATOR,
+        cohort_memberships__status=_ACTIVE,
+        is_active=True,
+    )
 
 
 def room_list_for_user(*, user: User) -> QuerySet[Room]:
     """The rooms `user` may read, each annotated with `unread` (messages by others after the read marker)."""
     if not user.is_authenticated:
         return Room.objects.none()
+    cohort_ids = CohortMembership.objects.filter(user=user, status=_ACTIVE).values("cohort_id")
+    facilitated = CohortMembership.objects.filter(user=user, status=_ACTIVE, role=_FACILITATOR).values("cohort_id")
+    group_ids = GroupMembership.objects.filter(user=user, cohort_id__in=cohort_ids).values("group_id")
+    community_ids = CommunityMembership.objects.filter(user=user).values("community_id")
+    visible = (
+        Q(kind__in=[Room.Kind.COHORT, Room.Kind.CASE], cohort_id__in=cohort_ids)
+        | Q(kind=Room.Kind.GROUP, group_id__in=group_ids)
+        | Q(kind=Room.Kind.GROUP, cohort_id__in=facilitated)
+        | Q(kind=Room.Kind.COMMUNITY, community_id__in=community_ids)
+    )
     last_read = ReadMarker.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")[:1]
     unread = (
         Message.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True, hidden_at__isnull=True)
@@ -96,7 +146,7 @@ def room_list_for_user(*, user: User) -> QuerySet[Room]:
         .values("n")
     )
     return (
-        rooms_for_user(user=user)
+        Room.objects.filter(visible)
         .annotate(last_read=Coalesce(Subquery(last_read), Value(0)))
         .annotate(unread=Coalesce(Subquery(unread), Value(0)))
         .select_related("cohort", "group", "community")
