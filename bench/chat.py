@@ -17,6 +17,7 @@ Environment knobs: BENCH_CLIENTS (100), BENCH_RATE (20), BENCH_SECONDS (30), BEN
 import asyncio
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -212,6 +213,8 @@ async def memory_run(server, room_id: int, cookies: list[str]) -> dict:
 def main() -> None:
     from cohorts.testing_servers import RedisProcess, ServerProcess
 
+    # On SIGTERM (e.g. `timeout`), unwind so that the `finally` blocks stop the servers and Redis.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (both server processes share it).")
     room_id, cookies = setup_room(CLIENTS)
