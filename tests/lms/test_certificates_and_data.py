@@ -183,6 +183,7 @@ def test_deleting_the_account_leaves_no_personal_data_and_keeps_statistics(clien
     assert response.status_code == 302 and erased == [learner.pk]
     user = User.objects.get(pk=learner.pk)
     assert not user.is_active and not user.has_usable_password()
+    assert user.display_name == "Ancien·ne participant·e"  # how their messages are now signed
     for value in [user.email, user.first_name, user.last_name, user.rpps, user.organisation]:
         assert "sophie" not in value.lower() and "lefèvre" not in value.lower() and "10001112223" not in value
     assert not Reflection.objects.filter(user=user).exists()
