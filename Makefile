@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+UV_VERSION := 0.13.9
 
 .PHONY: install run serve test migrate seed messages check bench clean
 
@@ -13,8 +14,16 @@ $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Passerelles needs Python 3.11 or newer")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the locked dependencies into $(VENV) (first run only)…"
-	@# The lock lists every package with its exact version, so pip has nothing to resolve.
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+	@# The lock lists every package with its exact version, so nothing is resolved (--no-deps).
+	@# uv fetches and installs them in parallel (about 30 s instead of several minutes with pip);
+	@# when uv cannot be installed or fails, pip installs the same pins.
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" \
+	    && UV_NATIVE_TLS=1 $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -r requirements.lock; then \
+	  echo "Installed with uv $(UV_VERSION)."; \
+	else \
+	  echo "uv unavailable: installing with pip (slower)."; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock; \
+	fi
 	@$(BIN)/python -m pip check --disable-pip-version-check >/dev/null || { $(BIN)/python -m pip check; exit 1; }
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
@@ -40,9 +49,12 @@ serve: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Source strings are French; English is the translation. The compiled .mo files are committed,
+# so installing never needs gettext. No static JS calls gettext, so there is no djangojs domain.
+MSG_IGNORE := --ignore=.venv --ignore=staticfiles --ignore=bench --ignore=node_modules --ignore=tests --ignore=docs
 messages: install
-	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=bench
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --add-location=file $(MSG_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 check: install
 	$(BIN)/python manage.py check

@@ -89,3 +89,8 @@ def test_header_shows_the_users_name_and_profession(client):
     html = client.get("/accounts/profile/").content.decode()
     assert "Sophie Lefèvre" in html
     assert "Direction d&#x27;établissement" in html or "Direction d'établissement" in html
+
+
+def test_a_browser_preferring_english_still_gets_french_until_the_person_switches(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert html_lang(response) == "fr"

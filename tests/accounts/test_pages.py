@@ -51,3 +51,9 @@ def test_page_frame_has_landmarks_skip_link_and_no_inline_script(client):
     assert '<nav class="site-nav" aria-label=' in html
     assert "<script>" not in html and "onclick" not in html and " style=" not in html
     assert "https://" not in html.split("<body")[0]  # nothing from a CDN in the head
+
+
+def test_page_title_names_the_page_then_the_platform(client):
+    html = client.get("/accounts/login/").content.decode()
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert " ".join(title.split()) == "Connexion · Passerelles"

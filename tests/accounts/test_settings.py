@@ -30,7 +30,7 @@ def test_production_settings_refuse_to_start_without_secret_key():
 
 
 def test_production_settings_pass_deploy_check_with_required_variables():
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="x" * 64 + "-production-test-key-with-enough-entropy-1234567890",
@@ -93,7 +93,7 @@ def test_benchmark_endpoints_stay_off_in_production_even_when_asked():
 
 
 def test_startup_prints_no_deprecation_warning():
-    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
     result = subprocess.run(
         [sys.executable, "-W", "always::DeprecationWarning", "manage.py", "check"],
