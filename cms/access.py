@@ -56,7 +56,7 @@ class CaseState:
 def is_content_staff(user) -> bool:
     """People who reach the Wagtail admin (editors, reviewers, admins): they read every part of a case.
 
-    Uses Django's permission cache, which the page header loads anyway: no extra query.
+    Through `has_perm`: the permission cache is shared with the page header and Wagtail's checks.
     """
     return bool(user.is_authenticated and user.has_perm("wagtailadmin.access_admin"))
 

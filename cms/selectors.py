@@ -268,4 +268,21 @@ def search_pages(*, query: str, limit: int = 30) -> list:
         .specific()
         .search(query)
     )
-    return list(results[:limit])
+    return _one_translation_each(list(results[: limit * 2]))[:limit]
+
+
+def _one_translation_each(pages: list) -> list:
+    """Keep one page per translation group: the reader's language, else French, else the first hit."""
+    from django.conf import settings
+    from django.utils import translation
+    from wagtail.models import Locale
+
+    codes = [(translation.get_language() or settings.LANGUAGE_CODE).split("-")[0], settings.LANGUAGE_CODE]
+    locale_rank = {pk: codes.index(code) for pk, code in Locale.objects.filter(language_code__in=codes).values_list("pk", "language_code")}
+    chosen: dict = {}
+    for page in pages:
+        current = chosen.get(page.translation_key)
+        if current is None or locale_rank.get(page.locale_id, 9) < locale_rank.get(current.locale_id, 9):
+            chosen[page.translation_key] = page
+    keep = {id(page) for page in chosen.values()}
+    return [page for page in pages if id(page) in keep]

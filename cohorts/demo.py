@@ -221,3 +221,7 @@ def seed(*, stdout) -> None:
         f"Demo cohort: « {cohort.name} », {len(learners)} learners in {cohort.groups.count()} groups, "
         f"{records} learning records, community « {community.name} »."
     )
+
+    from cohorts.demo_rooms import seed as seed_room_conversation
+
+    seed_room_conversation(stdout=stdout)

@@ -9,10 +9,12 @@ every client gets it when it resumes, so a broadcast is an optimisation, never t
 https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 """
 
+import asyncio
 import json
 import logging
+import os
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,26 @@ async def room_event_send_async(*, room_id: int, event: dict) -> bool:
 
 
 def room_event_send(*, room_id: int, event: dict) -> bool:
-    """Synchronous form of `room_event_send_async`, for services (called from `on_commit`)."""
+    """Synchronous form of `room_event_send_async`, for services (called from `on_commit`).
+
+    Called from a consumer's database thread, the broadcast is handed to the server's event loop
+    without waiting for it: that thread is shared by every connection of the process, and must
+    not stand idle while Redis answers. Order is kept by the consumers (see `RoomConsumer._deliver`).
+    Called from plain synchronous code (a view, a command), it waits for the broadcast.
+    """
+    loop = _server_event_loop()
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(room_event_send_async(room_id=room_id, event=event), loop)
+        return True
     return async_to_sync(room_event_send_async)(room_id=room_id, event=event)
+
+
+def _server_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that called us through sync_to_async, if any (asgiref records it per thread)."""
+    if os.getpid() != getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None):
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
 
 
 async def room_subscribe(*, room_id: int, channel_name: str) -> None:

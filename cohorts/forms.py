@@ -25,21 +25,38 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 class CohortForm(forms.ModelForm):
+    co_facilitators = forms.ModelMultipleChoiceField(
+        label=_("Co-animateur·rices"), required=False, queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les autres animateur·rices de la promotion : ils et elles la gèrent avec vous."),
+    )
+
     class Meta:
         model = Cohort
         fields = ["programme", "name", "starts_on", "ends_on", "language", "capacity", "status", "join_policy"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from cms.models import ProgrammePage
 
         self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
-        self.fields["programme"].label = _("programme")
+        self.fields["programme"].label = _("Programme")
         self.fields["capacity"].min_value = 2
+        from accounts.choices import Role
+
+        others = User.objects.filter(groups__name=Role.FACILITATOR.value, is_active=True).order_by("last_name", "first_name")
+        if user is not None:
+            others = others.exclude(pk=user.pk)
+        self.fields["co_facilitators"].queryset = others
+        self.fields["co_facilitators"].label_from_instance = lambda u: u.display_name
         if self.instance.pk:
             self.fields["programme"].disabled = True
             self.fields["programme"].help_text = _("Le programme d'une promotion existante ne change pas.")
+            self.initial.setdefault("co_facilitators", list(
+                self.instance.memberships.filter(role="facilitator", status="active").exclude(user=user)
+                .values_list("user_id", flat=True)
+            ))
 
     def clean(self):
         data = super().clean()

@@ -75,14 +75,15 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
 @hooks.register("dashboard_panels")
 def cohort_dashboard_panels(request) -> list[dict]:
     """Upcoming deadlines and live sessions of the learner's cohorts, with the iCal feed link."""
-    from cohorts.selectors.cohorts import live_sessions_for_user, schedule_for_user
+    from cohorts.selectors.cohorts import live_sessions_for_user, schedule_for_user, user_cohort_ids
 
     user = request.user
-    if not user.is_authenticated:
+    cohort_ids = user_cohort_ids(user=user)
+    if not cohort_ids:  # one query for people outside any cohort
         return []
     now = timezone.now()
-    items = schedule_for_user(user=user, since=now, limit=8)
-    sessions = live_sessions_for_user(user=user, since=now, limit=4)
+    items = schedule_for_user(user=user, since=now, limit=8, cohort_ids=cohort_ids)
+    sessions = live_sessions_for_user(user=user, since=now, limit=4, cohort_ids=cohort_ids)
     if not items and not sessions:
         return []
     return [

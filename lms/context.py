@@ -90,7 +90,9 @@ def cms_contract(*, lms: dict, page) -> tuple[dict, dict]:
         if enrolled and not rec["locked"]:
             actions[block_id] = rec["action"]
         if rec["answer"] is not None:
-            records[block_id] = {"choice": rec["answer"].option_id, "rationale": rec["answer"].rationale}
+            # `distribution`: render with {% include "lms/blocks/distribution.html" with distribution=record.distribution %}
+            records[block_id] = {"choice": rec["answer"].option_id, "rationale": rec["answer"].rationale,
+                                 "distribution": rec["distribution"]}
     for block_id, rec in lms["reflections"].items():
         if enrolled:
             actions[block_id] = rec["submit_url"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from lms.models import (
@@ -25,6 +26,7 @@ from lms.models import (
 EXPORT_HOOK = "user_data_export"
 ERASE_HOOK = "user_erase"
 ERASED_EMAIL_DOMAIN = "deleted.invalid"
+FORMER_PARTICIPANT = gettext_lazy("Ancien·ne participant·e")
 
 
 def _dt(value) -> str | None:
@@ -144,6 +146,8 @@ def account_erase(*, user) -> None:
     user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
     for name in ["first_name", "last_name", "organisation", "region", "rpps", "bio", "interests", "profession", "level"]:
         setattr(user, name, "")
+    # Every place that names an author (room messages, comments) now reads "Ancien·ne participant·e".
+    user.first_name = str(FORMER_PARTICIPANT)
     user.in_directory = user.share_organisation = user.share_level = user.share_region = user.share_interests = False
     user.is_active = False
     user.is_staff = user.is_superuser = False

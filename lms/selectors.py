@@ -45,11 +45,31 @@ class PageRef:
     depth: int
     url_path: str
     content_type_id: int
-    url: str | None
+    learning: bool = False  # a case study or a lesson
+    roots: "_SiteRoots | None" = field(default=None, compare=False, repr=False)
 
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def url(self) -> str | None:
+        """Computed on first use only: pages listed without links cost no site look-up."""
+        return _relative_url(self.url_path, self.roots.get() if self.roots else [])
+
+
+class _SiteRoots:
+    """Wagtail's site root paths, fetched once for a whole list of pages, and only if a URL is asked for."""
+
+    def __init__(self):
+        self._value = None
+
+    def get(self):
+        if self._value is None:
+            from wagtail.models import Site
+
+            self._value = Site.get_site_root_paths()  # cached by Wagtail
+        return self._value
 
 
 @dataclass
@@ -78,18 +98,6 @@ class ProgrammeStructure:
         return [page.pk for page in self.pages]
 
 
-def _learning_content_type_ids() -> set[int]:
-    from django.contrib.contenttypes.models import ContentType
-
-    return {ContentType.objects.get_for_model(model).pk for model in _learning_models()}  # cached by Django
-
-
-def _learning_models():
-    from cms.models import CaseStudyPage, LessonPage
-
-    return (CaseStudyPage, LessonPage)
-
-
 def _relative_url(url_path: str, roots) -> str | None:
     """The page's URL as Wagtail serves it (`Page.get_url` without a host), from the cached site roots."""
     for root in roots:
@@ -99,19 +107,23 @@ def _relative_url(url_path: str, roots) -> str | None:
 
 
 _TREE_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id")
+LEARNING_PAGE_TYPES = {("cms", "casestudypage"), ("cms", "lessonpage")}
 
 
 def _tree_rows(filter_q: Q) -> list[PageRef]:
-    from wagtail.models import Site
-
-    roots = Site.get_site_root_paths()  # cached by Wagtail
+    """Pages under `filter_q`, learning pages flagged from a join on content types (no ContentType cache
+    to warm up, so the query count is the same on a cold and a warm process)."""
+    roots = _SiteRoots()
+    rows = Page.objects.live().filter(filter_q).order_by("path").values_list(
+        *_TREE_FIELDS, "content_type__app_label", "content_type__model"
+    )
     return [
-        PageRef(*row, url=_relative_url(row[4], roots))
-        for row in Page.objects.live().filter(filter_q).order_by("path").values_list(*_TREE_FIELDS)
+        PageRef(*row[:6], learning=(row[6], row[7]) in LEARNING_PAGE_TYPES, roots=roots)
+        for row in rows
     ]
 
 
-def _structure_from_rows(programme, rows: list[PageRef], learning_types: set[int]) -> ProgrammeStructure:
+def _structure_from_rows(programme, rows: list[PageRef]) -> ProgrammeStructure:
     structure = ProgrammeStructure(programme=programme)
     current: ModuleNode | None = None
     for ref in rows:
@@ -121,7 +133,7 @@ def _structure_from_rows(programme, rows: list[PageRef], learning_types: set[int
             current = ModuleNode(page=ref)
             structure.modules.append(current)
         elif current is not None and ref.depth == programme.depth + 2 and ref.path.startswith(current.page.path):
-            if ref.content_type_id in learning_types:
+            if ref.learning:
                 current.pages.append(ref)
     return structure
 
@@ -132,7 +144,7 @@ def _subtree_q(programme) -> Q:
 
 def programme_structure(*, programme: Page) -> ProgrammeStructure:
     """Modules (depth +1) and their learning pages (depth +2), one query."""
-    return _structure_from_rows(programme, _tree_rows(_subtree_q(programme)), _learning_content_type_ids())
+    return _structure_from_rows(programme, _tree_rows(_subtree_q(programme)))
 
 
 def programme_for_page(*, page: Page):
@@ -387,8 +399,7 @@ def dashboard_programmes(*, user) -> list[dict]:
     for enrolment in enrolments:
         path_filter |= _subtree_q(enrolment.programme)
     rows = _tree_rows(path_filter)
-    learning_types = _learning_content_type_ids()
-    structures = {e.programme_id: _structure_from_rows(e.programme, rows, learning_types) for e in enrolments}
+    structures = {e.programme_id: _structure_from_rows(e.programme, rows) for e in enrolments}
     all_page_ids = [pid for s in structures.values() for pid in s.page_ids]
     completed = set(
         PageCompletion.objects.filter(user=user, page_id__in=all_page_ids).values_list("page_id", flat=True)

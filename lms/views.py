@@ -315,6 +315,7 @@ def dashboard(request):
             "panels": panels,
             "suggestions": selectors.open_programmes_for(user=request.user, exclude=[p["programme"].pk for p in programmes]),
             "page_title": _("Mon tableau de bord"),
+            "lms": {"page": "dashboard"},  # loads lms.js (clears unsent drafts of this device on logout)
         },
     )
 

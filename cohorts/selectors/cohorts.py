@@ -49,6 +49,7 @@ __all__ = [
     "invitation_list",
     "announcement_list_for_user",
     "schedule_for_user",
+    "user_cohort_ids",
     "live_sessions_for_user",
     "community_list_for_user",
     "community_is_member",
@@ -287,16 +288,29 @@ def announcement_list_for_user(*, cohort: Cohort, user, limit: int = 10) -> list
     return list(qs[:limit])
 
 
+def user_cohort_ids(*, user) -> list[int]:
+    """The non-draft cohorts the user is an active member of (one query)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        CohortMembership.objects.filter(user=user, status=ACTIVE)
+        .exclude(cohort__status=Cohort.Status.DRAFT)
+        .values_list("cohort_id", flat=True)
+    )
+
+
 def _user_cohort_ids(user) -> QuerySet:
     return CohortMembership.objects.filter(user=user, status=ACTIVE).exclude(
         cohort__status=Cohort.Status.DRAFT
     ).values("cohort_id")
 
 
-def schedule_for_user(*, user, since: datetime | None = None, limit: int | None = None) -> list[ScheduleItem]:
+def schedule_for_user(
+    *, user, since: datetime | None = None, limit: int | None = None, cohort_ids: list[int] | None = None
+) -> list[ScheduleItem]:
     """The user's dated schedule items (openings and due dates), oldest first."""
     qs = (
-        ScheduleItem.objects.filter(cohort_id__in=_user_cohort_ids(user))
+        ScheduleItem.objects.filter(cohort_id__in=_user_cohort_ids(user) if cohort_ids is None else cohort_ids)
         .filter(Q(opens_at__isnull=False) | Q(due_at__isnull=False) | Q(debrief_opens_at__isnull=False))
         .select_related("cohort", "page")
         .annotate(when=Coalesce("due_at", "opens_at", "debrief_opens_at"))
@@ -307,8 +321,12 @@ def schedule_for_user(*, user, since: datetime | None = None, limit: int | None 
     return list(qs[:limit] if limit else qs)
 
 
-def live_sessions_for_user(*, user, since: datetime | None = None, limit: int | None = None) -> list[LiveSession]:
-    qs = LiveSession.objects.filter(cohort_id__in=_user_cohort_ids(user)).select_related("cohort").order_by("starts_at")
+def live_sessions_for_user(
+    *, user, since: datetime | None = None, limit: int | None = None, cohort_ids: list[int] | None = None
+) -> list[LiveSession]:
+    qs = LiveSession.objects.filter(
+        cohort_id__in=_user_cohort_ids(user) if cohort_ids is None else cohort_ids
+    ).select_related("cohort").order_by("starts_at")
     if since is not None:
         qs = qs.filter(ends_at__gte=since)
     return list(qs[:limit] if limit else qs)

@@ -46,6 +46,7 @@ __all__ = [
     "cohort_create",
     "cohort_update",
     "cohort_close",
+    "cohort_facilitators_set",
     "cohort_member_add",
     "cohort_join_request",
     "cohort_join_approve",
@@ -131,6 +132,24 @@ def cohort_update(*, cohort: Cohort, data: dict) -> Cohort:
     if previous_status != Cohort.Status.CLOSED and cohort.status == Cohort.Status.CLOSED:
         community_invite_cohort(cohort=cohort)
     return cohort
+
+
+@transaction.atomic
+def cohort_facilitators_set(*, cohort: Cohort, facilitators: list, keep=None) -> None:
+    """Make `facilitators` (and `keep`, the person editing) the cohort's facilitators; the others
+    stop facilitating (their membership goes)."""
+    wanted = {u.pk for u in facilitators} | ({keep.pk} if keep is not None else set())
+    CohortMembership.objects.filter(cohort=cohort, role=CohortMembership.Role.FACILITATOR).exclude(
+        user_id__in=wanted
+    ).delete()
+    current = dict(CohortMembership.objects.filter(cohort=cohort, user_id__in=wanted).values_list("user_id", "role"))
+    for user_id in wanted:
+        if user_id not in current:
+            CohortMembership.objects.create(cohort=cohort, user_id=user_id, role=CohortMembership.Role.FACILITATOR)
+        elif current[user_id] != CohortMembership.Role.FACILITATOR:
+            CohortMembership.objects.filter(cohort=cohort, user_id=user_id).update(
+                role=CohortMembership.Role.FACILITATOR, status=ACTIVE
+            )
 
 
 def cohort_close(*, cohort: Cohort) -> Cohort:

@@ -113,10 +113,12 @@ def cohort_list(request):
 def cohort_create(request):
     if not _may_create_cohorts(request.user):
         raise PermissionDenied(_("Seuls les animateur·rices créent des promotions."))
-    form = CohortForm(request.POST or None)
+    form = CohortForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        co_facilitators = list(data.pop("co_facilitators", []))
         try:
-            cohort = services.cohort_create(created_by=request.user, **form.cleaned_data)
+            cohort = services.cohort_create(created_by=request.user, facilitators=co_facilitators, **data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -128,11 +130,19 @@ def cohort_create(request):
 @login_required
 def cohort_edit(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
-    form = CohortForm(request.POST or None, instance=cohort)
+    form = CohortForm(request.POST or None, instance=cohort, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "programme"}
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("programme", "co_facilitators")}
         try:
-            services.cohort_update(cohort=Cohort.objects.get(pk=cohort.pk), data=data)
+            with transaction.atomic():
+                services.cohort_update(cohort=Cohort.objects.get(pk=cohort.pk), data=data)
+                editor_facilitates = CohortMembership.objects.filter(
+                    cohort=cohort, user=request.user, role=CohortMembership.Role.FACILITATOR
+                ).exists()
+                services.cohort_facilitators_set(
+                    cohort=cohort, facilitators=list(form.cleaned_data["co_facilitators"]),
+                    keep=request.user if editor_facilitates else None,
+                )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -93,36 +93,43 @@
     return editor;
   }
 
-  function setupReflection(form) {
-    const textarea = form.querySelector(".js-reflection-input");
-    const status = form.querySelector(".lms-reflection__status");
-    const key = form.dataset.storageKey;
-    const draftUrl = form.dataset.draftUrl;
+  // rich: lms's own form (HTML editor); otherwise the cms block's plain textarea.
+  function setupReflection(form, textarea, options) {
+    const key = options.key;
+    const draftUrl = options.draftUrl;
     if (!textarea || !key || !draftUrl) return;
-    const editor = buildEditor(form, textarea);
+    let status = form.querySelector(".lms-reflection__status");
+    if (!status) {
+      status = document.createElement("p");
+      status.className = "lms-reflection__status muted lms-small";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      textarea.insertAdjacentElement("afterend", status);
+    }
+    const editor = options.rich ? buildEditor(form, textarea) : null;
+    const input = editor || textarea;
+    const getContent = () => (editor ? editor.innerHTML : textarea.value);
+    const setContent = (value) => {
+      if (editor) editor.innerHTML = value;
+      textarea.value = value;
+    };
     let dirty = false;
     let saving = false;
 
     const say = (text) => { if (status) status.textContent = text; };
 
-    // Restore this device's copy when it is newer than the server's draft.
+    // A local copy exists only while a change has not reached the server: restore it.
     const local = readLocal(key);
-    const serverAt = Date.parse(form.dataset.savedAt || "") || 0;
     if (local && local.html !== textarea.value) {
-      if (local.at > serverAt) {
-        editor.innerHTML = local.html;
-        textarea.value = local.html;
-        dirty = true;
-        say(t("Brouillon non enregistré retrouvé sur cet appareil : il a été restauré."));
-      } else {
-        removeLocal(key);
-      }
+      setContent(local.html);
+      dirty = true;
+      say(t("Brouillon non enregistré retrouvé sur cet appareil : il a été restauré."));
     } else if (local) {
       removeLocal(key);
     }
 
-    editor.addEventListener("input", () => {
-      textarea.value = editor.innerHTML;
+    input.addEventListener("input", () => {
+      textarea.value = getContent();
       writeLocal(key, textarea.value);
       dirty = true;
       say(t("Modifications en cours…"));
@@ -132,6 +139,7 @@
       if (!dirty || saving) return;
       saving = true;
       dirty = false;
+      const sent = textarea.value;
       const body = new FormData();
       body.append("csrfmiddlewaretoken", csrfToken(form));
       body.append("body", textarea.value);
@@ -142,6 +150,7 @@
         .then((response) => response.json().then((data) => ({ ok: response.ok, data: data })))
         .then(({ ok, data }) => {
           if (ok) {
+            if (textarea.value === sent) removeLocal(key);
             say(t("Brouillon enregistré à ") + timeLabel(new Date(data.saved_at)));
           } else {
             dirty = true;
@@ -159,11 +168,41 @@
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") save(true);
     });
-    form.addEventListener("submit", () => { textarea.value = editor.innerHTML; });
+    form.addEventListener("submit", () => { textarea.value = getContent(); });
   }
 
+  function clearAllDrafts() {
+    try {
+      Object.keys(window.localStorage)
+        .filter((name) => name.indexOf("passerelles:reflection:") === 0)
+        .forEach((name) => window.localStorage.removeItem(name));
+    } catch (error) { /* ignore */ }
+  }
+
+  const SUBMIT_URL = /\/learn\/pages\/(\d+)\/reflections\/([^/]+)\/submit\/$/;
+
   function init() {
-    document.querySelectorAll("form.js-reflection").forEach(setupReflection);
+    document.querySelectorAll("form.js-reflection").forEach((form) => {
+      setupReflection(form, form.querySelector(".js-reflection-input"), {
+        key: form.dataset.storageKey, draftUrl: form.dataset.draftUrl, rich: true,
+      });
+    });
+    // The cms reflection block posts a plain textarea to lms's submit URL: autosave it too.
+    document.querySelectorAll("form[action]").forEach((form) => {
+      if (form.classList.contains("js-reflection")) return;
+      const match = SUBMIT_URL.exec(new URL(form.action, window.location.href).pathname);
+      const textarea = form.querySelector("textarea[name=text]");
+      if (!match || !textarea) return;
+      setupReflection(form, textarea, {
+        key: "passerelles:reflection:" + match[1] + ":" + match[2],
+        draftUrl: form.action.replace(/submit\/$/, "draft/"),
+        rich: false,
+      });
+    });
+    // A shared computer: the next person must not find this person's unsent drafts.
+    document.querySelectorAll("form[action*='logout']").forEach((form) => {
+      form.addEventListener("submit", clearAllDrafts);
+    });
     document.querySelectorAll(".js-print").forEach((button) => {
       button.addEventListener("click", () => window.print());
     });

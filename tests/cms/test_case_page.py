@@ -1,13 +1,10 @@
 """The case page: what each user sees of a case, and what never reaches a learner's browser."""
 
 import pytest
-from django.test import override_settings  # noqa: F401
 from wagtail import hooks
 
 from accounts.choices import Profession, Role
 from cms.access import CASE_STATE_HOOK
-from cms.models import CasePerspective
-from cms.selectors import case_outline
 from tests.factories import make_user
 from tests.factories_cms import (
     BODY_WORD,

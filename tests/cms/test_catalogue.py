@@ -113,3 +113,10 @@ def test_the_programme_page_shows_audience_hours_and_the_dpc_block(client):
     assert "Région (ARS)" in html and "Médecin" in html and "Coopération" in html
     plain = make_programme()
     assert "Développement professionnel continu" not in client.get(plain.url).content.decode()
+
+
+def test_the_home_page_shows_programmes_and_leads_to_the_catalogue(client, programmes):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/catalogue/"' in html and "Coopérer en GHT" in html

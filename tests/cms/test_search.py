@@ -58,3 +58,21 @@ def test_an_empty_query_shows_the_form_only(client):
 def test_there_is_no_public_api(client, case):
     assert client.get("/api/").status_code == 404
     assert client.get("/api/v2/pages/").status_code == 404
+
+
+def test_a_translated_case_is_found_once_in_the_readers_language():
+    from django.utils import translation
+    from wagtail.models import Locale
+
+    from cms.models import CaseStudyPage
+
+    french = make_case(title="La tension estivale")
+    english = french.copy_for_translation(Locale.objects.get(language_code="en"), copy_parents=True)
+    english.title = "Summer pressure"
+    english.save_revision().publish()
+
+    with translation.override("fr"):
+        assert [page.pk for page in search_pages(query=BODY_WORD)] == [french.pk]
+    with translation.override("en"):
+        assert [page.pk for page in search_pages(query=BODY_WORD)] == [english.pk]
+    assert CaseStudyPage.objects.live().count() == 2

@@ -215,3 +215,28 @@ def test_anonymous_visitors_are_sent_to_login_from_lists(client):
     for name in ("cohorts:cohort_list", "cohorts:community_list", "cohorts:calendar", "cohorts:cohort_create"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_a_cohort_has_one_or_more_facilitators_chosen_from_the_site(client, world):
+    from tests.factories_cohorts import make_facilitator
+
+    colleague = make_facilitator(first_name="Hervé", last_name="Coanimateur")
+    client.force_login(world["facilitator"])
+    data = {
+        "programme": world["cohort"].programme.pk, "name": "Promotion à deux voix", "starts_on": "2027-03-01",
+        "ends_on": "2027-06-30", "language": "fr", "capacity": 24, "status": "draft", "join_policy": "invitation",
+        "co_facilitators": [colleague.pk],
+    }
+    assert "Hervé Coanimateur" in client.get(reverse("cohorts:cohort_create")).content.decode()
+    client.post(reverse("cohorts:cohort_create"), data)
+    cohort = Cohort.objects.get(name="Promotion à deux voix")
+    assert set(cohort.memberships.filter(role="facilitator").values_list("user_id", flat=True)) == {
+        world["facilitator"].pk, colleague.pk,
+    }
+    client.force_login(colleague)
+    assert client.get(reverse("cohorts:dashboard", args=[cohort.pk])).status_code == 200
+    client.force_login(world["facilitator"])
+    data.pop("programme")
+    data["co_facilitators"] = []
+    client.post(reverse("cohorts:cohort_edit", args=[cohort.pk]), data)
+    assert list(cohort.memberships.filter(role="facilitator").values_list("user_id", flat=True)) == [world["facilitator"].pk]

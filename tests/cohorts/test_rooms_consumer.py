@@ -18,6 +18,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 db = database_sync_to_async
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """One channel layer instance per test: each test has its own event loop, and a Redis layer
+    holds locks and connections bound to the loop that created them."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 async def _room():
     return await db(make_room_with_members)()
 

@@ -169,3 +169,14 @@ def test_the_ical_feed_of_a_learner_lists_dates_and_sessions_behind_a_secret(set
     assert any("Séance de lancement" in s for s in summaries)
     assert any(s.startswith("Échéance : Module 1") for s in summaries)
     assert client.get(reverse("cohorts:calendar_feed", args=["pas-le-bon-jeton"])).status_code == 404
+
+
+def test_the_dashboard_panel_costs_one_query_outside_cohorts_and_three_inside(setup, django_assert_max_num_queries):
+    cohort, module, case, learner, episode = setup
+    request = RequestFactory().get("/dashboard/")
+    request.user = make_user()
+    with django_assert_max_num_queries(1):
+        assert cohort_dashboard_panels(request) == []
+    request.user = learner
+    with django_assert_max_num_queries(3):
+        cohort_dashboard_panels(request)

@@ -1,0 +1,63 @@
+"""A reflection being written survives: autosaved to the server, and restored from the device after a closed tab."""
+
+import pytest
+from django.conf import settings
+
+from lms import services
+from lms.models import Reflection
+from tests.factories import make_user
+from tests.factories_lms import make_course
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield instance
+        instance.close()
+
+
+def test_a_reflection_draft_is_autosaved_and_restored_after_a_closed_tab(live_server, client, browser):
+    course = make_course()
+    learner = make_user()
+    services.enrolment_create(user=learner, programme=course.programme)
+    client.force_login(learner)
+    context = browser.new_context()
+    context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }])
+    url = live_server.url + course.case.url
+    page = context.new_page()
+    page.goto(url)
+    textarea = page.locator(f"#block-{course.ids.reflection} textarea[name=text]")
+    textarea.fill("Premier jet : réunir les chefs de pôle.")
+    page.get_by_text("Brouillon enregistré à").wait_for(timeout=15000)
+    assert "Premier jet" in Reflection.objects.get(user=learner).draft_html
+
+    # The network drops, more text is typed, the tab closes: the device keeps the text.
+    context.set_offline(True)
+    textarea.fill("Premier jet : réunir les chefs de pôle. Puis associer la CPTS.")
+    page.get_by_text("Hors connexion").wait_for(timeout=15000)
+    assert "associer la CPTS" not in Reflection.objects.get(user=learner).draft_html
+    page.close()
+    context.set_offline(False)
+    again = context.new_page()
+    again.goto(url)
+    restored = again.locator(f"#block-{course.ids.reflection} textarea[name=text]")
+    assert restored.input_value() == "Premier jet : réunir les chefs de pôle. Puis associer la CPTS."
+    again.get_by_text("retrouvé sur cet appareil").wait_for(timeout=5000)
+    assert "associer la CPTS" not in Reflection.objects.get(user=learner).draft_html
+    # …and sends it to the server at the next autosave.
+    again.get_by_text("Brouillon enregistré à").wait_for(timeout=15000)
+    assert "associer la CPTS" in Reflection.objects.get(user=learner).draft_html
+    context.close()
