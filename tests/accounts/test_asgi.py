@@ -1,6 +1,7 @@
 """The one ASGI application: WebSocket routes behind the origin check and session auth.
 
-The origin check answers before any database access, so these tests need no database.
+The origin check refuses before any consumer runs, but Channels still tidies database
+connections when the socket closes, hence the transactional database mark.
 """
 
 import pytest
@@ -10,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_websocket_from_a_foreign_origin_is_rejected():
     communicator = WebsocketCommunicator(application, "/ws/rooms/1/", headers=[(b"origin", b"https://evil.example")])
     connected, _ = await communicator.connect()
@@ -17,6 +19,7 @@ async def test_websocket_from_a_foreign_origin_is_rejected():
     await communicator.disconnect()
 
 
+@pytest.mark.django_db(transaction=True)
 async def test_websocket_without_an_origin_header_is_rejected():
     communicator = WebsocketCommunicator(application, "/ws/rooms/1/")
     connected, _ = await communicator.connect()

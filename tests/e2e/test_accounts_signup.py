@@ -1,6 +1,5 @@
 """In a real browser: sign up, confirm the e-mail, land signed in, switch language with the switcher."""
 
-import os
 import re
 
 import pytest
@@ -18,8 +17,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs a loop in this thread
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls are fine.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
