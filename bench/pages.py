@@ -148,18 +148,25 @@ def seed(scale: dict, *, out=print) -> dict:
     learner = users[0]
     programme = programmes[0]
     case = CaseStudyPage.objects.descendant_of(programme).order_by("path").first()
-    return {"learner": learner, "programme": programme, "case": case}
+    # The first cohort gets a facilitator, for the facilitator dashboard (cohorts).
+    facilitator = User.objects.create(email="facilitator@bench.test", password=password, profession="nurse")
+    CohortMembership.objects.create(cohort=cohorts[0], user=facilitator, role="facilitator")
+    return {"learner": learner, "programme": programme, "case": case, "facilitator": facilitator, "cohort": cohorts[0]}
 
 
 def measure(client, url: str, requests: int) -> dict:
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     for _ in range(max(5, requests // 10)):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    connection.queries_log.clear()  # a full log (maxlen) would make the capture read 0
-    with CaptureQueriesContext(connection) as queries:
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
         client.get(url)
     times = []
     for _ in range(requests):
@@ -189,6 +196,12 @@ def run(scale_name: str, requests: int) -> dict:
     results = {}
     for label, url in urls.items():
         results[label] = measure(client, url, requests)
+    facilitator_client = Client()
+    facilitator_client.force_login(objects["facilitator"])
+    learners = objects["cohort"].memberships.filter(role="learner").count()
+    results[f"facilitator dashboard ({learners})"] = measure(
+        facilitator_client, reverse("cohorts:dashboard", args=[objects["cohort"].pk]), requests
+    )
     floor = results["floor (/_bench/floor)"]["median"]
     print(f"[{scale_name}] {requests} requests per page, in-process test client, times in ms")
     print(f"  {'page':28} {'median':>8} {'p95':>8} {'queries':>8} {'× floor':>8}")

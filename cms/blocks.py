@@ -96,6 +96,7 @@ class RoleBriefBlock(blocks.StructBlock):
     class Meta:
         icon = "user"
         label = _("Dossier de rôle")
+        description = _("Ce que sait un métier : montré aux seul·es apprenant·es de ce métier.")
         template = "blocks/role_brief.html"
 
 
@@ -125,6 +126,7 @@ class DecisionPointBlock(blocks.StructBlock):
     class Meta:
         icon = "help"
         label = _("Point de décision")
+        description = _("Une question à options ; l'apprenant·e justifie son choix avant le commentaire d'expert.")
         template = "blocks/decision_point.html"
 
     def clean(self, value):
@@ -174,6 +176,7 @@ class ExhibitTableBlock(blocks.StructBlock):
     class Meta:
         icon = "table"
         label = _("Pièce : tableau de données")
+        description = _("Un tableau avec légende et source, dessinable en graphique.")
         template = "blocks/exhibit_table.html"
 
     def clean(self, value):
@@ -212,6 +215,7 @@ class ExhibitImageBlock(blocks.StructBlock):
     class Meta:
         icon = "image"
         label = _("Pièce : image")
+        description = _("Une image de la médiathèque, avec texte alternatif.")
         template = "blocks/exhibit_image.html"
 
     def clean(self, value):
@@ -231,6 +235,7 @@ class ExhibitDocumentBlock(blocks.StructBlock):
     class Meta:
         icon = "doc-full"
         label = _("Pièce : document")
+        description = _("Un document à télécharger (PDF, tableur…).")
         template = "blocks/exhibit_document.html"
 
 
@@ -240,6 +245,7 @@ class ReflectionPromptBlock(blocks.StructBlock):
     class Meta:
         icon = "edit"
         label = _("Consigne de réflexion")
+        description = _("Une question ouverte ; la réponse reste privée.")
         template = "blocks/reflection_prompt.html"
 
 
@@ -264,6 +270,7 @@ class QuizQuestionBlock(blocks.StructBlock):
     class Meta:
         icon = "list-ul"
         label = _("Question de quiz")
+        description = _("Une question à choix unique ou multiple, avec un retour par réponse.")
         template = "blocks/quiz_question.html"
 
     def clean(self, value):
@@ -288,6 +295,7 @@ class WorksheetBlock(blocks.StructBlock):
     class Meta:
         icon = "clipboard-list"
         label = _("Fiche de résolution de problème")
+        description = _("5 pourquoi, Ishikawa, carte des parties prenantes ou rapport A3.")
         template = "blocks/worksheet.html"
 
 
@@ -297,6 +305,7 @@ class DiscussionPromptBlock(blocks.StructBlock):
     class Meta:
         icon = "comment"
         label = _("Question pour le salon")
+        description = _("Une question à débattre dans le salon du cas.")
         template = "blocks/discussion_prompt.html"
 
 
@@ -308,6 +317,7 @@ class DebriefBlock(blocks.StructBlock):
     class Meta:
         icon = "openquote"
         label = _("Débriefing")
+        description = _("Caché jusqu'à son ouverture par l'animateur·rice ou le calendrier.")
         template = "blocks/debrief.html"
 
 
@@ -319,6 +329,7 @@ class FacilitatorNotesBlock(blocks.StructBlock):
     class Meta:
         icon = "warning"
         label = _("Notes pour l'animateur·rice")
+        description = _("Jamais montrées aux apprenant·es, ni indexées par la recherche.")
         template = "blocks/facilitator_notes.html"
 
 
@@ -350,6 +361,7 @@ class EpisodeBlock(blocks.StructBlock):
     class Meta:
         icon = "folder-open-inverse"
         label = _("Épisode")
+        description = _("Une partie du cas, révélée selon son ouverture.")
         template = "blocks/episode.html"
 
 

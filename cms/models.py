@@ -89,17 +89,26 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
     def route(self, request, path_components):
-        """Find the page in one query by its URL path instead of one query per level.
+        """Find the page and its ancestors in one query (by URL path), not two queries per level.
 
-        A reader whose language has its own home page but not a translation of the requested
-        page is served the page of the default language (the catalogue falls back to French).
+        The ancestors are kept on the page (`breadcrumb_ancestors`) for the breadcrumbs. A reader
+        whose language has its own home page but no translation of the requested page is served
+        the page in the default language (the catalogue falls back to French likewise).
         """
         if not path_components:
             return super().route(request, path_components)
-        url_path = self.url_path + "/".join(path_components) + "/"
-        found = Page.objects.filter(url_path=url_path, depth=self.depth + len(path_components)).first()
-        if found is not None:
-            return found.specific.route(request, [])
+        url_paths = [self.url_path + "/".join(path_components[: n + 1]) + "/" for n in range(len(path_components))]
+        found = {page.url_path: page for page in Page.objects.filter(url_path__in=url_paths, path__startswith=self.path)}
+        if len(found) == len(url_paths):
+            chain = [found[url_path] for url_path in url_paths]
+            parent = self
+            for page in chain:
+                page._cached_parent_obj = parent
+                parent = page
+            target = chain[-1].specific
+            target._cached_parent_obj = chain[-2] if len(chain) > 1 else self
+            target.breadcrumb_ancestors = chain[:-1]
+            return target.route(request, [])
         try:
             return super().route(request, path_components)
         except Http404:
@@ -285,7 +294,10 @@ class AssessedPage(Page):
 
         mode = getattr(request, "preview_mode", None) if getattr(request, "is_preview", False) else None
         profession = mode.removeprefix("learner-") if mode and mode.startswith("learner-") else ""
-        return case_state(user=request.user, page=self, preview_profession=profession)
+        state = case_state(user=request.user, page=self, preview_profession=profession)
+        if mode == "facilitator":  # only editors reach previews
+            state.is_facilitator = True
+        return state
 
     def get_preview_context(self, request, mode_name):
         request.preview_mode = mode_name

@@ -204,15 +204,16 @@ def catalogue_entries(
     One programme appears once: in the active language when it has a live translation there,
     otherwise in the default language (French). Costs a fixed number of queries.
     """
+    from django.conf import settings
     from django.db.models import Prefetch
     from django.utils import translation
-    from wagtail.models import Locale
+    from wagtail.coreutils import get_supported_content_language_variant
 
     from cms.models import Competency, Profession, ProgrammePage
 
-    default = Locale.get_default()
-    language = language or translation.get_language() or default.language_code
-    wanted = [default.language_code] if language == default.language_code else [language, default.language_code]
+    default_code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    language = get_supported_content_language_variant(language or translation.get_language() or default_code)
+    wanted = [default_code] if language == default_code else [language, default_code]
     programmes = (
         ProgrammePage.objects.live()
         .public()
@@ -225,11 +226,14 @@ def catalogue_entries(
         .order_by("path")
     )
     chosen: dict = {}
+    order: dict = {}  # the catalogue's order is the default language's tree order
     for programme in programmes:
         key = programme.translation_key
         if key not in chosen or programme.locale.language_code == language:
             chosen[key] = programme
-    entries = sorted(chosen.values(), key=lambda page: page.path)
+        if key not in order or programme.locale.language_code == default_code:
+            order[key] = programme.path
+    entries = sorted(chosen.values(), key=lambda page: order[page.translation_key])
     if profession:
         entries = [p for p in entries if any(item.code == profession for item in p.audience_professions.all())]
     if level:

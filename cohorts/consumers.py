@@ -3,10 +3,11 @@
 Protocol: docs/realtime.md. Delivery guarantees live here, in `_deliver`: every connection
 keeps the highest message id it has sent; a live message at or below it is a duplicate and
 dropped; a live message beyond the next expected id means something was missed (a dropped
-broadcast, a full channel, a reordering between processes) and the gap is filled from the
-database first. So each client receives every stored message once, in order.
+broadcast, a full channel, a reordering between processes) and the message waits a moment
+(REORDER_WAIT) for the missing one, then the gap is filled from the database. So each client receives every stored message once, in order.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -40,7 +41,12 @@ MAX_FRAME = 16 * 1024  # characters: a 4,000-character message fits with room to
 CLOSE_FRAME = 256 * 1024  # beyond this the connection is closed rather than answered
 RESUME_PAGE = 200
 HISTORY_PAGE = 50
-TYPING_INTERVAL = 2.0  # seconds between two typing broadcasts of one connection
+TYPING_INTERVAL = 2.0
+# Joins and leaves are broadcast while the room has at most this many people connected; beyond,
+# each newcomer still gets the full list, but a thousand joins must not cost a million frames.
+PRESENCE_BROADCAST_MAX = 100
+REORDER_WAIT = 0.3  # seconds a live message waits for a missing earlier one before a database catch-up
+REORDER_MAX = 100  # live messages held back at most; beyond, catch up from the database at once  # seconds between two typing broadcasts of one connection
 
 
 def _int_or_none(value) -> int | None:
@@ -78,6 +84,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Read before subscribing: anything committed in between is fetched by the catch-up below.
         self.delivered = self.room.last_message_seq if after is None else min(after, self.room.last_message_seq)
         self.last_typing = 0.0
+        self.delivery_lock = asyncio.Lock()
+        self.reorder: dict[int, tuple[dict, str | None]] = {}
+        self.gap_timer = None
+        self.gap_task = None
         try:
             await events.room_subscribe(room_id=self.room_id, channel_name=self.channel_name)
         except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
@@ -87,17 +97,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.subscribed = True
         await self.accept()
         await self._catch_up(final=True)
-        await self._presence_touch(announce=True)
+        online = await self._presence_touch()
+        await self._send_json({"type": "presence", "online": online})
+        if len(online) <= PRESENCE_BROADCAST_MAX:
+            await events.room_event_send_async(room_id=self.room_id, event={"type": "presence.join", "user": self._me()})
 
     async def disconnect(self, code):
         if not getattr(self, "subscribed", False):
             return
         self.subscribed = False
+        if self.gap_timer is not None:
+            self.gap_timer.cancel()
         await events.room_unsubscribe(room_id=self.room_id, channel_name=self.channel_name)
         await database_sync_to_async(presence.presence_leave, thread_sensitive=False)(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
-        await self._presence_announce()
+        online = await database_sync_to_async(presence.presence_in_room, thread_sensitive=False)(self.room_id)
+        if len(online) < PRESENCE_BROADCAST_MAX and all(person["id"] != self.user.pk for person in online):
+            await events.room_event_send_async(room_id=self.room_id, event={"type": "presence.leave", "user": self._me()})
 
     def _after_from_query(self) -> int | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -204,7 +221,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_ping(self, frame):
-        await self._presence_touch(announce=False)
+        await self._presence_touch()
         await self._send_json({"type": "pong"})
 
     async def on_resume(self, frame):
@@ -218,10 +235,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         before = _int_or_none(frame.get("before"))
         if before is None or before < 1:
             raise RoomError("invalid", "« before » doit être un entier strictement positif.")
-        page = await database_sync_to_async(room_messages_before)(room=self.room, before=before, limit=HISTORY_PAGE + 1)
+        page = await database_sync_to_async(room_messages_before, thread_sensitive=False)(room=self.room, before=before, limit=HISTORY_PAGE + 1)
         has_more = len(page) > HISTORY_PAGE
         page = page[-HISTORY_PAGE:]
-        payloads = await database_sync_to_async(lambda: [self._visible(message_payload(m)) for m in page])()
+        payloads = [self._visible(message_payload(m)) for m in page]  # reactions were prefetched
         await self._send_json({"type": "history", "messages": payloads, "has_more": has_more})
 
     HANDLERS = {
@@ -258,26 +275,54 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _deliver(self, event: dict, text: str | None):
         seq = event["message"]["id"]
-        if seq <= self.delivered:
-            return  # already sent by a catch-up: never twice
-        if seq > self.delivered + 1:
-            await self._catch_up(final=False)  # something was missed: fetch it, in order
-            return
-        self.delivered = seq
-        if text is None or event["message"].get("hidden"):
-            await self._send_json({**event, "message": self._visible(event["message"])})
-        else:
-            await self.send(text_data=text)
+        async with self.delivery_lock:
+            if seq <= self.delivered or seq in self.reorder:
+                return  # already sent (or waiting to be): never twice
+            self.reorder[seq] = (event, text)
+            await self._flush_in_order()
+            if self.reorder and self.gap_timer is None:
+                # Broadcasts from two processes can cross: give the missing one a moment to arrive
+                # before asking the database for it.
+                self.gap_timer = asyncio.get_running_loop().call_later(REORDER_WAIT, self._gap_expired)
+            if len(self.reorder) > REORDER_MAX:
+                await self._catch_up_locked(final=False)
+
+    async def _flush_in_order(self):
+        while self.delivered + 1 in self.reorder:
+            event, text = self.reorder.pop(self.delivered + 1)
+            self.delivered += 1
+            if text is None or event["message"].get("hidden"):
+                await self._send_json({**event, "message": self._visible(event["message"])})
+            else:
+                await self.send(text_data=text)
+        if not self.reorder and self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+    def _gap_expired(self):
+        self.gap_timer = None
+        self.gap_task = asyncio.ensure_future(self._fill_gap())
+
+    async def _fill_gap(self):
+        async with self.delivery_lock:
+            if self.reorder:
+                await self._catch_up_locked(final=False)
 
     async def _catch_up(self, *, final: bool):
+        async with self.delivery_lock:
+            await self._catch_up_locked(final=final)
+
+    async def _catch_up_locked(self, *, final: bool):
         """Send every stored message after `self.delivered`, in order, in pages."""
         while True:
-            page = await database_sync_to_async(self._page_after)(self.delivered)
+            page = await database_sync_to_async(self._page_after, thread_sensitive=False)(self.delivered)
             if page:
                 self.delivered = page[-1]["id"]
                 await self._send_json({"type": "resume", "messages": page})
             if len(page) < RESUME_PAGE:
                 break
+        self.reorder = {seq: item for seq, item in self.reorder.items() if seq > self.delivered}
+        await self._flush_in_order()
         if final:
             await self._send_json({"type": "resumed", "last_id": self.delivered})
 
@@ -296,16 +341,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
             raise RoomError("invalid", "« id » doit être un numéro de message.")
         return seq
 
-    async def _presence_touch(self, *, announce: bool):
-        await database_sync_to_async(presence.presence_touch, thread_sensitive=False)(
-            room_id=self.room_id, user_id=self.user.pk, name=self.user.display_name, channel_name=self.channel_name
-        )
-        if announce:
-            await self._presence_announce()
+    def _me(self) -> dict:
+        return {"id": self.user.pk, "name": self.user.display_name}
 
-    async def _presence_announce(self):
-        online = await database_sync_to_async(presence.presence_in_room, thread_sensitive=False)(self.room_id)
-        await events.room_event_send_async(room_id=self.room_id, event={"type": "presence", "online": online})
+    async def _presence_touch(self) -> list[dict]:
+        """Refresh this connection's presence entry; returns who is in the room now."""
+
+        def touch():
+            presence.presence_touch(
+                room_id=self.room_id, user_id=self.user.pk, name=self.user.display_name, channel_name=self.channel_name
+            )
+            return presence.presence_in_room(self.room_id)
+
+        return await database_sync_to_async(touch, thread_sensitive=False)()
 
     async def _send_json(self, frame: dict):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))

@@ -50,20 +50,23 @@ def seed(*, stdout) -> None:
         stdout.write("lms demo: demo programme not found, no enrolments created.")
         return
     structure = selectors.programme_structure(programme=programme)
-    pages = [page.specific for page in structure.pages]
+    from wagtail.models import Page
+
+    specific = {page.pk: page for page in Page.objects.filter(pk__in=structure.page_ids).specific()}
+    pages = [specific[ref.pk] for ref in structure.pages]
     learners = list(User.objects.filter(email__in=DEMO_LEARNERS))
     answers = 0
     for learner in learners:
         services.enrolment_create(user=learner, programme=programme)
         option_index, rationale = RATIONALES.get(learner.email, (0, "Choix de démonstration."))
         # Plain lessons of the first module: done by everyone.
-        first_module_pages = [p.specific for p in structure.modules[0].pages] if structure.modules else []
+        first_module_pages = [specific[p.pk] for p in structure.modules[0].pages] if structure.modules else []
         for page in first_module_pages:
             outline = case_outline(page)
             if services.page_needs_mark_done(outline):
                 _quietly(services.page_mark_done, user=learner, page=page)
         # The first case: the first decision point answered, a reflection in progress.
-        case = next((p for p in pages if p.specific_class.__name__ == "CaseStudyPage"), None)
+        case = next((p for p in pages if type(p).__name__ == "CaseStudyPage"), None)
         if case is None:
             continue
         outline = case_outline(case)

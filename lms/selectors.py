@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from wagtail import hooks
 from wagtail.models import Page
 
@@ -35,10 +35,27 @@ LEARNING_PAGE_MODELS = ("casestudypage", "lessonpage")
 # --- Programme structure -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PageRef:
+    """What lists of pages need (title, URL, tree position), without building Wagtail Page objects."""
+
+    id: int
+    title: str
+    path: str
+    depth: int
+    url_path: str
+    content_type_id: int
+    url: str | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass
 class ModuleNode:
-    page: Page
-    pages: list[Page] = field(default_factory=list)
+    page: PageRef
+    pages: list[PageRef] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -53,7 +70,7 @@ class ProgrammeStructure:
     modules: list[ModuleNode] = field(default_factory=list)
 
     @property
-    def pages(self) -> list[Page]:
+    def pages(self) -> list[PageRef]:
         return [page for module in self.modules for page in module.pages]
 
     @property
@@ -64,10 +81,7 @@ class ProgrammeStructure:
 def _learning_content_type_ids() -> set[int]:
     from django.contrib.contenttypes.models import ContentType
 
-    return {
-        ContentType.objects.get_for_model(model).pk
-        for model in _learning_models()
-    }
+    return {ContentType.objects.get_for_model(model).pk for model in _learning_models()}  # cached by Django
 
 
 def _learning_models():
@@ -76,26 +90,49 @@ def _learning_models():
     return (CaseStudyPage, LessonPage)
 
 
+def _relative_url(url_path: str, roots) -> str | None:
+    """The page's URL as Wagtail serves it (`Page.get_url` without a host), from the cached site roots."""
+    for root in roots:
+        if url_path.startswith(root.root_path):
+            return "/" + url_path[len(root.root_path):]
+    return None
+
+
+_TREE_FIELDS = ("id", "title", "path", "depth", "url_path", "content_type_id")
+
+
+def _tree_rows(filter_q: Q) -> list[PageRef]:
+    from wagtail.models import Site
+
+    roots = Site.get_site_root_paths()  # cached by Wagtail
+    return [
+        PageRef(*row, url=_relative_url(row[4], roots))
+        for row in Page.objects.live().filter(filter_q).order_by("path").values_list(*_TREE_FIELDS)
+    ]
+
+
+def _structure_from_rows(programme, rows: list[PageRef], learning_types: set[int]) -> ProgrammeStructure:
+    structure = ProgrammeStructure(programme=programme)
+    current: ModuleNode | None = None
+    for ref in rows:
+        if not ref.path.startswith(programme.path) or ref.depth <= programme.depth:
+            continue
+        if ref.depth == programme.depth + 1:
+            current = ModuleNode(page=ref)
+            structure.modules.append(current)
+        elif current is not None and ref.depth == programme.depth + 2 and ref.path.startswith(current.page.path):
+            if ref.content_type_id in learning_types:
+                current.pages.append(ref)
+    return structure
+
+
+def _subtree_q(programme) -> Q:
+    return Q(path__startswith=programme.path, depth__gt=programme.depth, depth__lte=programme.depth + 2)
+
+
 def programme_structure(*, programme: Page) -> ProgrammeStructure:
     """Modules (depth +1) and their learning pages (depth +2), one query."""
-    structure = ProgrammeStructure(programme=programme)
-    learning_types = _learning_content_type_ids()  # cached by ContentType's manager
-    descendants = (
-        Page.objects.live()
-        .descendant_of(programme)
-        .filter(depth__lte=programme.depth + 2)
-        .only("id", "title", "slug", "path", "depth", "url_path", "content_type_id", "locale_id")
-        .order_by("path")
-    )
-    current: ModuleNode | None = None
-    for page in descendants:
-        if page.depth == programme.depth + 1:
-            current = ModuleNode(page=page)
-            structure.modules.append(current)
-        elif current is not None and page.path.startswith(current.page.path):
-            if page.content_type_id in learning_types:
-                current.pages.append(page)
-    return structure
+    return _structure_from_rows(programme, _tree_rows(_subtree_q(programme)), _learning_content_type_ids())
 
 
 def programme_for_page(*, page: Page):
@@ -173,7 +210,7 @@ def enrolment_get(*, user, programme) -> Enrolment | None:
 def enrolment_list_for_learner(*, user) -> list[Enrolment]:
     return list(
         Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
-        .select_related("programme", "last_page")
+        .select_related("programme")
         .order_by("-last_visited_at", "-enrolled_at")
     )
 
@@ -338,35 +375,20 @@ def hours_earned(certificates: list[Certificate]) -> Decimal:
 
 def dashboard_programmes(*, user) -> list[dict]:
     """The learner's active programmes with progress and next step. Three queries in all."""
-    enrolments = enrolment_list_for_learner(user=user)
+    enrolments = list(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
+        .select_related("programme")
+        .order_by(F("last_visited_at").desc(nulls_last=True), "-enrolled_at")
+    )
     if not enrolments:
         return []
-    programmes = [e.programme for e in enrolments]
     # One query for every programme's modules and pages: the union of their subtrees.
-    steps = Page.steplen
     path_filter = Q()
-    for programme in programmes:
-        path_filter |= Q(path__startswith=programme.path, depth__lte=programme.depth + 2, depth__gt=programme.depth)
+    for enrolment in enrolments:
+        path_filter |= _subtree_q(enrolment.programme)
+    rows = _tree_rows(path_filter)
     learning_types = _learning_content_type_ids()
-    tree = list(
-        Page.objects.live().filter(path_filter)
-        .only("id", "title", "slug", "path", "depth", "url_path", "content_type_id", "locale_id")
-        .order_by("path")
-    )
-    structures = {}
-    for programme in programmes:
-        structure = ProgrammeStructure(programme=programme)
-        current = None
-        for page in tree:
-            if not page.path.startswith(programme.path):
-                continue
-            if page.depth == programme.depth + 1:
-                current = ModuleNode(page=page)
-                structure.modules.append(current)
-            elif current is not None and page.path[: steps * current.page.depth] == current.page.path:
-                if page.content_type_id in learning_types:
-                    current.pages.append(page)
-        structures[programme.pk] = structure
+    structures = {e.programme_id: _structure_from_rows(e.programme, rows, learning_types) for e in enrolments}
     all_page_ids = [pid for s in structures.values() for pid in s.page_ids]
     completed = set(
         PageCompletion.objects.filter(user=user, page_id__in=all_page_ids).values_list("page_id", flat=True)
@@ -375,10 +397,9 @@ def dashboard_programmes(*, user) -> list[dict]:
     for enrolment in enrolments:
         structure = structures[enrolment.programme_id]
         progress = _progress_from(structure, completed)
-        next_page = next((page for page in structure.pages if page.pk not in completed), None)
-        resume = enrolment.last_page if enrolment.last_page_id in structure.page_ids else None
-        if resume is not None and resume.pk in completed:
-            resume = None
+        pages = structure.pages
+        resume = next((p for p in pages if p.pk == enrolment.last_page_id and p.pk not in completed), None)
+        next_page = resume or next((page for page in pages if page.pk not in completed), None)
         result.append(
             {
                 "enrolment": enrolment,
@@ -386,7 +407,7 @@ def dashboard_programmes(*, user) -> list[dict]:
                 "progress": progress,
                 "percent": round(100 * progress["fraction"]),
                 "structure": structure,
-                "next_page": resume or next_page,
+                "next_page": next_page,
                 "completed_page_ids": completed,
             }
         )

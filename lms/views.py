@@ -297,6 +297,8 @@ def worksheet_detail(request, pk: int):
 @require_GET
 def dashboard(request):
     programmes = selectors.dashboard_programmes(user=request.user)
+    # Programmes in progress first (most recently visited first), finished ones after.
+    programmes.sort(key=lambda item: item["progress"]["completed"])
     certificates = selectors.certificate_list_for_learner(user=request.user)
     panels = []
     for fn in hooks.get_hooks(DASHBOARD_PANELS_HOOK):
@@ -307,6 +309,7 @@ def dashboard(request):
         "lms/dashboard.html",
         {
             "programmes": programmes,
+            "resume": next((item for item in programmes if item["next_page"]), None),
             "certificates": certificates,
             "hours": selectors.hours_earned(certificates),
             "panels": panels,

@@ -143,6 +143,13 @@ class Announcement(models.Model):
     def __str__(self) -> str:
         return self.subject
 
+    @property
+    def body_html(self):
+        """The stored (already sanitised) body, cleaned again on the way out and marked safe."""
+        from config.sanitize import clean_html
+
+        return clean_html(self.body)
+
 
 class CalendarFeed(models.Model):
     """A learner's secret iCal feed address (the token is the only credential of the feed)."""

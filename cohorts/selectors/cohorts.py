@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.choices import Level, Profession
@@ -32,7 +33,6 @@ from cohorts.models import (
 __all__ = [
     "user_can_access_room",
     "room_moderators",
-    "rooms_for_user",
     "cohort_is_facilitator",
     "cohort_is_member",
     "cohort_list_for_user",
@@ -65,58 +65,11 @@ FACILITATOR = CohortMembership.Role.FACILITATOR
 LEARNER = CohortMembership.Role.LEARNER
 
 
-# --- Rooms: the contract for the rooms code -----------------------------------------------
+# --- Rooms ----------------------------------------------------------------------------------
+# One rule for the codebase: who may enter and moderate a room lives in cohorts.selectors.rooms
+# (`room_access`); these names are re-exported here for the cohort features.
 
-
-def user_can_access_room(*, user, room: Room) -> bool:
-    """True when `user` may read and write in `room`.
-
-    cohort and case rooms: active members of the cohort (learners and facilitators);
-    group rooms: the group's members and the cohort's facilitators;
-    community rooms: members of the community. Anonymous users never.
-    """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if room.kind in (Room.Kind.COHORT, Room.Kind.CASE):
-        return CohortMembership.objects.filter(cohort_id=room.cohort_id, user=user, status=ACTIVE).exists()
-    if room.kind == Room.Kind.GROUP:
-        return (
-            GroupMembership.objects.filter(group_id=room.group_id, user=user).exists()
-            or cohort_is_facilitator(user=user, cohort_id=room.cohort_id)
-        )
-    if room.kind == Room.Kind.COMMUNITY:
-        return CommunityMembership.objects.filter(community_id=room.community_id, user=user).exists()
-    return False
-
-
-def room_moderators(room: Room) -> QuerySet:
-    """Who moderates `room`: the facilitators of its cohort, or the community's moderators."""
-    if room.kind == Room.Kind.COMMUNITY:
-        return User.objects.filter(
-            community_memberships__community_id=room.community_id,
-            community_memberships__role=CommunityMembership.Role.MODERATOR,
-        )
-    return User.objects.filter(
-        cohort_memberships__cohort_id=room.cohort_id,
-        cohort_memberships__role=FACILITATOR,
-        cohort_memberships__status=ACTIVE,
-    )
-
-
-def rooms_for_user(*, user) -> QuerySet:
-    """Every room `user` may enter, in one query (the same rules as `user_can_access_room`)."""
-    if not user.is_authenticated:
-        return Room.objects.none()
-    cohort_ids = CohortMembership.objects.filter(user=user, status=ACTIVE).values("cohort_id")
-    facilitated = CohortMembership.objects.filter(user=user, status=ACTIVE, role=FACILITATOR).values("cohort_id")
-    group_ids = GroupMembership.objects.filter(user=user).values("group_id")
-    community_ids = CommunityMembership.objects.filter(user=user).values("community_id")
-    return Room.objects.filter(
-        Q(kind__in=[Room.Kind.COHORT, Room.Kind.CASE], cohort_id__in=cohort_ids)
-        | Q(kind=Room.Kind.GROUP, group_id__in=group_ids)
-        | Q(kind=Room.Kind.GROUP, cohort_id__in=facilitated)
-        | Q(kind=Room.Kind.COMMUNITY, community_id__in=community_ids)
-    )
+from cohorts.selectors.rooms import room_list_for_user, room_moderators, user_can_access_room  # noqa: E402,F401
 
 
 # --- Cohorts and their people ------------------------------------------------------------
@@ -346,7 +299,8 @@ def schedule_for_user(*, user, since: datetime | None = None, limit: int | None 
         ScheduleItem.objects.filter(cohort_id__in=_user_cohort_ids(user))
         .filter(Q(opens_at__isnull=False) | Q(due_at__isnull=False) | Q(debrief_opens_at__isnull=False))
         .select_related("cohort", "page")
-        .order_by("due_at", "opens_at", "pk")
+        .annotate(when=Coalesce("due_at", "opens_at", "debrief_opens_at"))
+        .order_by("when", "pk")
     )
     if since is not None:
         qs = qs.filter(Q(due_at__gte=since) | Q(due_at__isnull=True, opens_at__gte=since))
@@ -397,15 +351,12 @@ def _now() -> datetime:
 
 
 # --- Facilitator dashboard -------------------------------------------------------------------
-# lms provides progress and decision distributions; until it lands on this branch the
-# thin fallbacks below keep the dashboard usable (empty figures).
+# lms provides progress, decision distributions and reflections (read-only here).
 
 
 def _lms_progress(*, programme, user_ids: list[int]) -> dict[int, dict]:
-    try:
-        from lms.selectors import programme_progress_for_users
-    except ImportError:  # pragma: no cover - until lms lands
-        return {}
+    from lms.selectors import programme_progress_for_users
+
     return programme_progress_for_users(programme=programme, user_ids=user_ids) or {}
 
 
@@ -425,27 +376,17 @@ def _module_fraction(progress: dict, module_id: int) -> float:
 
 
 def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[int]) -> dict[str, dict[str, dict[str, int]]]:
-    """{block id: {profession: {option id: count}}} for the decision points of one page."""
-    try:
-        from lms.selectors import decision_distributions_for_page
-    except ImportError:
-        decision_distributions_for_page = None
-    if decision_distributions_for_page is not None:  # one query for the whole page
-        return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
-    try:
-        from lms.selectors import decision_distribution
-    except ImportError:  # pragma: no cover - until lms lands
-        return {}
-    return {block_id: decision_distribution(page=page, block_id=block_id, user_ids=user_ids) or {} for block_id in block_ids}
+    """{block id: {profession: {option id: count}}} for the decision points of one page (one query)."""
+    from lms.selectors import decision_distributions_for_page
+
+    return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
 
 
 def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
     """Submitted reflections of these learners with no comment since their last submission
     (one query; lms's models, read-only)."""
-    try:
-        from lms.models import Reflection, ReflectionComment
-    except ImportError:  # pragma: no cover - until lms lands
-        return []
+    from lms.models import Reflection, ReflectionComment
+
     commented = ReflectionComment.objects.filter(reflection=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
     rows = (
         Reflection.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
@@ -467,43 +408,38 @@ def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
 
 
 def _room_participation(*, cohort: Cohort) -> dict[int, int]:
-    """Messages written by each person in the cohort's rooms (one query), when rooms exist."""
-    from django.apps import apps
+    """Messages written by each person in the cohort's rooms (cohort, groups, cases): one query."""
     from django.db.models import Count
 
-    try:
-        message_model = apps.get_model("cohorts", "Message")
-    except LookupError:
-        return {}
-    fields = {f.name for f in message_model._meta.get_fields()}
-    author = "author" if "author" in fields else "user" if "user" in fields else None
-    if author is None or "room" not in fields:
-        return {}
+    from cohorts.models import Message
+
     rows = (
-        message_model.objects.filter(room__cohort=cohort)
-        .values_list(f"{author}_id")
+        Message.objects.filter(room__cohort=cohort, author__isnull=False)
+        .values_list("author_id")
         .annotate(n=Count("pk"))
+        .order_by()
     )
-    return {uid: n for uid, n in rows if uid}
+    return dict(rows)
 
 
-@dataclass
 class ProgressCell:
-    module_id: int
-    fraction: float
-    late: bool
+    """One learner × module cell; everything the template prints is computed once here,
+    since a 60 × 12 matrix renders 720 of them."""
 
-    @property
-    def percent(self) -> int:
-        return round(self.fraction * 100)
+    __slots__ = ("module_id", "fraction", "late", "percent", "state", "symbol", "label")
 
-    @property
-    def state(self) -> str:
-        if self.fraction >= 1:
-            return "done"
-        if self.late:
-            return "late"
-        return "started" if self.fraction > 0 else "todo"
+    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = ""):
+        self.module_id, self.fraction, self.late = module_id, fraction, late
+        self.percent = round(fraction * 100)
+        if fraction >= 1:
+            self.state, self.symbol = "done", "✓"
+        elif late:
+            self.state, self.symbol = "late", "!"
+        elif fraction > 0:
+            self.state, self.symbol = "started", str(self.percent)
+        else:
+            self.state, self.symbol = "todo", "·"
+        self.label = f"{self.percent} %" + (f" — {late_label}" if late else "")
 
 
 @dataclass
@@ -593,6 +529,9 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
     }
     progress = _lms_progress(programme=programme, user_ids=user_ids)
     participation = _room_participation(cohort=cohort)
+    from django.utils.translation import gettext
+
+    late_label = gettext("en retard")
     rows = []
     for user in learners:
         user_progress = progress.get(user.pk) or {}
@@ -600,7 +539,7 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         for module in modules:
             fraction = _module_fraction(user_progress, module.pk) if user_progress else 0.0
             deadline = due.get(module.pk)
-            cells.append(ProgressCell(module.pk, fraction, late=bool(deadline and deadline < now and fraction < 1)))
+            cells.append(ProgressCell(module.pk, fraction, bool(deadline and deadline < now and fraction < 1), late_label))
         rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,
                                messages=participation.get(user.pk, 0)))
 

@@ -1,12 +1,9 @@
-"""Room messaging reads: who may read, write and moderate a room; history; unread counts; insights.
+"""Room messaging reads: access (built on the one membership rule), history, unread counts, insights.
 
-The membership rule (one rule for the codebase):
-
-- cohort room and case room: an active member of the cohort (learner or facilitator);
-- group room: a member of the group, or an active facilitator of its cohort;
-- community room: a member of the community;
-- moderators: the cohort's active facilitators, the community's moderators;
-- superusers read and moderate every room.
+The membership rule itself is `cohorts.selectors.cohorts.user_can_access_room` and
+`room_moderators` (cohort and case rooms: active cohort members; group rooms: the group's
+members and the cohort's facilitators; community rooms: its members; moderators: the cohort's
+facilitators or the community's moderators). Superusers read and moderate every room.
 """
 
 from collections import Counter, defaultdict
@@ -29,11 +26,11 @@ from cohorts.models import (
 )
 
 __all__ = [
+    "user_can_access_room",
+    "room_moderators",
     "room_access",
     "RoomAccess",
-    "user_can_access_room",
     "user_can_moderate_room",
-    "room_moderators",
     "room_members",
     "room_list_for_user",
     "room_messages_after",

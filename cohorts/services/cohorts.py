@@ -78,11 +78,9 @@ ACTIVE = CohortMembership.Status.ACTIVE
 
 
 def _enrol(*, user, programme) -> None:
-    """Enrol through lms (idempotent); lms may not be merged yet on this branch."""
-    try:
-        from lms.services import enrolment_create
-    except ImportError:  # pragma: no cover - until lms lands
-        return
+    """Enrol through lms (idempotent)."""
+    from lms.services import enrolment_create
+
     enrolment_create(user=user, programme=programme, source="cohort")
 
 

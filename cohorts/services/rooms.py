@@ -30,7 +30,8 @@ from cohorts.models import (
     Room,
 )
 from cohorts.presence import user_is_online
-from cohorts.selectors.rooms import message_payload, room_members, room_message_get, room_moderators, room_access
+from cohorts.selectors.cohorts import room_moderators
+from cohorts.selectors.rooms import message_payload, room_access, room_members, room_message_get
 
 logger = logging.getLogger(__name__)
 

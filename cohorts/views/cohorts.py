@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -159,7 +160,10 @@ def cohort_detail(request, pk: int):
         "composition": selectors.cohort_composition(cohort=cohort),
         "room_url": room_url(room),
         "announcements": selectors.announcement_list_for_user(cohort=cohort, user=request.user),
-        "schedule": list(ScheduleItem.objects.filter(cohort=cohort).select_related("page").order_by("opens_at", "due_at", "pk")),
+        "schedule": list(
+            ScheduleItem.objects.filter(cohort=cohort).select_related("page")
+            .order_by(Coalesce("opens_at", "due_at", "debrief_opens_at").asc(nulls_last=True), "pk")
+        ),
         "live_sessions": list(LiveSession.objects.filter(cohort=cohort, ends_at__gte=now).order_by("starts_at")[:5]),
         "now": now,
     }

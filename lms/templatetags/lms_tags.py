@@ -9,9 +9,10 @@ register = template.Library()
 @register.filter
 def lookup(mapping, key):
     """`{{ lms.decisions|lookup:block_id }}`: a dict item by a variable key (None when absent)."""
-    if not mapping:
+    if not mapping or not hasattr(mapping, "get"):
         return None
-    return mapping.get(str(key)) if hasattr(mapping, "get") else None
+    value = mapping.get(key)
+    return value if value is not None else mapping.get(str(key))
 
 
 @register.filter

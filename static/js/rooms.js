@@ -36,6 +36,7 @@ function startRoom(root) {
 
   const pending = new Map(); // client id -> {frame, element, sentAt}
   const payloads = new Map(); // message id -> last payload seen
+  const online = new Map(); // user id -> name
   let socket = null;
   let ready = false; // true once the server said "resumed"
   let attempt = 0;
@@ -133,7 +134,17 @@ function startRoom(root) {
         showTyping(frame.user.name);
         break;
       case "presence":
-        presence.textContent = frame.online.length ? fmt(T.online, frame.online.map((p) => p.name).join(", ")) : "";
+        online.clear();
+        frame.online.forEach((p) => online.set(p.id, p.name));
+        showPresence();
+        break;
+      case "presence.join":
+        online.set(frame.user.id, frame.user.name);
+        showPresence();
+        break;
+      case "presence.leave":
+        online.delete(frame.user.id);
+        showPresence();
         break;
       case "reported":
         announce(T.reported, true);
@@ -276,6 +287,7 @@ function startRoom(root) {
     const node = render(m);
     const existing = document.getElementById(`m-${m.id}`);
     if (existing) {
+      if (existing.querySelector(".msg__state")) setPendingLine(node, T.sent); // keep "Envoyé" on our copy
       existing.replaceWith(node);
       return;
     }
@@ -284,6 +296,7 @@ function startRoom(root) {
     if (m.author.id === userId && pending.has(m.client_id)) {
       const entry = pending.get(m.client_id);
       pending.delete(m.client_id);
+      setPendingLine(node, T.sent);
       entry.element.replaceWith(node);
     } else {
       insertInOrder(node, m.id);
@@ -340,6 +353,11 @@ function startRoom(root) {
     const scratch = document.createElement("div");
     scratch.innerHTML = m.html;
     announce(fmt(T.new_message, m.author.name) + scratch.textContent.slice(0, 200));
+  }
+
+  function showPresence() {
+    const names = [...online.values()].sort((a, b) => a.localeCompare(b));
+    presence.textContent = names.length ? fmt(T.online, names.join(", ")) : "";
   }
 
   function showTyping(name) {

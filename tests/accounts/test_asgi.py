@@ -1,7 +1,7 @@
 """The one ASGI application: WebSocket routes behind the origin check and session auth.
 
-The origin check refuses before any consumer runs, but Channels still tidies database
-connections when the socket closes, hence the transactional database mark.
+The origin check answers before the consumer runs; Channels still tidies old database
+connections when the refusing consumer dispatches, hence the database mark.
 """
 
 import pytest
@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 async def test_websocket_from_a_foreign_origin_is_rejected():
     communicator = WebsocketCommunicator(application, "/ws/rooms/1/", headers=[(b"origin", b"https://evil.example")])
     connected, _ = await communicator.connect()
@@ -19,7 +19,7 @@ async def test_websocket_from_a_foreign_origin_is_rejected():
     await communicator.disconnect()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 async def test_websocket_without_an_origin_header_is_rejected():
     communicator = WebsocketCommunicator(application, "/ws/rooms/1/")
     connected, _ = await communicator.connect()

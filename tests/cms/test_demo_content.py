@@ -16,7 +16,16 @@ from wagtail.models import Locale, Page, PageLogEntry, Revision
 from accounts.choices import Profession as ProfessionCode
 from cms import demo
 from cms.blocks import EpisodeGate
-from cms.models import CaseStudyPage, Competency, LessonPage, ModulePage, Profession, ProgrammePage
+from cms.models import (
+    CaseStudyPage,
+    CataloguePage,
+    Competency,
+    HomePage,
+    LessonPage,
+    ModulePage,
+    Profession,
+    ProgrammePage,
+)
 from cms.selectors import case_outline
 from tests.factories import make_user
 
@@ -324,7 +333,8 @@ def test_every_demo_page_builds_its_template_context(seeded, db):
 def test_every_demo_page_renders_for_anonymous_visitors_and_learners(seeded, db, client, who):
     if who == "learner":
         client.force_login(make_user(profession=ProfessionCode.NURSE))
-    pages = [page for page in demo_pages() if isinstance(page, (ProgrammePage, ModulePage, CaseStudyPage, LessonPage))]
+    pages = [page for page in demo_pages() if not page.alias_of_id]
+    assert {type(page) for page in pages} >= {HomePage, CataloguePage, ProgrammePage, ModulePage, CaseStudyPage, LessonPage}
     for page in pages:
         language = page.locale.language_code
         client.cookies["django_language"] = language
@@ -332,3 +342,26 @@ def test_every_demo_page_renders_for_anonymous_visitors_and_learners(seeded, db,
         assert response.status_code == 200, (page.url, language, response.status_code)
         # French and English share URLs: the language picks the translation that is served.
         assert escape(page.title) in response.content.decode(), (page.url, language)
+
+
+def test_seed_builds_its_own_site_locales_and_snippets_when_the_database_has_none(seeded, db):
+    from wagtail.models import Site
+
+    Page.objects.filter(depth__gt=1).delete()
+    Profession.objects.all().delete()
+    Competency.objects.all().delete()
+    Locale.objects.exclude(language_code="fr").delete()
+    assert not Site.objects.exists()
+
+    demo.seed(stdout=io.StringIO())
+
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    catalogue = CataloguePage.objects.get(slug="catalogue", locale__language_code="fr")
+    assert catalogue.get_parent().pk == site.root_page.pk
+    assert ProgrammePage.objects.child_of(catalogue).filter(slug=PROGRAMME_SLUG).exists()
+    for language in ("fr", "en"):
+        assert Profession.objects.filter(locale__language_code=language).count() == len(ProfessionCode.values)
+        assert Competency.objects.filter(locale__language_code=language).count() == len(COMPETENCY_SLUGS)
+    english_home = site.root_page.get_translation(Locale.objects.get(language_code="en"))
+    assert english_home.live and english_home.alias_of_id is None

@@ -111,7 +111,8 @@ def test_a_group_announcement_reaches_only_the_group_in_app_and_by_mail(client, 
     member_one = one.memberships.first().user
     member_two = two.memberships.first().user
     client.force_login(member_one)
-    assert "Pour le groupe 1" in client.get(reverse("cohorts:cohort_detail", args=[cohort.pk])).content.decode()
+    page = client.get(reverse("cohorts:cohort_detail", args=[cohort.pk])).content.decode()
+    assert "Pour le groupe 1" in page and "<p>Rendez-vous salle B.</p>" in page
     client.force_login(member_two)
     assert "Pour le groupe 1" not in client.get(reverse("cohorts:cohort_detail", args=[cohort.pk])).content.decode()
 

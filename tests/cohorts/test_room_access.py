@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from cohorts.models import Room
-from cohorts.selectors.cohorts import room_moderators, rooms_for_user, user_can_access_room
+from cohorts.selectors.cohorts import room_list_for_user, room_moderators, user_can_access_room
 from cohorts.services.cohorts import community_create, community_join, groups_form, room_for_case
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_case, make_cohort, make_facilitator, make_module
@@ -70,7 +70,7 @@ def test_community_room_is_open_to_members_and_moderated_by_moderators():
     assert list(room_moderators(room)) == [moderator]
 
 
-def test_rooms_for_user_lists_exactly_the_rooms_the_user_may_enter():
+def test_room_list_for_user_lists_exactly_the_rooms_the_user_may_enter():
     cohort = make_cohort(learners=4)
     groups_form(cohort=cohort, size=2, seed=0)
     make_cohort(learners=2)
@@ -78,8 +78,8 @@ def test_rooms_for_user_lists_exactly_the_rooms_the_user_may_enter():
     facilitator = cohort.memberships.get(role="facilitator").user
     for user in (learner, facilitator):
         expected = {room.pk for room in Room.objects.all() if user_can_access_room(user=user, room=room)}
-        assert {room.pk for room in rooms_for_user(user=user)} == expected
-    assert len({room.pk for room in rooms_for_user(user=facilitator)}) == 3  # cohort room + two groups
+        assert {room.pk for room in room_list_for_user(user=user)} == expected
+    assert len({room.pk for room in room_list_for_user(user=facilitator)}) == 3  # cohort room + two groups
 
 
 def test_a_learner_added_twice_has_one_membership():

@@ -108,7 +108,24 @@ async def test_a_missed_broadcast_is_filled_from_the_database_before_the_next_li
     await db(Message.objects.create)(room=room, seq=1, author=alice, client_id="lost", body="perdu", html="<p>perdu</p>")
     await db(type(room).objects.filter(pk=room.pk).update)(last_message_seq=1)
     await db(post)(room, alice, "suivant")
-    assert messages_in(await drain(b)) == [1, 2]
+    assert messages_in(await drain(b, timeout=1.0)) == [1, 2]
+    await b.disconnect()
+
+
+async def test_live_messages_that_cross_are_delivered_in_order_without_a_database_catch_up():
+    from cohorts.events import room_event_send_async
+    from cohorts.selectors.rooms import message_payload
+
+    room, _fac, (alice, bob) = await _room()
+    b, _ = await joined(room.pk, bob)
+    first = await db(Message.objects.create)(room=room, seq=1, author=alice, client_id="x1", body="un", html="<p>un</p>")
+    second = await db(Message.objects.create)(room=room, seq=2, author=alice, client_id="x2", body="deux", html="<p>deux</p>")
+    payloads = await db(lambda: [message_payload(first, new=True), message_payload(second, new=True)])()
+    await room_event_send_async(room_id=room.pk, event={"type": "message", "message": payloads[1]})
+    await room_event_send_async(room_id=room.pk, event={"type": "message", "message": payloads[0]})
+    frames = await drain(b, timeout=1.0)
+    assert [(f["type"], f["message"]["id"]) for f in frames if f["type"] == "message"] == [("message", 1), ("message", 2)]
+    assert "resume" not in [f["type"] for f in frames]
     await b.disconnect()
 
 
@@ -318,18 +335,18 @@ async def test_mentions_notify_and_read_markers_give_unread_counts():
 async def test_typing_and_presence_are_broadcast_but_not_echoed_or_stored():
     room, _fac, (alice, bob) = await _room()
     a, _ = await joined(room.pk, alice)
+    assert (await receive_until(a, "presence"))["online"] == [{"id": alice.pk, "name": alice.display_name}]
     b, _ = await joined(room.pk, bob)
-    presence = await receive_until(a, "presence")
-    if len(presence["online"]) == 1:  # the first frame may be alice's own arrival
-        presence = await receive_until(a, "presence")
-    assert {p["id"] for p in presence["online"]} == {alice.pk, bob.pk}
+    online = await receive_until(b, "presence")
+    assert {p["id"] for p in online["online"]} == {alice.pk, bob.pk}
+    joins = [(await receive_until(a, "presence.join"))["user"]["id"] for _ in range(2)]
+    assert joins == [alice.pk, bob.pk]  # its own arrival, then bob's
     await send(a, {"type": "typing"})
     typing = await receive_until(b, "typing")
     assert typing["user"]["id"] == alice.pk
     assert "typing" not in [f["type"] for f in await drain(a)]
     await b.disconnect()
-    presence = await receive_until(a, "presence")
-    assert {p["id"] for p in presence["online"]} == {alice.pk}
+    assert (await receive_until(a, "presence.leave"))["user"]["id"] == bob.pk
     assert await db(Message.objects.count)() == 0
     await a.disconnect()
 

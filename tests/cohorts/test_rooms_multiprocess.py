@@ -25,6 +25,9 @@ from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 pytestmark = [pytest.mark.redis, pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
 
 
+SERVER_APP_NAME = "passerelles-test-server"
+
+
 def _database_url() -> str:
     settings = connection.settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
@@ -33,7 +36,17 @@ def _database_url() -> str:
     password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
     host = settings.get("HOST") or "127.0.0.1"
     port = settings.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}?application_name={SERVER_APP_NAME}"
+
+
+@pytest.fixture(autouse=True)
+async def _close_thread_connections():
+    """sync_to_async ran ORM calls in a worker thread: close its connections so that the
+    test database can be dropped at the end of the session."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
@@ -48,6 +61,8 @@ def cluster():
         "CHANNEL_LAYER_PREFIX": f"t{uuid.uuid4().hex[:8]}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
+        # The slow-client test sends in bursts; the rate limit itself is tested in-process.
+        "ROOMS_RATE_LIMIT_MESSAGES": "1000",
     }
     servers = []
     try:
@@ -57,6 +72,18 @@ def cluster():
         for server in servers:
             server.stop()
         redis.stop()
+        _close_other_sessions()
+
+
+def _close_other_sessions() -> None:
+    """A killed server leaves its database session behind until PostgreSQL notices; end it
+    so the test database can be dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [SERVER_APP_NAME],
+        )
 
 
 @sync_to_async
@@ -89,6 +116,16 @@ class RoomClient:
         )
         await self.until("resumed")
         return self
+
+    async def open_with_retry(self, server: ServerProcess, attempts: int = 40):
+        """Reconnect as the browser client does: retry (here every half second) until accepted."""
+        for attempt in range(attempts):
+            try:
+                return await self.open(server=server)
+            except Exception:  # noqa: BLE001
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.5)
 
     async def until(self, frame_type: str, timeout: float = 10) -> dict:
         while True:
@@ -140,6 +177,7 @@ async def test_two_server_processes_share_a_room_through_redis(cluster):
     await bob.wait_for_ids([first])
     second = await bob.send_message("Depuis le processus 2")
     await alice.wait_for_ids([first, second])
+    await bob.wait_for_ids([first, second])
     assert bob.seen == [1, 2] and alice.seen == [1, 2]
     await alice.close()
     await bob.close()
@@ -196,14 +234,9 @@ async def test_redis_outage_keeps_pages_working_and_clients_recover_and_resume(c
     assert await sync_to_async(Message.objects.filter(room=room).count)() == 2
 
     redis.start()  # same port, servers untouched
-    for _ in range(40):
-        try:
-            await bob.open(server=two)
-            break
-        except Exception:  # noqa: BLE001 — back-off until the layer answers again
-            await asyncio.sleep(0.5)
+    await bob.open_with_retry(server=two)
     await bob.wait_for_ids([1, 2])
-    await alice.open(server=one)
+    await alice.open_with_retry(server=one)
     third = await alice.send_message("après la coupure")
     await bob.wait_for_ids([1, 2, third])
     assert bob.seen == [1, 2, 3]
@@ -228,3 +261,34 @@ def _post_form(server: ServerProcess, room_id: int, cookie: str, body: str) -> N
         headers={"Cookie": f"sessionid={cookie}; csrftoken={csrf_cookie}", "Referer": url, "Origin": server.http},
     )
     opener.open(request, timeout=10)
+
+
+def _rss_kib(pid: int) -> int:
+    from pathlib import Path
+
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def test_a_client_that_stops_reading_does_not_slow_the_others_and_catches_up_by_resume(cluster):
+    _redis, (one, two) = cluster
+    room, _alice, _bob, alice_cookie, bob_cookie = await _members()
+    stalled = await RoomClient(one, room.pk, bob_cookie).open()  # from now on it never reads
+    fast = await RoomClient(two, room.pk, alice_cookie).open()
+    rss_before = _rss_kib(one.process.pid)
+    count = 150
+    started = asyncio.get_running_loop().time()
+    for i in range(count):
+        await fast.send_message(f"{i} " + "texte de charge " * 100)
+    await fast.wait_for_ids(list(range(1, count + 1)), timeout=30)
+    elapsed = asyncio.get_running_loop().time() - started
+    assert elapsed < 30  # the room kept going for everyone else
+    assert _rss_kib(one.process.pid) - rss_before < 64 * 1024  # what waits for the stalled client is bounded
+    # The stalled client gives up its connection and resumes from the last id it had read.
+    await stalled.close()
+    catching_up = await RoomClient(two, room.pk, bob_cookie).open(after=stalled.last_id)
+    assert catching_up.seen == list(range(1, count + 1))  # everything, in order, once
+    await catching_up.close()
+    await fast.close()

@@ -84,7 +84,7 @@ def test_room_page_query_count_does_not_grow_with_messages(client, django_assert
     room.last_message_seq = count
     room.save()
     client.force_login(bob)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(_url(room)).status_code == 200
     assert ReadMarker.objects.get(room=room, user=bob).last_read_seq == count
 
