@@ -11,6 +11,9 @@ def _can_access_admin(user) -> bool:
         return False
     if user.is_superuser:
         return True
+    if hasattr(user, "_perm_cache"):
+        # The view already loaded every permission (ModelBackend caches them on the user).
+        return user.has_perm("wagtailadmin.access_admin")
     return Permission.objects.filter(
         Q(group__user=user) | Q(user=user), content_type__app_label="wagtailadmin", codename="access_admin"
     ).exists()
