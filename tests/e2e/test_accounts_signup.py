@@ -18,8 +18,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls are fine.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs a loop in this thread
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
