@@ -59,6 +59,20 @@ def cohort_peer_user_ids(user, programme):
     )
 
 
+@hooks.register("certificate_cohort_name")
+def cohort_name_for_certificate(user, programme) -> str:
+    """The cohort in which `user` followed `programme`, printed on their certificate."""
+    return (
+        CohortMembership.objects.filter(
+            user=user, role=CohortMembership.Role.LEARNER, cohort__programme_id=programme.pk
+        )
+        .order_by("-cohort__starts_on")
+        .values_list("cohort__name", flat=True)
+        .first()
+        or ""
+    )
+
+
 @hooks.register("can_read_learner_work")
 def cohort_can_read_learner_work(viewer, learner) -> bool:
     """A facilitator reads the work of the learners of the cohorts they facilitate."""

@@ -72,3 +72,14 @@ def test_has_role_reads_group_membership():
     user = make_user(roles=(Role.FACILITATOR,))
     assert user.has_role(Role.FACILITATOR) and user.is_facilitator
     assert not user.has_role(Role.EDITOR)
+
+
+@pytest.mark.parametrize(
+    "roles, superuser, shown",
+    [((Role.EDITOR,), False, True), ((Role.REVIEWER,), False, True), ((Role.ADMIN,), False, True),
+     ((), True, True), ((Role.LEARNER,), False, False), ((Role.FACILITATOR,), False, False)],
+)
+def test_header_offers_the_content_admin_only_to_those_who_may_open_it(client, roles, superuser, shown):
+    client.force_login(make_user(roles=roles, is_superuser=superuser))
+    html = client.get("/accounts/profile/").content.decode()
+    assert ('href="/admin/"' in html) is shown

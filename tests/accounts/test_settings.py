@@ -8,8 +8,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Variables a test run may carry that a real start-up would not have.
+_TEST_ONLY_VARIABLES = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def _check(settings_module: str, **env) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES}
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = settings_module
     return subprocess.run(
@@ -30,7 +34,7 @@ def test_production_settings_refuse_to_start_without_secret_key():
 
 
 def test_production_settings_pass_deploy_check_with_required_variables():
-    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES}
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="x" * 64 + "-production-test-key-with-enough-entropy-1234567890",
@@ -93,7 +97,7 @@ def test_benchmark_endpoints_stay_off_in_production_even_when_asked():
 
 
 def test_startup_prints_no_deprecation_warning():
-    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     environment["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
     result = subprocess.run(
         [sys.executable, "-W", "always::DeprecationWarning", "manage.py", "check"],
