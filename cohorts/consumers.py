@@ -15,6 +15,9 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from cohorts import events, presence
 from cohorts.models import Room
@@ -134,33 +137,33 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
-            await self._error("binary_not_supported", "Les trames binaires ne sont pas acceptées.")
+            await self._error("binary_not_supported", _("Les trames binaires ne sont pas acceptées."))
             return
         if len(text_data) > CLOSE_FRAME:
             await self.close(code=CLOSE_TOO_LARGE)
             return
         if len(text_data) > MAX_FRAME:
-            await self._error("frame_too_large", "Trame trop volumineuse.")
+            await self._error("frame_too_large", _("Trame trop volumineuse."))
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self._error("malformed", "Trame JSON illisible.")
+            await self._error("malformed", _("Trame JSON illisible."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self._error("malformed", "Une trame est un objet JSON avec un champ « type ».")
+            await self._error("malformed", _("Une trame est un objet JSON avec un champ « type »."))
             return
         handler = self.HANDLERS.get(frame["type"])
         if handler is None:
-            await self._error("unknown_type", "Type de trame inconnu.", frame_type=frame["type"][:40])
+            await self._error("unknown_type", _("Type de trame inconnu."), frame_type=frame["type"][:40])
             return
         try:
             await handler(self, frame)
         except RoomError as error:
-            await self._error(error.code, str(error.message), client_id=frame.get("client_id"), id=frame.get("id"))
+            await self._error(error.code, error.message, client_id=frame.get("client_id"), id=frame.get("id"))
         except Exception:  # noqa: BLE001 — one bad frame must not end the connection
             logger.exception("room %s: frame %s failed", self.room_id, frame.get("type"))
-            await self._error("server_error", "Erreur du serveur : réessayez.", client_id=frame.get("client_id"))
+            await self._error("server_error", _("Erreur du serveur : réessayez."), client_id=frame.get("client_id"))
 
     async def on_send(self, frame):
         client_id = frame.get("client_id")
@@ -358,7 +361,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _send_json(self, frame: dict):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-    async def _error(self, code: str, detail: str, **extra):
-        frame = {"type": "error", "code": code, "detail": detail}
+    async def _error(self, code: str, detail, **extra):
+        # Error texts are read by the person in the room: in their interface language.
+        language = getattr(self.scope.get("user"), "language", "") or settings.LANGUAGE_CODE
+        with override(language):
+            frame = {"type": "error", "code": code, "detail": str(detail)}
         frame.update({key: value for key, value in extra.items() if value is not None})
         await self._send_json(frame)

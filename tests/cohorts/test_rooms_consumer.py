@@ -375,3 +375,19 @@ async def test_concurrent_senders_get_distinct_increasing_ids_and_everyone_sees_
     assert seen == list(range(1, 11))
     for c in (a, b, f):
         await c.disconnect()
+
+
+async def test_error_frames_speak_the_members_interface_language():
+    room, _fac, (alice, bob) = await _room()
+    alice.language = "en"
+    await database_sync_to_async(alice.save)(update_fields=["language"])
+    a, _ = await joined(room.pk, alice)
+    b, _ = await joined(room.pk, bob)
+    await send(a, {"type": "message.send", "client_id": "empty-en", "body": "   "})
+    assert (await receive_until(a, "error"))["detail"] == "The message is empty."
+    await send(b, {"type": "message.send", "client_id": "empty-fr", "body": "   "})
+    assert (await receive_until(b, "error"))["detail"] == "Le message est vide."
+    await a.send_to(text_data="{not json")
+    assert (await receive_until(a, "error"))["detail"] == "Unreadable JSON frame."
+    await a.disconnect()
+    await b.disconnect()
