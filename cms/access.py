@@ -56,9 +56,11 @@ class CaseState:
 def is_content_staff(user) -> bool:
     """People who reach the Wagtail admin (editors, reviewers, admins): they read every part of a case.
 
-    Through `has_perm`: the permission cache is shared with the page header and Wagtail's checks.
+    The same check as the page header's (read with the session's user, no query of its own).
     """
-    return bool(user.is_authenticated and user.has_perm("wagtailadmin.access_admin"))
+    from accounts.backends import can_access_admin
+
+    return can_access_admin(user)
 
 
 def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline | None = None) -> CaseState:

@@ -13,16 +13,18 @@ from django.conf import settings
 from django.http import Http404
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Locale, Page, TranslatableMixin
+from wagtail.models import Locale, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from accounts.choices import Profession as ProfessionCode
+from cms import content_cache
 from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
 from cms.fields import LevelListField
 
@@ -71,7 +73,25 @@ register_snippet(Profession)
 register_snippet(Competency)
 
 
-class HomePage(Page):
+class CachedContentMixin:
+    """What every page type of ours takes from the content cache (`cms.content_cache`)."""
+
+    def get_view_restrictions(self):
+        """Wagtail checks view restrictions with two queries on every page served; most pages have
+        none, which the content cache knows without asking the database."""
+        if not content_cache.view_restriction_may_apply(self):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()
+
+    def cached_context(self, request, build) -> dict:
+        """`build()` (context entries that only editors change) once per content generation;
+        previews show the revision being edited, so they always build."""
+        if getattr(request, "is_preview", False):
+            return build()
+        return content_cache.cached("page-context", (self.pk, translation.get_language()), build)
+
+
+class HomePage(CachedContentMixin, Page):
     """The root of the site in one language: a welcome text and the way to the catalogue."""
 
     intro = RichTextField(
@@ -89,7 +109,8 @@ class HomePage(Page):
         verbose_name = _("page d'accueil")
 
     def route(self, request, path_components):
-        """Find the page and its ancestors in one query (by URL path), not two queries per level.
+        """Find the page and its ancestors from the content cache (one query per URL and content
+        generation), not two queries per level.
 
         The ancestors are kept on the page (`breadcrumb_ancestors`) for the breadcrumbs. A reader
         whose language has its own home page but no translation of the requested page is served
@@ -97,17 +118,15 @@ class HomePage(Page):
         """
         if not path_components:
             return super().route(request, path_components)
-        url_paths = [self.url_path + "/".join(path_components[: n + 1]) + "/" for n in range(len(path_components))]
-        found = {page.url_path: page for page in Page.objects.filter(url_path__in=url_paths, path__startswith=self.path)}
-        if len(found) == len(url_paths):
-            chain = [found[url_path] for url_path in url_paths]
+        found = content_cache.route_chain(self, tuple(path_components))
+        if found is not None:
+            ancestors, target = found
             parent = self
-            for page in chain:
+            for page in ancestors:
                 page._cached_parent_obj = parent
                 parent = page
-            target = chain[-1].specific
-            target._cached_parent_obj = chain[-2] if len(chain) > 1 else self
-            target.breadcrumb_ancestors = chain[:-1]
+            target._cached_parent_obj = parent
+            target.breadcrumb_ancestors = ancestors
             return target.route(request, [])
         try:
             return super().route(request, path_components)
@@ -120,6 +139,12 @@ class HomePage(Page):
                 raise
             return fallback.specific.route(request, path_components)
 
+    @property
+    def localized(self):
+        """This home page in the active language, from the content cache: Wagtail asks it on every
+        page request (`site.root_page.localized`) and would spend two queries on it."""
+        return content_cache.localized_page(self, translation.get_language() or settings.LANGUAGE_CODE)
+
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import catalogue_entries
 
@@ -129,7 +154,7 @@ class HomePage(Page):
         return context
 
 
-class CataloguePage(Page):
+class CataloguePage(CachedContentMixin, Page):
     """The list of programmes, in the reader's language, with filters."""
 
     intro = RichTextField(
@@ -165,7 +190,7 @@ class DpcActionKind(models.TextChoices):
     INTEGRATED = "integrated", _("Programme intégré")
 
 
-class ProgrammePage(Page):
+class ProgrammePage(CachedContentMixin, Page):
     """A curriculum of modules, with its audience, objectives and continuing-education hours."""
 
     summary = models.TextField(_("résumé"), help_text=_("Deux ou trois phrases affichées dans le catalogue."))
@@ -235,13 +260,15 @@ class ProgrammePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["modules"] = list(self.get_children().live().public().type(ModulePage).specific())
-        context["professions"] = list(self.audience_professions.all())
-        context["competency_list"] = list(self.competencies.all())
+        context.update(self.cached_context(request, lambda: {
+            "modules": list(self.get_children().live().public().type(ModulePage).specific()),
+            "professions": list(self.audience_professions.all()),
+            "competency_list": list(self.competencies.all()),
+        }))
         return context
 
 
-class ModulePage(Page):
+class ModulePage(CachedContentMixin, Page):
     """A unit of a few hours made of case studies and lessons."""
 
     summary = models.TextField(_("résumé"), blank=True)
@@ -268,12 +295,14 @@ class ModulePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["steps"] = list(self.get_children().live().public().type(CaseStudyPage, LessonPage).specific())
-        context["competency_list"] = list(self.competencies.all())
+        context.update(self.cached_context(request, lambda: {
+            "steps": list(self.get_children().live().public().type(CaseStudyPage, LessonPage).specific()),
+            "competency_list": list(self.competencies.all()),
+        }))
         return context
 
 
-class AssessedPage(Page):
+class AssessedPage(CachedContentMixin, Page):
     """Fields shared by case studies and lessons: how their quiz is passed."""
 
     quiz_pass_threshold = models.PositiveSmallIntegerField(
@@ -382,7 +411,7 @@ class CaseStudyPage(AssessedPage):
         context["needs_perspective"] = bool(
             state.outline.role_brief_professions and not state.sees_all_briefs and not state.perspective
         )
-        context["competency_list"] = list(self.competencies.all())
+        context.update(self.cached_context(request, lambda: {"competency_list": list(self.competencies.all())}))
         self.add_hook_context(request, state, context)
         return context
 
@@ -422,7 +451,7 @@ class LessonPage(AssessedPage):
         state = self.case_state_for(request)
         context["state"] = state
         context["items"] = lesson_items(page=self, state=state)
-        context["competency_list"] = list(self.competencies.all())
+        context.update(self.cached_context(request, lambda: {"competency_list": list(self.competencies.all())}))
         self.add_hook_context(request, state, context)
         return context
 

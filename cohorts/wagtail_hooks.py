@@ -42,21 +42,18 @@ def cohort_case_state(state) -> None:
 
 @hooks.register("peer_user_ids")
 def cohort_peer_user_ids(user, programme):
-    """The learners of the user's cohorts of `programme`; None when the user is in none."""
+    """The learners of the user's cohorts of `programme`, as a query to use inside another (no query
+    of its own once the page view has read the user's memberships); None when the user is in none."""
+    from cohorts.selectors.cohorts import active_memberships
+
     if not user.is_authenticated:
         return None
-    cohort_ids = list(
-        CohortMembership.objects.filter(
-            user=user, status=CohortMembership.Status.ACTIVE, cohort__programme_id=programme.pk
-        ).values_list("cohort_id", flat=True)
-    )
+    cohort_ids = [row[0] for row in active_memberships(user=user) if row[3] == programme.pk]
     if not cohort_ids:
         return None
-    return set(
-        CohortMembership.objects.filter(
-            cohort_id__in=cohort_ids, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE
-        ).values_list("user_id", flat=True)
-    )
+    return CohortMembership.objects.filter(
+        cohort_id__in=cohort_ids, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE
+    ).values_list("user_id", flat=True)
 
 
 @hooks.register("certificate_cohort_name")

@@ -5,7 +5,8 @@ bleach 6.4 (its final release); swapping it for another sanitiser means changing
 file only.
 """
 
-from functools import partial
+import threading
+from functools import lru_cache, partial
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -43,7 +44,15 @@ def _cleaner(tags: frozenset[str]) -> bleach.Cleaner:
     )
 
 
-_CLEANERS = {name: _cleaner(tags) for name, tags in PROFILES.items()}
+# bleach's Cleaner is not thread-safe (its documentation says so): one set per thread.
+_local = threading.local()
+
+
+def _cleaners() -> dict[str, bleach.Cleaner]:
+    cleaners = getattr(_local, "cleaners", None)
+    if cleaners is None:
+        cleaners = _local.cleaners = {name: _cleaner(tags) for name, tags in PROFILES.items()}
+    return cleaners
 
 # Elements whose CONTENT must vanish with them: bleach's strip=True would keep their text
 # (a stripped <script> would leave "alert(1)" on the page; a <style> its CSS).
@@ -66,8 +75,14 @@ def _drop_dangerous_content(html: str) -> str:
 
 def clean_html(html: str | None, *, profile: str = "rich") -> SafeString:
     """Return `html` reduced to the profile's allowlist, links made safe, marked safe for templates."""
-    cleaner = _CLEANERS[profile]
-    return mark_safe(cleaner.clean(_drop_dangerous_content(html or "")).strip())  # noqa: S308  (cleaned just above)
+    return mark_safe(_clean(html or "", profile))  # noqa: S308  (cleaned by _clean)
+
+
+@lru_cache(maxsize=512)
+def _clean(html: str, profile: str) -> str:
+    """The same text is shown many times (a reflection on every view of its page, a message in every
+    history page): cleaning costs about a millisecond, so results are kept, per process."""
+    return _cleaners()[profile].clean(_drop_dangerous_content(html)).strip()
 
 
 def plain_text(html: str | None) -> str:

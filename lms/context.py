@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from lms import selectors, services
-from lms.models import DecisionAnswer, PageCompletion, QuizAttempt, Reflection, Worksheet
+from lms.models import DecisionAnswer, PageCompletion, QuizAttempt, Worksheet
 
 
 @dataclass
@@ -97,10 +97,11 @@ def cms_contract(*, lms: dict, page) -> tuple[dict, dict]:
         if enrolled:
             actions[block_id] = rec["submit_url"]
         reflection = rec["reflection"]
-        if reflection is not None and (reflection.draft_html or rec["versions"]):
-            text = reflection.draft_html or rec["versions"][-1].body_html
+        latest = rec["latest"]
+        if reflection is not None and (reflection.draft_html or latest):
+            text = reflection.draft_html or latest.body_html
             records[block_id] = {"text": html_to_text(text), "submitted": reflection.is_submitted,
-                                 "versions": len(rec["versions"]), "detail_url": rec["detail_url"]}
+                                 "versions": latest.number if latest else 0, "detail_url": rec["detail_url"]}
     for block_id, rec in lms["worksheets"].items():
         if enrolled:
             actions[block_id] = rec["action"]
@@ -125,7 +126,7 @@ def cms_contract(*, lms: dict, page) -> tuple[dict, dict]:
 def case_page_lms_context(*, request, page, state) -> dict:
     """The `lms` context of a case study or lesson page for the requesting learner.
 
-    Queries: programme (1), enrolment (1), reflections with versions and comments (≤3), worksheets (1),
+    Queries: programme (cached), enrolment (1), reflections with their last version and comments (≤2), worksheets (1),
     quiz attempts (1), programme structure and completions (2), distributions (1), the visit (≤1).
     Decision answers come from the `case_state` hook. None of these grows with the data."""
     user = request.user
@@ -173,17 +174,14 @@ def case_page_lms_context(*, request, page, state) -> dict:
         }
 
     if outline.reflection_prompts:
-        reflections = {
-            r.block_id: r
-            for r in Reflection.objects.filter(user=user, page_id=page.pk).prefetch_related("versions", "comments__author")
-        }
+        reflections = selectors.reflections_for_page(user=user, page=page)
         for spec in outline.reflection_prompts:
             reflection = reflections.get(spec.id)
             lms["reflections"][spec.id] = {
                 "spec": spec,
                 "reflection": reflection,
-                "versions": list(reflection.versions.all()) if reflection else [],
-                "comments": list(reflection.comments.all()) if reflection else [],
+                "latest": reflection.latest if reflection else None,  # the last submitted version
+                "comments": reflection.comment_list if reflection else [],
                 "draft_url": reverse("lms:reflection_draft", args=[page.pk, spec.id]),
                 "submit_url": reverse("lms:reflection_submit", args=[page.pk, spec.id]),
                 "detail_url": reverse("lms:reflection_detail", args=[reflection.pk]) if reflection else "",

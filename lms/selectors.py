@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from wagtail import hooks
 from wagtail.models import Page
 
 from accounts.choices import Profession
+from cms import content_cache
 from lms.models import (
     Certificate,
     DecisionAnswer,
@@ -23,6 +24,8 @@ from lms.models import (
     PageCompletion,
     QuizAttempt,
     Reflection,
+    ReflectionComment,
+    ReflectionVersion,
     Worksheet,
 )
 
@@ -142,18 +145,40 @@ def _subtree_q(programme) -> Q:
     return Q(path__startswith=programme.path, depth__gt=programme.depth, depth__lte=programme.depth + 2)
 
 
+def programme_structures(*, programmes: list[Page]) -> dict[int, ProgrammeStructure]:
+    """{programme id: its modules (depth +1) and their learning pages (depth +2)}, kept in cms's
+    content cache until an editor changes a page; the programmes not cached yet cost one query together."""
+
+    def build_missing(ids: list[int]) -> dict[int, list[PageRef]]:
+        path_filter = Q()
+        for programme in programmes:
+            if programme.pk in ids:
+                path_filter |= _subtree_q(programme)
+        rows = _tree_rows(path_filter)
+        return {
+            programme.pk: [ref for ref in rows if ref.path.startswith(programme.path)]
+            for programme in programmes if programme.pk in ids
+        }
+
+    rows = content_cache.cached_many("programme-tree", [programme.pk for programme in programmes], build_missing)
+    return {programme.pk: _structure_from_rows(programme, rows[programme.pk]) for programme in programmes}
+
+
 def programme_structure(*, programme: Page) -> ProgrammeStructure:
-    """Modules (depth +1) and their learning pages (depth +2), one query."""
-    return _structure_from_rows(programme, _tree_rows(_subtree_q(programme)))
+    """One programme's structure (see `programme_structures`)."""
+    return programme_structures(programmes=[programme])[programme.pk]
 
 
 def programme_for_page(*, page: Page):
-    """The programme a case study, lesson or module belongs to, or None (one query)."""
+    """The programme a case study, lesson or module belongs to, or None (one query per content generation)."""
     from cms.models import ProgrammePage
 
-    steps = Page.steplen
-    ancestor_paths = [page.path[: steps * depth] for depth in range(1, page.depth + 1)]
-    return ProgrammePage.objects.filter(path__in=ancestor_paths).first()
+    def build():
+        steps = Page.steplen
+        ancestor_paths = [page.path[: steps * depth] for depth in range(1, page.depth + 1)]
+        return ProgrammePage.objects.filter(path__in=ancestor_paths).first()
+
+    return content_cache.cached("programme-of", (page.pk,), build)
 
 
 # --- Progress ------------------------------------------------------------------------------
@@ -230,12 +255,13 @@ def enrolment_list_for_learner(*, user) -> list[Enrolment]:
 # --- Decision points -----------------------------------------------------------------------
 
 
-def peer_user_ids(*, user, programme) -> set[int] | None:
-    """The learners whose answers make "how your cohort chose"; None means every enrolled learner."""
+def peer_user_ids(*, user, programme) -> Iterable[int] | None:
+    """The learners whose answers make "how your cohort chose" (ids, or a query of ids to use inside
+    another query); None means every enrolled learner."""
     for fn in hooks.get_hooks(PEER_USER_IDS_HOOK):
         result = fn(user, programme)
         if result is not None:
-            return set(result)
+            return result
     return None
 
 
@@ -246,7 +272,7 @@ def _peer_filter(*, programme, user_ids) -> Q:
                 "user_id"
             )
         )
-    return Q(user_id__in=list(user_ids))
+    return Q(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
 
 
 def decision_distribution(*, page, block_id: str, user_ids: Iterable[int] | None) -> dict[str, dict[str, int]]:
@@ -256,7 +282,7 @@ def decision_distribution(*, page, block_id: str, user_ids: Iterable[int] | None
     """
     answers = DecisionAnswer.objects.filter(page_id=page.pk, block_id=block_id)
     if user_ids is not None:
-        answers = answers.filter(user_id__in=list(user_ids))
+        answers = answers.filter(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
     result: dict[str, dict[str, int]] = defaultdict(dict)
     for row in answers.values("profession", "option_id").annotate(n=Count("id")).order_by():
         result[row["profession"] or Profession.OTHER][row["option_id"]] = row["n"]
@@ -357,6 +383,32 @@ class PageRecords:
     completed: bool = False
 
 
+def reflections_for_page(*, user, page) -> dict[str, Reflection]:
+    """The learner's reflections on a page by block id, each with `latest` (its last submitted
+    ReflectionVersion, or None) and its facilitators' `comment_list`. Two queries at most."""
+    latest = ReflectionVersion.objects.filter(reflection=OuterRef("pk")).order_by("-number")
+    reflections = (
+        Reflection.objects.filter(user=user, page_id=page.pk)
+        .annotate(
+            latest_number=Subquery(latest.values("number")[:1]),
+            latest_html=Subquery(latest.values("body_html")[:1]),
+            latest_at=Subquery(latest.values("submitted_at")[:1]),
+        )
+        .prefetch_related(
+            Prefetch("comments", queryset=ReflectionComment.objects.select_related("author"), to_attr="comment_list")
+        )
+    )
+    result = {}
+    for reflection in reflections:
+        reflection.latest = (
+            ReflectionVersion(reflection=reflection, number=reflection.latest_number,
+                              body_html=reflection.latest_html, submitted_at=reflection.latest_at)
+            if reflection.latest_number else None
+        )
+        result[reflection.block_id] = reflection
+    return result
+
+
 def page_records(*, user, page) -> PageRecords:
     """A learner's records on a page: five queries (answers, reflections + versions + comments, worksheets,
     attempts, completion), fewer when some are empty."""
@@ -386,7 +438,8 @@ def hours_earned(certificates: list[Certificate]) -> Decimal:
 
 
 def dashboard_programmes(*, user) -> list[dict]:
-    """The learner's active programmes with progress and next step. Three queries in all."""
+    """The learner's active programmes with progress and next step. Two queries in all (three when an
+    editor has just changed a programme)."""
     enrolments = list(
         Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
         .select_related("programme")
@@ -394,12 +447,7 @@ def dashboard_programmes(*, user) -> list[dict]:
     )
     if not enrolments:
         return []
-    # One query for every programme's modules and pages: the union of their subtrees.
-    path_filter = Q()
-    for enrolment in enrolments:
-        path_filter |= _subtree_q(enrolment.programme)
-    rows = _tree_rows(path_filter)
-    structures = {e.programme_id: _structure_from_rows(e.programme, rows) for e in enrolments}
+    structures = programme_structures(programmes=[e.programme for e in enrolments])
     all_page_ids = [pid for s in structures.values() for pid in s.page_ids]
     completed = set(
         PageCompletion.objects.filter(user=user, page_id__in=all_page_ids).values_list("page_id", flat=True)
@@ -426,14 +474,20 @@ def dashboard_programmes(*, user) -> list[dict]:
 
 
 def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
-    """A few live programmes open to self-enrolment that the learner does not follow (one query)."""
+    """A few live programmes open to self-enrolment that the learner does not follow (no query while
+    the content cache holds the list of open programmes)."""
     from cms.models import ProgrammePage
 
-    return list(
-        ProgrammePage.objects.live().filter(open_enrolment=True).exclude(pk__in=exclude)
-        .only("id", "title", "slug", "url_path", "summary", "hours", "path", "depth", "locale_id")
-        .order_by("path")[:limit]
-    )
+    def build():
+        return list(
+            ProgrammePage.objects.live().filter(open_enrolment=True)
+            .only("id", "title", "slug", "url_path", "summary", "hours", "path", "depth", "locale_id")
+            .order_by("path")
+        )
+
+    excluded = set(exclude)
+    return [programme for programme in content_cache.cached("open-programmes", (), build)
+            if programme.pk not in excluded][:limit]
 
 
 def transcript_rows(*, user) -> list[dict]:

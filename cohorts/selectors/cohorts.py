@@ -42,6 +42,7 @@ __all__ = [
     "cohort_composition",
     "diversity_index",
     "CohortComposition",
+    "active_memberships",
     "cohorts_for_programme_page",
     "cohort_groups_with_members",
     "user_group",
@@ -120,16 +121,32 @@ def cohort_learner_ids(*, cohort: Cohort) -> list[int]:
     )
 
 
-def cohorts_for_programme_page(*, user, page) -> list[tuple[Cohort, str]]:
-    """The user's active cohorts whose programme contains `page` (or is it), with the user's role."""
+def active_memberships(*, user) -> list[tuple[int, str, str, int, str]]:
+    """The user's active memberships as (cohort id, role, cohort status, programme id, programme path).
+
+    One query, kept on the user object: the hooks that one page view calls (episode dates, cohort
+    peers) share it. A request's user is fetched anew by every request, so it is never stale for long.
+    """
     if not user.is_authenticated:
         return []
-    rows = (
-        CohortMembership.objects.filter(user=user, status=ACTIVE)
-        .exclude(cohort__status=Cohort.Status.DRAFT)
-        .values_list("cohort_id", "role", "cohort__programme__path")
-    )
-    return [(cohort_id, role) for cohort_id, role, path in rows if page.path.startswith(path)]
+    rows = getattr(user, "_cohorts_active_memberships", None)
+    if rows is None:
+        rows = list(
+            CohortMembership.objects.filter(user=user, status=ACTIVE).values_list(
+                "cohort_id", "role", "cohort__status", "cohort__programme_id", "cohort__programme__path"
+            )
+        )
+        user._cohorts_active_memberships = rows
+    return rows
+
+
+def cohorts_for_programme_page(*, user, page) -> list[tuple[int, str]]:
+    """The user's active cohorts (not drafts) whose programme contains `page` (or is it), with the user's role."""
+    return [
+        (cohort_id, role)
+        for cohort_id, role, status, _programme_id, path in active_memberships(user=user)
+        if status != Cohort.Status.DRAFT and page.path.startswith(path)
+    ]
 
 
 # --- Composition ---------------------------------------------------------------------------

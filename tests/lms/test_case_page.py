@@ -8,6 +8,7 @@ from lms import services
 from lms.models import DecisionAnswer, QuizAttempt
 from tests.factories import make_user
 from tests.factories_lms import make_course
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -85,13 +86,16 @@ def _populate(course, *, learners: int):
     return users
 
 
-def test_the_case_page_with_answers_keeps_a_fixed_query_count(client, course, django_assert_max_num_queries):
+def test_the_case_page_with_answers_keeps_a_fixed_query_count(client, course):
     users = _populate(course, learners=2)
     client.force_login(users[0])
-    client.get(course.case.url)  # warm caches (site root paths, content types)
-    with django_assert_max_num_queries(30) as small:
-        assert client.get(course.case.url).status_code == 200
+    client.get(course.case.url)
+    small = page_queries(client, course.case.url)
     _populate(course, learners=12)
-    with django_assert_max_num_queries(30) as large:
-        assert client.get(course.case.url).status_code == 200
-    assert len(large.captured_queries) == len(small.captured_queries)
+    large = page_queries(client, course.case.url)
+    assert large == small
+    # BENCHMARKS.md: ≤ 10 queries with everything (session and user included) once the content is
+    # cached. This case holds every kind of activity (decisions, reflection, worksheet, quiz): one
+    # query each for the worksheet and the quiz attempts puts it at 11; a case of decisions and a
+    # reflection, the usual kind (bench/pages.py), stays at 10 or less.
+    assert small.warm <= 11 and small.cold <= 22, small
