@@ -320,10 +320,13 @@ class AssessedPage(CachedContentMixin, Page):
     def case_state_for(self, request):
         """The visibility state of this page for the request's user (or the admin preview's profession)."""
         from cms.access import case_state
+        from cms.selectors import live_case_outline
 
-        mode = getattr(request, "preview_mode", None) if getattr(request, "is_preview", False) else None
+        previewing = getattr(request, "is_preview", False)
+        mode = getattr(request, "preview_mode", None) if previewing else None
         profession = mode.removeprefix("learner-") if mode and mode.startswith("learner-") else ""
-        state = case_state(user=request.user, page=self, preview_profession=profession)
+        outline = None if previewing else live_case_outline(self)
+        state = case_state(user=request.user, page=self, preview_profession=profession, outline=outline)
         if mode == "facilitator":  # only editors reach previews
             state.is_facilitator = True
         return state

@@ -161,6 +161,14 @@ def case_outline(page) -> CaseOutline:
     return outline
 
 
+def live_case_outline(page) -> CaseOutline:
+    """`case_outline` of the page as published, from the content cache (walking a body costs
+    milliseconds). Never for a preview or a revision: those have their own body."""
+    from cms import content_cache
+
+    return content_cache.cached("case-outline", (page.pk,), lambda: case_outline(page))
+
+
 def public_text(stream) -> str:
     """The learner-visible text of a body, for the search index: never notes or debriefs."""
     parts: list[str] = []
