@@ -1,9 +1,12 @@
-"""allauth adapter: stores the profile with the account and applies the user's language at login."""
+"""allauth adapter: stores the profile with the account, applies the user's language at login and
+writes allauth's e-mails in the account holder's language."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
 
+from accounts.i18n import in_recipient_language
+from accounts.models import User
 from accounts.services import user_profile_fill
 
 
@@ -43,3 +46,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.language:
             language_cookie_set(response, user.language)
         return response
+
+    def send_mail(self, template_prefix, email, context):
+        """Confirmation, password reset…: in the account holder's language, whatever the language of
+        the page that triggered them; for an address without an account, in that page's language."""
+        user = context.get("user") or User.objects.filter(email__iexact=email).only("pk", "language").first()
+        with in_recipient_language(user=user, fallback=translation.get_language()):
+            super().send_mail(template_prefix, email, context)
