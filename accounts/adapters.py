@@ -7,7 +7,7 @@ from django.utils import translation
 
 from accounts.i18n import in_recipient_language
 from accounts.models import User
-from accounts.services import user_profile_fill
+from accounts.services import user_admin_language_sync, user_profile_fill
 
 
 def language_cookie_set(response, language: str) -> None:
@@ -32,6 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
         user_profile_fill(user=user, data=profile_data)
         if commit:
             user.save()
+            user_admin_language_sync(user=user)
         return user
 
     def login(self, request, user):
@@ -40,6 +41,8 @@ class AccountAdapter(DefaultAccountAdapter):
             # The success message and the next page are already in the user's language.
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        # Accounts made outside the site (createsuperuser, the shell) get Wagtail's e-mail language here.
+        user_admin_language_sync(user=user)
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)

@@ -173,3 +173,71 @@ def test_a_facilitator_of_another_cohort_cannot_invite_or_announce(client, djang
         announced = client.post(reverse("cohorts:announcement_create", args=[cohort.pk]), {"subject": "s", "body": "b"})
     assert invited.status_code in (403, 404) and announced.status_code in (403, 404)
     assert not mail.outbox
+
+
+def _submit_for_review(client, editor, draft, capture):
+    from tests.cms.test_workflow import edit_data
+
+    client.force_login(editor)
+    with capture(execute=True):
+        response = client.post(reverse("wagtailadmin_pages:edit", args=[draft.pk]), edit_data(draft, **{"action-submit": "1"}))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("editor_language, reviewer_language, expected, unexpected", [
+    ("fr", "en", "has been submitted", "a été soumise"),
+    ("en", "fr", "a été soumise", "has been submitted"),
+])
+def test_wagtail_moderation_emails_follow_the_reviewers_language(
+    client, django_capture_on_commit_callbacks, editor_language, reviewer_language, expected, unexpected
+):
+    from accounts.choices import Role
+    from tests.factories_cms import make_lesson, make_module
+
+    draft = make_lesson(module=make_module(), live=False)
+    # The reviewer signs up, choosing their language on the form (as every account is made on the site).
+    client.post(reverse("account_signup"), {
+        "email": "reviewer@ehesp.example", "password1": "un-mot-de-passe-solide", "password2": "un-mot-de-passe-solide",
+        "first_name": "Rita", "last_name": "Relit", "profession": "other", "level": "nation", "organisation": "EHESP",
+        "language": reviewer_language,
+    })
+    from accounts.models import User
+    from django.contrib.auth.models import Group
+
+    reviewer = User.objects.get(email="reviewer@ehesp.example")
+    reviewer.groups.add(Group.objects.get(name=Role.REVIEWER.value))
+    client.logout()
+    mail.outbox.clear()
+    editor = make_user(roles=(Role.EDITOR,), language=editor_language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = editor_language
+    _submit_for_review(client, editor, draft, django_capture_on_commit_callbacks)
+    (message,) = [m for m in mail.outbox if m.to == [reviewer.email]]
+    assert expected in message.subject and unexpected not in message.subject
+
+
+def test_switching_language_moves_wagtails_email_language_too(client):
+    from wagtail.users.models import UserProfile
+
+    user = make_user(language="fr")
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert UserProfile.objects.get(user=user).get_preferred_language() == "en"
+    client.post(reverse("accounts:profile"), {
+        "first_name": "A", "last_name": "B", "profession": "nurse", "level": "team", "organisation": "CH", "language": "fr",
+    })
+    assert UserProfile.objects.get(user=user).get_preferred_language() == "fr"
+
+
+def test_the_migration_gives_existing_accounts_their_language_in_wagtail():
+    import importlib
+
+    from django.apps import apps
+    from wagtail.users.models import UserProfile
+
+    migration = importlib.import_module("accounts.migrations.0004_wagtail_profile_language")
+    without_profile = make_user(language="en")
+    stale = make_user(language="fr")
+    UserProfile.objects.create(user=stale, preferred_language="en")
+    migration.forwards(apps, None)
+    assert UserProfile.objects.get(user=without_profile).preferred_language == "en"
+    assert UserProfile.objects.get(user=stale).preferred_language == "fr"
