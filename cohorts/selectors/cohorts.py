@@ -494,9 +494,9 @@ class DecisionChart:
     options: list[str]
     bars: list[ChartBar]
     answers: int
+    minimum: int  # lms.selectors.DISTRIBUTION_MINIMUM, printed in "moins de 3"
     visible: bool = True
     small: list[str] = field(default_factory=list)  # labels of the professions shown as "fewer than 3"
-    minimum: int = 3
 
 
 CHART_WIDTH = 320
