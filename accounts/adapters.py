@@ -1,10 +1,13 @@
-"""allauth adapter: stores the profile with the account and applies the user's language at login."""
+"""allauth adapter: stores the profile with the account, applies the user's language at login and
+writes allauth's e-mails in the account holder's language."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
 
-from accounts.services import user_profile_fill
+from accounts.i18n import in_recipient_language
+from accounts.models import User
+from accounts.services import user_admin_language_sync, user_profile_fill
 
 
 def language_cookie_set(response, language: str) -> None:
@@ -29,6 +32,7 @@ class AccountAdapter(DefaultAccountAdapter):
         user_profile_fill(user=user, data=profile_data)
         if commit:
             user.save()
+            user_admin_language_sync(user=user)
         return user
 
     def login(self, request, user):
@@ -37,9 +41,18 @@ class AccountAdapter(DefaultAccountAdapter):
             # The success message and the next page are already in the user's language.
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        # Accounts made outside the site (createsuperuser, the shell) get Wagtail's e-mail language here.
+        user_admin_language_sync(user=user)
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)
         if user.language:
             language_cookie_set(response, user.language)
         return response
+
+    def send_mail(self, template_prefix, email, context):
+        """Confirmation, password reset…: in the account holder's language, whatever the language of
+        the page that triggered them; for an address without an account, in that page's language."""
+        user = context.get("user") or User.objects.filter(email__iexact=email).only("pk", "language").first()
+        with in_recipient_language(user=user, fallback=translation.get_language()):
+            super().send_mail(template_prefix, email, context)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 
 from accounts.choices import Level, Profession, Role
 from accounts.models import User
+from accounts.services import user_admin_language_sync
 
 DEMO_PASSWORD = "passerelles-demo"
 
@@ -42,6 +43,7 @@ def seed(*, stdout) -> None:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
+        user_admin_language_sync(user=user)
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )

@@ -44,6 +44,7 @@ def user_profile_update(*, user: User, data: dict) -> User:
     user_profile_fill(user=user, data=data)
     user.full_clean(exclude=["password"])
     user.save()
+    user_admin_language_sync(user=user)
     return user
 
 
@@ -52,4 +53,14 @@ def user_language_set(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+        user_admin_language_sync(user=user)
     return user
+
+
+def user_admin_language_sync(*, user: User) -> None:
+    """Wagtail writes its own e-mails (moderation: submitted, approved, rejected…) in the language of
+    its user profile, else in the sender's request language: keep that profile language the user's.
+    Called wherever `User.language` is written (signup, profile, switcher, Django admin)."""
+    from wagtail.users.models import UserProfile
+
+    UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": user.language})

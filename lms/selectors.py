@@ -298,6 +298,12 @@ def decision_distributions_for_page(*, page, programme, user_ids) -> dict[str, d
     return result
 
 
+def count_is_shown(n: int) -> bool:
+    """Whether a number of answers may be shown, to learners and facilitators alike: never below
+    DISTRIBUTION_MINIMUM, so that nobody's choice can be recognised."""
+    return n >= DISTRIBUTION_MINIMUM
+
+
 @dataclass
 class DistributionRow:
     label: str
@@ -308,19 +314,28 @@ class DistributionRow:
 
 @dataclass
 class DistributionView:
-    """What a learner may see of how others chose: shown only from DISTRIBUTION_MINIMUM answers."""
+    """What anyone may see of how others chose: shown only from DISTRIBUTION_MINIMUM answers."""
 
     visible: bool
     total: int
     overall: DistributionRow | None = None
     rows: list[DistributionRow] = field(default_factory=list)
+    # (profession, label) of the professions with fewer answers than the minimum: named, never counted.
+    small: list[tuple[str, str]] = field(default_factory=list)
 
 
 def distribution_view(*, raw: dict[str, dict[str, int]], options) -> DistributionView:
-    """Counts by profession, without names. A profession with fewer than the minimum is merged into
-    "other professions together", and that row is left out when it is still below the minimum."""
+    """Counts by profession, without names. A profession below the minimum is merged into "other
+    professions together"; the merged row is shown only from the minimum too.
+
+    The overall row minus the rows shown must not give away a hidden remainder (one nurse's answer
+    is "everyone" minus "the directors"): while the merged answers are too few to be shown, the
+    smallest profession shown is merged with them. So what is hidden is always none or at least
+    the minimum."""
+    from django.utils.translation import gettext
+
     total = sum(sum(counts.values()) for counts in raw.values())
-    if total < DISTRIBUTION_MINIMUM:
+    if not count_is_shown(total):
         return DistributionView(visible=False, total=total)
 
     def row(label: str, profession: str, counts: dict[str, int]) -> DistributionRow:
@@ -335,26 +350,37 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
             ],
         )
 
+    labels = dict(Profession.choices)
+    by_profession: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for profession, counts in raw.items():  # a profession no longer offered counts as "other"
+        for option_id, n in counts.items():
+            by_profession[profession if profession in labels else Profession.OTHER][option_id] += n
+    answered = [(p, dict(by_profession[p])) for p in Profession.values if sum(by_profession.get(p, {}).values())]
+    shown = [(profession, counts) for profession, counts in answered if count_is_shown(sum(counts.values()))]
+    small = [(profession, counts) for profession, counts in answered if not count_is_shown(sum(counts.values()))]
+    merged_profiles = list(small)
+    merged_total = sum(sum(counts.values()) for _p, counts in merged_profiles)
+    while merged_total and not count_is_shown(merged_total) and shown:
+        smallest = min(shown, key=lambda item: sum(item[1].values()))
+        shown.remove(smallest)
+        merged_profiles.append(smallest)
+        merged_total += sum(smallest[1].values())
+
     overall: dict[str, int] = defaultdict(int)
     merged: dict[str, int] = defaultdict(int)
-    rows = []
-    labels = dict(Profession.choices)
-    for profession in Profession.values:
-        counts = raw.get(profession, {})
+    for _profession, counts in answered:
         for option_id, n in counts.items():
             overall[option_id] += n
-        if sum(counts.values()) >= DISTRIBUTION_MINIMUM:
-            rows.append(row(str(labels[profession]), profession, counts))
-        else:
-            for option_id, n in counts.items():
-                merged[option_id] += n
-    if sum(merged.values()) >= DISTRIBUTION_MINIMUM:
-        from django.utils.translation import gettext
-
+    for _profession, counts in merged_profiles:
+        for option_id, n in counts.items():
+            merged[option_id] += n
+    rows = [row(str(labels[profession]), profession, counts) for profession, counts in shown]
+    if shown and count_is_shown(merged_total):  # with no profession row, "the others" would be everyone again
         rows.append(row(gettext("Autres métiers réunis"), "", merged))
-    from django.utils.translation import gettext
-
-    return DistributionView(visible=True, total=total, overall=row(gettext("Ensemble"), "", overall), rows=rows)
+    return DistributionView(
+        visible=True, total=total, overall=row(gettext("Ensemble"), "", overall), rows=rows,
+        small=[(profession, str(labels[profession])) for profession, _counts in small],
+    )
 
 
 # --- Learner work (reflections, worksheets) -------------------------------------------------

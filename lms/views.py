@@ -286,7 +286,8 @@ def worksheet_detail(request, pk: int):
     return render(
         request,
         "lms/worksheet_detail.html",
-        {"worksheet": worksheet, "fields": fields, "page_title": worksheet.title, "is_owner": worksheet.user_id == request.user.pk},
+        {"worksheet": worksheet, "fields": fields, "page_title": worksheet.title, "is_owner": worksheet.user_id == request.user.pk,
+         "lms": {"page": "worksheet"}},  # loads lms.js (the print button) and its strings
     )
 
 

@@ -10,13 +10,19 @@ def pytest_collection_modifyitems(config, items):
     """Skip tests whose service is absent here; .ci/run provides them."""
     skip_redis = pytest.mark.skip(reason="needs REDIS_URL (run by .ci/run)")
     skip_browser = pytest.mark.skip(reason="needs /usr/bin/chromium")
+    skip_postgres = pytest.mark.skip(reason="needs DATABASE_URL on PostgreSQL (run by .ci/run)")
     has_browser = shutil.which("chromium") is not None
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     for item in items:
         _restore_migration_data_after(item)
         if "redis" in item.keywords and not os.environ.get("REDIS_URL"):
             item.add_marker(skip_redis)
         if "e2e" in item.keywords and not has_browser:
             item.add_marker(skip_browser)
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_postgres)
 
 
 def _restore_migration_data_after(item) -> None:

@@ -499,46 +499,54 @@ class ChartBar:
     code: str
     total: int
     segments: list[dict]  # option index, count, percent, x, width
+    overall: bool = False
 
 
 @dataclass
 class DecisionChart:
+    """How the cohort chose at one decision point, under the learners' rule (lms.selectors.distribution_view):
+    nothing below the minimum of answers, small professions named but merged, never counted."""
+
     question: str
     options: list[str]
     bars: list[ChartBar]
     answers: int
+    minimum: int  # lms.selectors.DISTRIBUTION_MINIMUM, printed in "moins de 3"
+    visible: bool = True
+    small: list[str] = field(default_factory=list)  # labels of the professions shown as "fewer than 3"
 
 
 CHART_WIDTH = 320
 
 
+def _chart_bar(row, *, overall: bool = False) -> ChartBar:
+    """A stacked bar from an lms DistributionRow (counts of one profession, or of several merged)."""
+    x, segments = 0, []
+    for index, (_option_id, label, count, percent) in enumerate(row.counts):
+        width = round(CHART_WIDTH * count / row.total) if row.total else 0
+        segments.append({"index": index, "label": label, "count": count, "percent": percent, "x": x, "width": width})
+        x += width
+    return ChartBar(label=row.label, code=row.profession, total=row.total, segments=segments, overall=overall)
+
+
 def _decision_charts(*, case, programme, user_ids: list[int]) -> list[DecisionChart]:
     from cms.selectors import case_outline
+    from lms.selectors import DISTRIBUTION_MINIMUM, distribution_view
 
-    labels = dict(Profession.choices)
     charts = []
     specs = case_outline(case).decision_points
     distributions = _lms_distributions(
         page=case, programme=programme, block_ids=[spec.id for spec in specs], user_ids=user_ids
     ) if specs else {}
     for spec in specs:
-        distribution = distributions.get(spec.id) or {}
-        bars = []
-        for code, label in Profession.choices:
-            counts = distribution.get(code) or {}
-            total = sum(counts.get(option.id, 0) for option in spec.options)
-            if not total:
-                continue
-            x, segments = 0, []
-            for index, option in enumerate(spec.options):
-                count = counts.get(option.id, 0)
-                width = round(CHART_WIDTH * count / total)
-                segments.append({"index": index, "label": option.label, "count": count,
-                                 "percent": round(100 * count / total), "x": x, "width": width})
-                x += width
-            bars.append(ChartBar(label=str(labels[code]), code=code, total=total, segments=segments))
-        charts.append(DecisionChart(question=spec.question, options=[o.label for o in spec.options], bars=bars,
-                                    answers=sum(b.total for b in bars)))
+        view = distribution_view(raw=distributions.get(spec.id) or {}, options=spec.options)
+        bars = [_chart_bar(row) for row in view.rows]
+        if view.visible:
+            bars.append(_chart_bar(view.overall, overall=True))
+        charts.append(DecisionChart(
+            question=spec.question, options=[o.label for o in spec.options], bars=bars, answers=view.total,
+            visible=view.visible, small=[label for _code, label in view.small], minimum=DISTRIBUTION_MINIMUM,
+        ))
     return charts
 
 

@@ -22,6 +22,7 @@ from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
 from accounts.choices import Level, Profession
+from accounts.i18n import in_recipient_language, recipient_language
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
     Announcement,
@@ -236,10 +237,13 @@ def room_for_case(*, cohort: Cohort, case_page) -> Room:
 
 
 def _invitation_mail(invitation: Invitation, token: str) -> tuple[str, str, str, list[str]]:
+    """In the invited person's language when the address has an account, else in the cohort's."""
     link = _site_url(reverse("cohorts:invitation_accept", args=[token]))
     context = {"invitation": invitation, "cohort": invitation.cohort, "link": link, "days": INVITATION_DAYS}
-    subject = _("Invitation à rejoindre la promotion « %(name)s »") % {"name": invitation.cohort.name}
-    body = render_to_string("cohorts/emails/invitation.txt", context)
+    recipient = User.objects.filter(email__iexact=invitation.email).only("pk", "language").first()
+    with in_recipient_language(user=recipient, fallback=invitation.cohort.language):
+        subject = _("Invitation à rejoindre la promotion « %(name)s »") % {"name": invitation.cohort.name}
+        body = render_to_string("cohorts/emails/invitation.txt", context)
     return (settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 
@@ -435,21 +439,25 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
         ).exclude(pk=author.pk)
     else:
         recipients = User.objects.filter(group_memberships__group=group)
-    emails = sorted(set(recipients.values_list("email", flat=True)))
+    people = sorted({u.email: u for u in recipients.only("pk", "email", "language")}.values(), key=lambda u: u.email)
     announcement = Announcement.objects.create(
         cohort=cohort, group=group, author=author, subject=subject.strip(),
         body=str(clean_html(linebreaks(body.strip(), autoescape=True))),
-        recipient_count=len(emails),
+        recipient_count=len(people),
     )
     from config.sanitize import plain_text
 
     link = _site_url(reverse("cohorts:cohort_detail", args=[cohort.pk]))
-    text = render_to_string(
-        "cohorts/emails/announcement.txt",
-        {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link},
-    )
+    context = {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link}
     full_subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{cohort.name} · {announcement.subject}"
-    messages = [(full_subject, text, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+    texts: dict[str, str] = {}  # the body once per language: the facilitator's words, the frame in the reader's
+    messages = []
+    for person in people:
+        language = recipient_language(user=person, fallback=cohort.language)
+        if language not in texts:
+            with in_recipient_language(user=person, fallback=cohort.language):
+                texts[language] = render_to_string("cohorts/emails/announcement.txt", context)
+        messages.append((full_subject, texts[language], settings.DEFAULT_FROM_EMAIL, [person.email]))
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return announcement
 
@@ -508,17 +516,18 @@ def community_invite_cohort(*, cohort: Cohort) -> int:
         for c in communities for uid in user_ids if (c.pk, uid) not in already
     ]
     CommunityInvitation.objects.bulk_create(new)
-    emails = dict(User.objects.filter(pk__in={i.user_id for i in new}).values_list("pk", "email"))
+    people = User.objects.only("pk", "email", "language").in_bulk({i.user_id for i in new})
     link = _site_url(reverse("cohorts:community_list"))
-    messages = [
-        (
-            settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Rejoignez la communauté « %(name)s »") % {"name": inv.community.name},
-            render_to_string("cohorts/emails/community_invitation.txt", {"community": inv.community, "cohort": cohort, "link": link}),
-            settings.DEFAULT_FROM_EMAIL,
-            [emails[inv.user_id]],
-        )
-        for inv in new
-    ]
+    messages = []
+    for inv in new:
+        person = people[inv.user_id]
+        with in_recipient_language(user=person, fallback=cohort.language):
+            messages.append((
+                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Rejoignez la communauté « %(name)s »") % {"name": inv.community.name},
+                render_to_string("cohorts/emails/community_invitation.txt", {"community": inv.community, "cohort": cohort, "link": link}),
+                settings.DEFAULT_FROM_EMAIL,
+                [person.email],
+            ))
     transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
     return len(new)
 

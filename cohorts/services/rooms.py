@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
+from accounts.i18n import in_recipient_language
 from accounts.models import User
 from cohorts.events import room_event_send
 from cohorts.markdown import render_message
@@ -126,15 +127,14 @@ def _email_offline_mentions(notification_ids: list[int]) -> None:
             continue
         author = notification.message.author.display_name if notification.message.author else ""
         url = settings.SITE_URL.rstrip("/") + reverse("cohorts:room_detail", args=[notification.room_id])
-        send_mail(
-            subject=gettext("%(author)s vous a mentionné·e dans « %(room)s »")
-            % {"author": author, "room": notification.room.name},
-            message=gettext("%(author)s vous a mentionné·e :\n\n%(text)s\n\nRépondre : %(url)s")
-            % {"author": author, "text": notification.message.body[:1000], "url": url},
-            from_email=None,
-            recipient_list=[notification.user.email],
-            fail_silently=True,
-        )
+        with in_recipient_language(user=notification.user):  # not the language of whoever wrote the mention
+            subject = gettext("%(author)s vous a mentionné·e dans « %(room)s »") % {
+                "author": author, "room": notification.room.name,
+            }
+            body = gettext("%(author)s vous a mentionné·e :\n\n%(text)s\n\nRépondre : %(url)s") % {
+                "author": author, "text": notification.message.body[:1000], "url": url,
+            }
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[notification.user.email], fail_silently=True)
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 

@@ -32,6 +32,7 @@ def _client_strings() -> dict:
         "sent": _("Envoyé"),
         "waiting": _("Pas encore envoyé : il partira dès la reconnexion."),
         "failed": _("Non envoyé"),
+        "failed_because": _("Non envoyé : %s"),
         "retry": _("Réessayer"),
         "reply": _("Répondre"),
         "replying_to": _("En réponse à %s"),

@@ -241,6 +241,14 @@ WAGTAIL_SITE_NAME = "Passerelles"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Full-text search stems each page in its own language ("hôpitaux" finds "hôpital"): cms/search_backend.py.
+    # After changing these, rebuild the index with `manage.py update_index`.
+    WAGTAILSEARCH_BACKENDS["default"] = {
+        "BACKEND": "cms.search_backend",
+        "SEARCH_CONFIG": "french",  # what has no locale (images, documents): the platform's language
+        "LANGUAGE_CONFIGS": {"fr": "french", "en": "english"},
+    }
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "xlsx", "txt"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]

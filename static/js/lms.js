@@ -1,13 +1,17 @@
 // Learning records: reflection editor with draft autosave (server every few seconds, and this
 // device's localStorage so a closed tab loses nothing), and the print button of worksheets.
-// Loaded with `defer` from the blocks that need it; no inline handlers (CSP-ready).
+// Loaded with `defer` by base.html on the pages that have an `lms` context; no inline handlers
+// (CSP-ready). Every user-facing word comes from the #lms-strings element of
+// templates/lms/includes/client_strings.html, translated on the server like rooms.js's strings.
 (function () {
   "use strict";
   if (window.passerellesLms) return; // the script tag may appear once per block
   window.passerellesLms = true;
 
   const SAVE_EVERY_MS = 4000;
-  const t = (fr) => fr; // strings are French; the lead wires JS catalogues later
+  const STRINGS = document.getElementById("lms-strings");
+  const t = (key) => (STRINGS && STRINGS.dataset[key]) || "";
+  const fmt = (template, value) => template.replace("%s", value);
 
   function csrfToken(form) {
     const input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -33,16 +37,17 @@
   }
 
   function timeLabel(date) {
-    return date.toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+    return date.toLocaleTimeString(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit" });
   }
 
+  // [command, argument, keys of the button's label and title in #lms-strings]
   const TOOLS = [
-    ["bold", null, "G", "Gras"],
-    ["italic", null, "I", "Italique"],
-    ["insertUnorderedList", null, "• Liste", "Liste à puces"],
-    ["insertOrderedList", null, "1. Liste", "Liste numérotée"],
-    ["formatBlock", "blockquote", "« Citation »", "Citation"],
-    ["createLink", "link", "Lien", "Insérer un lien"],
+    ["bold", null, "boldLabel", "boldTitle"],
+    ["italic", null, "italicLabel", "italicTitle"],
+    ["insertUnorderedList", null, "bulletsLabel", "bulletsTitle"],
+    ["insertOrderedList", null, "numbersLabel", "numbersTitle"],
+    ["formatBlock", "blockquote", "quoteLabel", "quoteTitle"],
+    ["createLink", "link", "linkLabel", "linkTitle"],
   ];
 
   function buildEditor(form, textarea) {
@@ -50,7 +55,7 @@
     const toolbar = document.createElement("div");
     toolbar.className = "lms-editor__toolbar";
     toolbar.setAttribute("role", "toolbar");
-    toolbar.setAttribute("aria-label", t("Mise en forme"));
+    toolbar.setAttribute("aria-label", t("toolbar"));
     const editor = document.createElement("div");
     editor.className = "lms-editor__area prose";
     editor.contentEditable = "true";
@@ -62,18 +67,19 @@
       label.addEventListener("click", () => editor.focus());
     }
     editor.innerHTML = textarea.value;
-    TOOLS.forEach(([command, arg, text, title]) => {
+    TOOLS.forEach(([command, arg, labelKey, titleKey]) => {
+      const title = t(titleKey);
       const button = document.createElement("button");
       button.type = "button";
       button.className = "lms-editor__tool";
-      button.textContent = text;
+      button.textContent = t(labelKey);
       button.title = title;
       button.setAttribute("aria-label", title);
       button.addEventListener("mousedown", (event) => event.preventDefault());
       button.addEventListener("click", () => {
         editor.focus();
         if (command === "createLink") {
-          const url = window.prompt(t("Adresse du lien (https://…)"), "https://");
+          const url = window.prompt(t("linkPrompt"), "https://");
           if (!url || !/^(https?:|mailto:)/i.test(url)) return;
           document.execCommand("createLink", false, url);
         } else {
@@ -123,7 +129,7 @@
     if (local && local.html !== textarea.value) {
       setContent(local.html);
       dirty = true;
-      say(t("Brouillon non enregistré retrouvé sur cet appareil : il a été restauré."));
+      say(t("restored"));
     } else if (local) {
       removeLocal(key);
     }
@@ -132,7 +138,7 @@
       textarea.value = getContent();
       writeLocal(key, textarea.value);
       dirty = true;
-      say(t("Modifications en cours…"));
+      say(t("editing"));
     });
 
     function save(keepalive) {
@@ -151,15 +157,15 @@
         .then(({ ok, data }) => {
           if (ok) {
             if (textarea.value === sent) removeLocal(key);
-            say(t("Brouillon enregistré à ") + timeLabel(new Date(data.saved_at)));
+            say(fmt(t("savedAt"), timeLabel(new Date(data.saved_at))));
           } else {
             dirty = true;
-            say((data && data.error) || t("Le brouillon n'a pas pu être enregistré ; il est gardé sur cet appareil."));
+            say((data && data.error) || t("notSaved"));
           }
         })
         .catch(() => {
           dirty = true;
-          say(t("Hors connexion : le brouillon est gardé sur cet appareil."));
+          say(t("offline"));
         })
         .finally(() => { saving = false; });
     }

@@ -182,7 +182,7 @@ function startRoom(root) {
       }
       entry.failed = true;
       entry.element.classList.add("msg--failed");
-      setPendingLine(entry.element, `${T.failed} : ${frame.detail}`, true);
+      setPendingLine(entry.element, fmt(T.failed_because, frame.detail), true);
       return;
     }
     composeError.textContent = frame.detail;

@@ -74,14 +74,96 @@ def test_decision_charts_draw_one_bar_per_profession(monkeypatch):
     spec = case_outline(case).decision_points[0]
     first, second = (o.id for o in spec.options)
     monkeypatch.setattr(selectors, "_lms_distributions", lambda **kw: {
-        spec.id: {"physician": {first: 3, second: 1}, "nurse": {second: 2}},
+        spec.id: {"physician": {first: 3, second: 1}, "nurse": {first: 1, second: 2}},
     })
     charts = cohort_dashboard(cohort=cohort)["charts"]
-    bars = {bar.code: bar for bar in charts[0].bars}
+    bars = {bar.code: bar for bar in charts[0].bars if not bar.overall}
     assert set(bars) == {"physician", "nurse"}
     assert [s["percent"] for s in bars["physician"].segments] == [75, 25]
     assert bars["physician"].segments[1]["x"] == bars["physician"].segments[0]["width"]
-    assert charts[0].answers == 6
+    overall = charts[0].bars[-1]
+    assert overall.overall and [s["count"] for s in overall.segments] == [4, 3]
+    assert charts[0].answers == 7 and charts[0].small == []
+
+
+def _answer(cohort, professions_and_choices):
+    """Cohort learners of these professions answer the first decision point of the first case."""
+    from cms.selectors import case_outline
+    from lms.services import decision_answer_submit
+    from tests.factories_cohorts import add_learner
+
+    case = cohort_dashboard(cohort=cohort)["case"]
+    spec = case_outline(case).decision_points[0]
+    for profession, choice in professions_and_choices:
+        learner = add_learner(cohort, profession=profession)
+        decision_answer_submit(user=learner, page=case, block_id=spec.id, option_id=spec.options[choice].id, rationale="")
+    return spec
+
+
+def _decisions_section(html: str) -> str:
+    return html[html.index('id="decisions-title"'):html.index('id="participation-title"')]
+
+
+def test_the_dashboard_shows_no_count_below_three_answers_for_a_profession(client):
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1))
+    _answer(cohort, [("nurse", 0), ("nurse", 0), ("nurse", 1), ("physician", 0), ("physician", 1), ("physician", 1),
+                     ("physician", 1), ("director", 1)])
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    section = _decisions_section(client.get(reverse("cohorts:dashboard", args=[cohort.pk])).content.decode())
+    director = "Direction d&#x27;établissement"
+    # The lone director is named with "moins de 3", never with a bar or a count…
+    assert f'{director} <span class="muted">(moins de 3)</span>' in section
+    assert f'aria-label="{director}' not in section and f"{director} <span class=\"muted\">(1)" not in section
+    # …and cannot be worked out: merged with the nurses (the smallest row), "everyone" minus the rows is nothing.
+    assert 'aria-label="Médecin : Réunir le pôle 25 %, Saisir l&#x27;ARS 75 %"' in section
+    assert 'aria-label="Soins infirmiers' not in section
+    assert "Autres métiers réunis <span class=\"muted\">(4)</span>" in section
+    assert "Ensemble <span class=\"muted\">(8)</span>" in section
+    assert "(8 réponses)" in section
+
+
+def test_below_three_answers_in_all_the_dashboard_shows_no_figure(client):
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1))
+    _answer(cohort, [("director", 1), ("nurse", 0)])
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    section = _decisions_section(client.get(reverse("cohorts:dashboard", args=[cohort.pk])).content.decode())
+    assert "(moins de 3 réponses)" in section
+    assert "chart-bar" not in section and "2 réponses" not in section
+    assert "Les choix s'affichent à partir de 3 réponses" in section
+
+
+def test_the_dashboard_says_fewer_than_3_in_english(client):
+    from django.conf import settings
+
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1))
+    _answer(cohort, [("nurse", 0), ("nurse", 1), ("nurse", 1), ("director", 0)])
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    section = _decisions_section(client.get(reverse("cohorts:dashboard", args=[cohort.pk])).content.decode())
+    assert "(fewer than 3)" in section and "(4 answers)" in section and "moins de" not in section
+
+
+def test_the_progress_export_carries_no_count_of_answers(client):
+    """The export is the progress matrix, one row per learner the facilitator already sees by name:
+    no decision counts by profession, so there is nothing under the minimum to give away."""
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1))
+    spec = _answer(cohort, [("director", 1), ("nurse", 0), ("nurse", 0)])
+    client.force_login(cohort.memberships.get(role="facilitator").user)
+    text = client.get(reverse("cohorts:progress_export", args=[cohort.pk])).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["nom", "email", "métier", "niveau", "organisation", "groupe", "Module 1", "total (%)"]
+    assert len(rows) == 1 + 3
+    assert not any(option.label in text for option in spec.options)
+
+
+def test_another_facilitator_gets_neither_the_dashboard_nor_the_export(client):
+    from tests.factories_cohorts import make_facilitator
+
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1))
+    _answer(cohort, [("nurse", 0), ("nurse", 1), ("nurse", 1)])
+    client.force_login(make_facilitator())
+    assert client.get(reverse("cohorts:dashboard", args=[cohort.pk])).status_code in (403, 404)
+    assert client.get(reverse("cohorts:progress_export", args=[cohort.pk])).status_code in (403, 404)
 
 
 def test_a_cohort_announcement_reaches_every_member_but_not_other_cohorts(django_capture_on_commit_callbacks):

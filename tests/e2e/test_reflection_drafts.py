@@ -61,3 +61,27 @@ def test_a_reflection_draft_is_autosaved_and_restored_after_a_closed_tab(live_se
     again.get_by_text("Brouillon enregistré à").wait_for(timeout=15000)
     assert "associer la CPTS" in Reflection.objects.get(user=learner).draft_html
     context.close()
+
+
+def test_the_draft_messages_follow_the_learners_language(live_server, client, browser):
+    """lms.js takes its words from the page: an English-speaking learner reads them in English."""
+    course = make_course()
+    learner = make_user(language="en")
+    services.enrolment_create(user=learner, programme=course.programme)
+    client.force_login(learner)
+    context = browser.new_context()
+    context.add_cookies([
+        {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url},
+        {"name": settings.LANGUAGE_COOKIE_NAME, "value": learner.language, "url": live_server.url},
+    ])
+    page = context.new_page()
+    page.goto(live_server.url + course.case.url)
+    textarea = page.locator(f"#block-{course.ids.reflection} textarea[name=text]")
+    textarea.fill("First draft: bring the heads of department together.")
+    status = page.locator(f"#block-{course.ids.reflection} .lms-reflection__status")
+    page.get_by_text("Draft saved at").wait_for(timeout=15000)
+    assert "Brouillon" not in status.text_content()
+    context.set_offline(True)
+    textarea.fill("First draft, then the CPTS.")
+    page.get_by_text("Offline: the draft is kept on this device.").wait_for(timeout=15000)
+    context.close()
