@@ -14,7 +14,7 @@ from django.utils import timezone
 from wagtail import hooks
 
 from cms.blocks import EpisodeGate
-from cms.selectors import CaseOutline, case_outline
+from cms.selectors import CaseOutline, case_outline, source_page
 
 CASE_STATE_HOOK = "case_state"
 
@@ -24,6 +24,9 @@ class CaseState:
     user: object
     page: object
     outline: CaseOutline
+    # The page records are kept under (`cms.selectors.source_page`): `page` itself, or its
+    # default-language original when `page` is a translation. Hooks key their data on it.
+    source_page: object = None
     is_facilitator: bool = False
     debrief_open: bool = False
     perspective: str = ""  # the profession whose role brief this learner reads
@@ -72,7 +75,8 @@ def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline
     from cms.models import CasePerspective
 
     state = CaseState(
-        user=user, page=page, outline=outline or case_outline(page), preview_profession=preview_profession
+        user=user, page=page, outline=outline or case_outline(page), preview_profession=preview_profession,
+        source_page=source_page(page),
     )
     if user.is_authenticated and not preview_profession:
         # Content staff see every part; cohort facilitators are added by cohorts' hook.
@@ -82,7 +86,7 @@ def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline
                 state.perspective = user.profession
             else:
                 state.perspective = (
-                    CasePerspective.objects.filter(user=user, page_id=page.pk)
+                    CasePerspective.objects.filter(user=user, page_id=state.source_page.pk)
                     .values_list("profession", flat=True)
                     .first()
                     or ""

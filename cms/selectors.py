@@ -161,6 +161,29 @@ def case_outline(page) -> CaseOutline:
     return outline
 
 
+def source_page(page):
+    """The page learners' records are kept under: its translation in the site's default language
+    (French), or the page itself when it is in that language or has no such translation.
+
+    A learner who switches to English reads the English translation of a case but answers the
+    same case: lms, cms (perspectives) and cohorts (dates, rooms) key their data on this page,
+    so nothing is lost or counted twice from one language to the other. Translations keep their
+    block ids, so answers match the blocks in either language."""
+    from wagtail.models import Locale, Page
+
+    from cms import content_cache
+
+    default_locale_id = content_cache.cached("default-locale", (), lambda: Locale.get_default().pk)
+    if page.locale_id == default_locale_id or page.pk is None:
+        return page
+
+    def build():
+        source = Page.objects.filter(translation_key=page.translation_key, locale_id=default_locale_id).first()
+        return source.specific if source is not None else None
+
+    return content_cache.cached("source-page", (page.pk,), build) or page
+
+
 def live_case_outline(page) -> CaseOutline:
     """`case_outline` of the page as published, from the content cache (walking a body costs
     milliseconds). Never for a preview or a revision: those have their own body."""

@@ -9,7 +9,9 @@ def case_perspective_choose(*, user, page, profession: str) -> CasePerspective:
     The caller has checked that `profession` has a brief in the case. Calling again, even with
     another profession, returns the perspective already chosen.
     """
+    from cms.selectors import source_page
+
     perspective, _created = CasePerspective.objects.get_or_create(
-        user=user, page_id=page.pk, defaults={"profession": profession}
+        user=user, page_id=source_page(page).pk, defaults={"profession": profession}
     )
     return perspective

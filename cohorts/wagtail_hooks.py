@@ -19,7 +19,7 @@ def cohort_case_state(state) -> None:
     and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
     from cohorts.selectors.cohorts import cohorts_for_programme_page
 
-    user, page = state.user, state.page
+    user, page = state.user, state.source_page  # a translation follows its original's dates
     if not getattr(user, "is_authenticated", False):
         return
     memberships = cohorts_for_programme_page(user=user, page=page)
@@ -81,6 +81,29 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
     return CohortMembership.objects.filter(
         cohort_id__in=facilitated, user=learner, status=CohortMembership.Status.ACTIVE
     ).exists()
+
+
+@hooks.register("case_page_context")
+def case_room_link(request, page, state, context) -> None:
+    """`case_room_url`: the room where the reader's cohort discusses this case, linked from the case
+    page and its discussion prompts. One query, for members of a cohort running the programme."""
+    from django.urls import reverse
+
+    from cohorts.models import Room
+    from cohorts.selectors.cohorts import cohorts_for_programme_page
+
+    user = request.user
+    if not user.is_authenticated or getattr(request, "is_preview", False):
+        return
+    cohort_ids = [cohort_id for cohort_id, _role in cohorts_for_programme_page(user=user, page=state.source_page)]
+    if not cohort_ids:
+        return
+    room_id = (
+        Room.objects.filter(kind=Room.Kind.CASE, case_page_id=state.source_page.pk, cohort_id__in=cohort_ids)
+        .order_by("pk").values_list("pk", flat=True).first()
+    )
+    if room_id is not None:
+        context["case_room_url"] = reverse("cohorts:room_detail", args=[room_id])
 
 
 @hooks.register("dashboard_panels")

@@ -229,7 +229,10 @@ def case_page_lms_context(*, request, page, state) -> dict:
 
 
 def add_to_case_page_context(*, request, page, state, context) -> None:
-    """Fill `context` for the case/lesson templates: `lms` (everything) plus cms's `block_actions` and `records`."""
+    """Fill `context` for the case/lesson templates: `lms` (everything) plus cms's `block_actions` and `records`.
+
+    A translation shows the records of its default-language original (`state.source_page`)."""
+    page = state.source_page or page
     lms = case_page_lms_context(request=request, page=page, state=state)
     context["lms"] = lms
     actions, records = cms_contract(lms=lms, page=page)

@@ -170,12 +170,16 @@ def programme_structure(*, programme: Page) -> ProgrammeStructure:
 
 
 def programme_for_page(*, page: Page):
-    """The programme a case study, lesson or module belongs to, or None (one query per content generation)."""
+    """The programme a case study, lesson or module belongs to (for a translation: its original's,
+    where the learner is enrolled), or None. One query per content generation."""
     from cms.models import ProgrammePage
 
+    from cms.selectors import source_page
+
     def build():
+        original = source_page(page)  # a translation belongs to its original's programme
         steps = Page.steplen
-        ancestor_paths = [page.path[: steps * depth] for depth in range(1, page.depth + 1)]
+        ancestor_paths = [original.path[: steps * depth] for depth in range(1, original.depth + 1)]
         return ProgrammePage.objects.filter(path__in=ancestor_paths).first()
 
     return content_cache.cached("programme-of", (page.pk,), build)

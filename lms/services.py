@@ -109,13 +109,15 @@ class LearnerAccess:
 
 
 def learning_page_get(*, page_id: int) -> Page:
-    """A live case study or lesson, or LearningError 404."""
+    """A live case study or lesson, or LearningError 404. For a translation, its default-language
+    original, under which records are kept (`cms.selectors.source_page`)."""
     from cms.models import CaseStudyPage, LessonPage
+    from cms.selectors import source_page
 
     page = Page.objects.live().filter(pk=page_id).specific().first()
     if page is None or not isinstance(page, (CaseStudyPage, LessonPage)):
         raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), status=404)
-    return page
+    return source_page(page)
 
 
 def learner_access(*, user, page: Page, episode_id: str | None = None, episode_ids=()) -> LearnerAccess:

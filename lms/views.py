@@ -42,7 +42,8 @@ def _refuse(request, error: LearningError):
 
 
 def _back(request, page, anchor: str = ""):
-    url = page.get_url(request=request) or "/"
+    """Back to the page in the reader's language (records are kept under the original)."""
+    url = page.localized.get_url(request=request) or "/"
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
@@ -65,9 +66,11 @@ def learning_write(view):
 
 
 def _programme_or_404(programme_id: int):
+    """A live programme; for a translation, its original (where enrolments are kept)."""
     from cms.models import ProgrammePage
+    from cms.selectors import source_page
 
-    return get_object_or_404(ProgrammePage.objects.live(), pk=programme_id)
+    return source_page(get_object_or_404(ProgrammePage.objects.live(), pk=programme_id))
 
 
 @learning_write

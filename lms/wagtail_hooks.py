@@ -14,7 +14,7 @@ def fill_answered_decisions(state) -> None:
     if not getattr(user, "is_authenticated", False):
         state.lms_answers = {}
         return
-    answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.page.pk)}
+    answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.source_page.pk)}
     state.lms_answers = answers
     state.answered_decision_ids |= set(answers)
 

@@ -28,9 +28,12 @@ def render_panel(context, panel: dict):
 
 @register.inclusion_tag("lms/includes/programme_panel.html", takes_context=True)
 def lms_programme_panel(context, programme):
-    """For the cms programme page: enrol button, or the learner's progress by module and next step."""
+    """For the cms programme page: enrol button, or the learner's progress by module and next step.
+    A translated programme shows the enrolment and progress of its original (`source_page`)."""
+    from cms.selectors import source_page
     from lms import selectors
 
+    programme = source_page(programme)
     request = context.get("request")
     user = getattr(request, "user", None)
     data = {"programme": programme, "request": request, "user": user, "enrolled": False, "csrf_token": context.get("csrf_token")}

@@ -1,0 +1,108 @@
+"""A learner who reads a case in English answers the same case: records are kept under the
+French original, whichever language the learner reads it in."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from wagtail.models import Locale
+
+from lms import selectors, services
+from lms.models import DecisionAnswer, Reflection
+from tests.factories import make_user
+from tests.factories_lms import make_course
+
+pytestmark = pytest.mark.django_db
+
+
+def english(page):
+    """The published English translation of `page`, its ancestors translated first."""
+    locale, _ = Locale.objects.get_or_create(language_code="en")
+    for ancestor in [*page.get_ancestors().filter(depth__gte=2).specific(), page.specific]:
+        if ancestor.get_translation_or_none(locale) is None:
+            copy = ancestor.copy_for_translation(locale, copy_parents=True).specific
+            copy.title = f"EN {ancestor.title}"
+            copy.save_revision().publish()
+    return page.get_translation(locale).specific
+
+
+@pytest.fixture
+def course():
+    return make_course()
+
+
+def read_in(client, language: str) -> None:
+    """What the language switcher and the login do: the language cookie."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+
+@pytest.fixture
+def english_learner(course, client):
+    learner = make_user(language="en")
+    services.enrolment_create(user=learner, programme=course.programme)
+    client.force_login(learner)
+    read_in(client, "en")
+    return learner
+
+
+def test_the_english_case_keeps_the_block_ids_of_the_french_one(course):
+    from cms.selectors import case_outline
+
+    en_case = english(course.case)
+    assert [d.id for d in case_outline(en_case).decision_points] == [course.ids.decision1, course.ids.decision2]
+
+
+def test_an_answer_given_in_english_is_kept_under_the_original_and_shown_in_both_languages(
+    client, course, english_learner
+):
+    en_case = english(course.case)
+    html = client.get(en_case.url).content.decode()
+    assert "EN " in html  # the English page is served
+    action = reverse("lms:decision_submit", args=[course.case.pk, course.ids.decision1])
+    assert f'action="{action}"' in html  # enrolled through the French programme: the form is there
+
+    response = client.post(action, {"option_id": course.ids.decision1_options[1], "rationale": "Because."})
+    assert response.status_code == 302 and response["Location"].startswith(en_case.url)  # back to the English page
+    answer = DecisionAnswer.objects.get(user=english_learner)
+    assert answer.page_id == course.case.pk
+
+    # Posting through the English page's own id gives the same record, not a second one.
+    again = reverse("lms:decision_submit", args=[en_case.pk, course.ids.decision1])
+    client.post(again, {"option_id": course.ids.decision1_options[0], "rationale": "Changed my mind."})
+    assert DecisionAnswer.objects.filter(user=english_learner).count() == 1
+
+    # The answer is locked on the English page, and on the French one.
+    html = client.get(en_case.url).content.decode()
+    assert f'action="{action}"' not in html and "Because." in html
+    read_in(client, "fr")
+    html = client.get(course.case.url).content.decode()
+    assert "EN " not in html and "Because." in html
+
+
+def test_a_reflection_written_in_english_counts_for_the_programme(client, course, english_learner):
+    en_case = english(course.case)
+    client.post(reverse("lms:reflection_submit", args=[en_case.pk, course.ids.reflection]), {"body": "<p>Mine.</p>"})
+    reflection = Reflection.objects.get(user=english_learner)
+    assert reflection.page_id == course.case.pk
+    services.page_mark_done(user=english_learner, page=course.lesson)
+    progress = selectors.programme_progress(programme=course.programme, user=english_learner)
+    assert course.lesson.pk in progress["completed_page_ids"]
+
+
+def test_the_english_programme_page_shows_the_enrolment_made_in_french(client, course, english_learner):
+    en_case = english(course.case)
+    en_programme = en_case.get_parent().get_parent().specific
+    html = client.get(en_programme.url).content.decode()
+    assert reverse("lms:enrol", args=[course.programme.pk]) not in html  # already enrolled: no enrol button
+    assert reverse("lms:enrol", args=[en_programme.pk]) not in html
+
+
+def test_a_learner_not_enrolled_is_refused_in_english_too(client, course):
+    en_case = english(course.case)
+    client.force_login(make_user(language="en"))
+    read_in(client, "en")
+    response = client.post(
+        reverse("lms:decision_submit", args=[en_case.pk, course.ids.decision1]),
+        {"option_id": course.ids.decision1_options[0], "rationale": "r"},
+    )
+    assert response.status_code == 403
+    assert not DecisionAnswer.objects.exists()
