@@ -3,20 +3,22 @@
 import uuid
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
 from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
 from cohorts.selectors.rooms import RoomInsights, cohort_room_insights, room_access, room_insights, room_messages_before
+from cohorts.services import rooms as services
 from cohorts.services.rooms import RoomError, message_post, notification_mark_read, read_marker_set
 
-__all__ = ["room_detail", "room_insights_view", "cohort_rooms_insights_view"]
+__all__ = ["room_detail", "message_action", "room_insights_view", "cohort_rooms_insights_view"]
 
 PAGE_SIZE = 50
 
@@ -78,6 +80,42 @@ class MessageForm(forms.Form):
     client_id = forms.RegexField(regex=r"^[A-Za-z0-9_.:-]{1,64}$", widget=forms.HiddenInput)
 
 
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Pourquoi signaler ce message à l'animation ? (facultatif)"),
+        max_length=500,
+        required=False,
+        error_messages={"max_length": _("Le motif du signalement ne doit pas dépasser 500 caractères.")},
+    )
+
+
+def message_url(room: Room, seq: int) -> str:
+    """The room page that shows message `seq`, anchored on it: the latest page, or the history
+    page that ends with it (seqs have no holes, so the latest page is the last PAGE_SIZE)."""
+    url = reverse("cohorts:room_detail", args=[room.pk])
+    if seq <= room.last_message_seq - PAGE_SIZE:
+        url += f"?before={seq + 1}"
+    return f"{url}#m-{seq}"
+
+
+# The plain-form actions on one message: the service each calls (the same as the WebSocket's)
+# and what the person is told once it is done.
+MESSAGE_ACTIONS = {
+    "delete": (lambda room, seq, user, reason: services.message_delete(room=room, seq=seq, user=user),
+               _("Votre message a été supprimé.")),
+    "hide": (lambda room, seq, user, reason: services.message_hide(room=room, seq=seq, user=user, hidden=True),
+             _("Le message est masqué pour les membres.")),
+    "restore": (lambda room, seq, user, reason: services.message_hide(room=room, seq=seq, user=user, hidden=False),
+                _("Le message est de nouveau visible.")),
+    "pin": (lambda room, seq, user, reason: services.message_pin(room=room, seq=seq, user=user, pinned=True),
+            _("Le message est épinglé.")),
+    "unpin": (lambda room, seq, user, reason: services.message_pin(room=room, seq=seq, user=user, pinned=False),
+              _("Le message n'est plus épinglé.")),
+    "report": (lambda room, seq, user, reason: services.message_report(room=room, seq=seq, user=user, reason=reason),
+               _("Merci : l'animation a été prévenue.")),
+}
+
+
 def _room_for(request, room_id: int):
     room = Room.objects.filter(pk=room_id).select_related("cohort", "group", "community").first()
     if room is None:
@@ -131,6 +169,36 @@ def room_detail(request, room_id: int):
         "room_strings": {key: str(value) for key, value in _client_strings().items()},
     }
     return render(request, "cohorts/rooms/room_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def message_action(request, room_id: int, seq: int, action: str):
+    """Delete, hide, restore, pin, unpin or report one message with a plain form (no JavaScript).
+
+    The services check who may do what (author, moderators) and broadcast the change to live
+    clients after commit, exactly as when the WebSocket asks; then back to the message (PRG).
+    """
+    room, _access = _room_for(request, room_id)
+    reason = ""
+    if action == "report":
+        form = ReportForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["reason"][0])
+            return HttpResponseRedirect(message_url(room, seq))
+        reason = form.cleaned_data["reason"]
+    run, done = MESSAGE_ACTIONS[action]
+    try:
+        run(room, seq, request.user, reason)
+    except RoomError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied(error.message) from error
+        if error.code == "not_found":
+            raise Http404 from error
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(message_url(room, seq))
 
 
 def _insights_context(insights: RoomInsights) -> dict:

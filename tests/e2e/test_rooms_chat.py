@@ -22,7 +22,7 @@ from cohorts.testing_servers import (
     server_database_sessions_end,
 )
 from tests.factories import make_user
-from tests.factories_rooms import make_room_with_members
+from tests.factories_rooms import make_room_with_members, post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -87,8 +87,9 @@ def start_server(tmp_path):
         server_database_sessions_end(connection)
 
 
-def _signed_in_page(browser, server, user, next_path: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+def _signed_in_page(browser, server, user, next_path: str, *, javascript: bool = True):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
+    page = context.new_page()
     page.goto(f"{server.http}/accounts/login/?next={next_path}")
     page.fill("#id_login", user.email)
     page.fill("#id_password", PASSWORD)
@@ -99,6 +100,7 @@ def _signed_in_page(browser, server, user, next_path: str):
 
 def test_two_members_chat_live_and_a_non_member_is_refused(start_server):
     room, facilitator, (learner,) = make_room_with_members(learners=1)
+    post(room, facilitator, "Bienvenue dans le salon !")
     outsider = make_user()
     server = start_server()
     with chromium() as browser:
@@ -113,6 +115,9 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     for page in (alice, bruno):
         expect(page.locator("[data-room]")).to_have_attribute("data-state", "connected", timeout=WAIT)
     bruno.evaluate("() => { window.notReloaded = true; }")
+    # With JavaScript, the plain forms under each message give way to the client's buttons.
+    expect(alice.locator("#m-1 .msg__forms")).to_be_hidden()
+    expect(alice.locator("#m-1 .msg__actions").get_by_role("button", name="Signaler")).to_be_visible()
 
     # A sends: her copy shows "Envoi…", then "Envoyé" once the server has stored it.
     alice.evaluate(RECORD_SEND_STATES)
@@ -120,11 +125,11 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     alice.click("[data-send]")
     mine = alice.locator("li.msg--mine").last
     expect(mine.locator(".msg__state")).to_have_text("Envoyé", timeout=WAIT)
-    expect(mine).to_have_id("m-1")
+    expect(mine).to_have_id("m-2")
     assert alice.evaluate("() => window.sendStates") == ["Envoi…", "Envoyé"]
 
     # B sees it arrive live, formatted, without reloading his page.
-    arrived = bruno.locator("#m-1")
+    arrived = bruno.locator("#m-2")
     expect(arrived.locator(".msg__body strong")).to_have_text("GHT", timeout=WAIT)
     expect(arrived.locator(".msg__author")).to_have_text(learner.display_name)
     assert bruno.evaluate("() => window.notReloaded") is True
@@ -134,10 +139,20 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     expect(bruno.locator("[data-reply-label]")).to_contain_text(learner.display_name)
     bruno.fill("[data-compose] textarea", "La direction du GHT, avec les chefs de pôle.")
     bruno.keyboard.press("Enter")
-    reply = alice.locator("#m-2")
+    reply = alice.locator("#m-3")
     expect(reply.locator(".msg__body")).to_have_text("La direction du GHT, avec les chefs de pôle.", timeout=WAIT)
-    expect(reply.locator(".msg__reply a")).to_have_attribute("href", "#m-1")
-    expect(bruno.locator("#m-2 .msg__state")).to_have_text("Envoyé", timeout=WAIT)
+    expect(reply.locator(".msg__reply a")).to_have_attribute("href", "#m-2")
+    expect(bruno.locator("#m-3 .msg__state")).to_have_text("Envoyé", timeout=WAIT)
+
+    # The facilitator, without JavaScript, hides her message with the plain form: the page
+    # comes back on the message with a notice, and her open page shows it hidden, live.
+    plain = _signed_in_page(browser, server, facilitator, room_path, javascript=False)
+    plain.locator("#m-2 .msg__forms").get_by_role("button", name="Masquer").click()
+    plain.wait_for_url(re.compile(r"#m-2$"), timeout=WAIT)
+    expect(plain.locator(".room-compose__notices")).to_contain_text("masqué pour les membres")
+    expect(plain.locator("#m-2 .msg__forms").get_by_role("button", name="Rétablir")).to_be_visible()
+    expect(alice.locator("#m-2 .msg__tombstone")).to_have_text("Message masqué par l'animation.", timeout=WAIT)
+    expect(alice.locator("#m-2 .msg__body")).to_have_count(0)
 
     # Someone signed in but not in the cohort learns nothing about the room.
     intruder = _signed_in_page(browser, server, outsider, "/accounts/profile/")
