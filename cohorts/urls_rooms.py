@@ -19,6 +19,7 @@ register_converter(MessageActionConverter, "message_action")
 
 urlpatterns = [
     path("rooms/<int:room_id>/", views.room_detail, name="room_detail"),
+    path("rooms/<int:room_id>/messages/<int:seq>/history/", views.message_history, name="message_history"),
     path("rooms/<int:room_id>/messages/<int:seq>/<message_action:action>/", views.message_action, name="message_action"),
     path("rooms/<int:room_id>/insights/", views.room_insights_view, name="room_insights"),
     path("cohorts/<int:cohort_id>/rooms/insights/", views.cohort_rooms_insights_view, name="cohort_rooms_insights"),

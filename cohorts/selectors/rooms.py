@@ -6,6 +6,7 @@ members and the cohort's facilitators; community rooms: its members; moderators:
 facilitators or the community's moderators). Superusers read and moderate every room.
 """
 
+import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from cohorts.models import (
     CommunityMembership,
     GroupMembership,
     Message,
+    MessageRevision,
     Notification,
     Reaction,
     ReadMarker,
@@ -38,6 +40,9 @@ __all__ = [
     "room_message_get",
     "message_payload",
     "visible_payload",
+    "MessageVersion",
+    "message_history_visible",
+    "message_versions",
     "notification_unread_count",
     "notification_list_for_user",
     "room_insights",
@@ -177,8 +182,10 @@ def room_messages_before(*, room: Room, before: int | None = None, limit: int = 
     return page
 
 
-def room_message_get(*, room: Room, seq: int) -> Message | None:
-    return _message_queryset(room).filter(seq=seq).first()
+def room_message_get(*, room: Room, seq: int, reactions: bool = True) -> Message | None:
+    """One message of the room by its seq; `reactions=False` when they will not be shown (a query less)."""
+    qs = _message_queryset(room) if reactions else Message.objects.filter(room=room).select_related("author")
+    return qs.filter(seq=seq).first()
 
 
 def _author_payload(user: User | None) -> dict:
@@ -225,6 +232,39 @@ def visible_payload(payload: dict, *, can_moderate: bool) -> dict:
     if payload.get("hidden") and not can_moderate:
         return {**payload, "html": "", "body": ""}
     return payload
+
+
+@dataclass(frozen=True)
+class MessageVersion:
+    """One text a message has had: when it was written, and when it was replaced (None: current)."""
+
+    html: str
+    written_at: datetime.datetime
+    replaced_at: datetime.datetime | None
+
+
+def message_history_visible(*, access: RoomAccess, message: Message) -> bool:
+    """Members who read the room see the edit history of what they can read; the history of a
+    hidden message, or of one its author deleted, is for moderators only."""
+    if not access.can_read:
+        return False
+    if message.hidden_at is not None or message.deleted_at is not None:
+        return access.can_moderate
+    return True
+
+
+def message_versions(*, message: Message) -> list[MessageVersion]:
+    """Every text of `message`, oldest first, in one query: the earlier versions kept by edits
+    (and by a delete), then the current text unless the message was deleted."""
+    revisions = list(MessageRevision.objects.filter(message=message).order_by("replaced_at", "pk"))
+    versions = []
+    written_at = message.created_at
+    for revision in revisions:
+        versions.append(MessageVersion(html=revision.safe_html, written_at=written_at, replaced_at=revision.replaced_at))
+        written_at = revision.replaced_at
+    if message.deleted_at is None:
+        versions.append(MessageVersion(html=message.safe_html, written_at=written_at, replaced_at=None))
+    return versions
 
 
 def notification_unread_count(*, user: User) -> int:

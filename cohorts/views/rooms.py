@@ -14,11 +14,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
 from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
-from cohorts.selectors.rooms import RoomInsights, cohort_room_insights, room_access, room_insights, room_messages_before
+from cohorts.selectors.rooms import (
+    RoomInsights,
+    cohort_room_insights,
+    message_history_visible,
+    message_versions,
+    room_access,
+    room_insights,
+    room_message_get,
+    room_messages_before,
+)
 from cohorts.services import rooms as services
 from cohorts.services.rooms import RoomError, message_post, notification_mark_read, read_marker_set
 
-__all__ = ["room_detail", "message_action", "room_insights_view", "cohort_rooms_insights_view"]
+__all__ = ["room_detail", "message_action", "message_history", "room_insights_view", "cohort_rooms_insights_view"]
 
 PAGE_SIZE = 50
 
@@ -54,6 +63,7 @@ def _client_strings() -> dict:
         "reported": _("Merci : l'animation a été prévenue."),
         "react": _("Réagir"),
         "edited": _("(modifié)"),
+        "edited_history": _("— voir les versions précédentes"),
         "deleted": _("Message supprimé par son auteur·rice."),
         "hidden": _("Message masqué par l'animation."),
         "hidden_mod": _("Masqué pour les membres (visible par l'animation)."),
@@ -199,6 +209,25 @@ def message_action(request, room_id: int, seq: int, action: str):
     else:
         messages.success(request, done)
     return HttpResponseRedirect(message_url(room, seq))
+
+
+@login_required
+def message_history(request, room_id: int, seq: int):
+    """Every earlier text of an edited message, with its times."""
+    room, access = _room_for(request, room_id)
+    message = room_message_get(room=room, seq=seq, reactions=False)
+    if message is None:
+        raise Http404
+    if not message_history_visible(access=access, message=message):
+        raise PermissionDenied
+    context = {
+        "room": room,
+        "message": message,
+        "versions": message_versions(message=message),
+        "back_url": message_url(room, seq),
+        "page_title": _("Historique du message"),
+    }
+    return render(request, "cohorts/rooms/message_history.html", context)
 
 
 def _insights_context(insights: RoomInsights) -> dict:

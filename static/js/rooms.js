@@ -246,7 +246,7 @@ function startRoom(root) {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
     meta.append(time);
-    if (m.edited && !m.deleted) meta.append(el("span", "msg__flag", T.edited));
+    if (m.edited && !m.deleted) meta.append(editedFlag(m));
     if (m.pinned && !m.deleted) meta.append(el("span", "badge badge--warn", T.pinned));
     li.append(meta);
 
@@ -282,6 +282,15 @@ function startRoom(root) {
       li.append(actions(m));
     }
     return li;
+  }
+
+  // "(modifié)" leads to the message's earlier versions, for those allowed to read them.
+  function editedFlag(m) {
+    if (m.hidden && !canModerate) return el("span", "msg__flag", T.edited);
+    const link = el("a", "msg__flag", T.edited);
+    link.href = root.dataset.historyUrl.replace(/\/0\/history\/$/, `/${m.id}/history/`);
+    link.append(el("span", "visually-hidden", ` ${T.edited_history}`));
+    return link;
   }
 
   function actions(m) {

@@ -1,4 +1,5 @@
-"""In a real browser: two members chat live in a room over a real ASGI server; a non-member is refused.
+"""In a real browser: two members chat live in a room over a real ASGI server (send, reply, edit),
+a facilitator moderates without JavaScript, a non-member is refused.
 
 Django's `live_server` speaks WSGI only, so the room (a WebSocket) is served by a daphne process
 (`cohorts.testing_servers.ServerProcess`). That process cannot open the in-memory SQLite test
@@ -143,6 +144,20 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     expect(reply.locator(".msg__body")).to_have_text("La direction du GHT, avec les chefs de pôle.", timeout=WAIT)
     expect(reply.locator(".msg__reply a")).to_have_attribute("href", "#m-2")
     expect(bruno.locator("#m-3 .msg__state")).to_have_text("Envoyé", timeout=WAIT)
+
+    # A corrects her message: B sees "(modifié)" appear, leading to the earlier version.
+    alice.locator("#m-2 .msg__actions").get_by_role("button", name="Modifier").click()
+    expect(alice.locator("[data-compose] textarea")).to_have_value("Qui porte le projet côté **GHT** ?")
+    alice.fill("[data-compose] textarea", "Qui pilote le projet côté **GHT** ?")
+    alice.keyboard.press("Enter")
+    flag = bruno.locator("#m-2 a.msg__flag")
+    expect(flag).to_contain_text("(modifié)", timeout=WAIT)
+    expect(bruno.locator("#m-2 .msg__body")).to_have_text("Qui pilote le projet côté GHT ?")
+    flag.click()
+    bruno.wait_for_url(re.compile(r"/messages/2/history/$"), timeout=WAIT)
+    expect(bruno.locator(".room-history__versions .msg__body")).to_have_text(
+        ["Qui pilote le projet côté GHT ?", "Qui porte le projet côté GHT ?"]
+    )
 
     # The facilitator, without JavaScript, hides her message with the plain form: the page
     # comes back on the message with a notice, and her open page shows it hidden, live.
