@@ -21,6 +21,9 @@ urlpatterns = [
     path("rooms/<int:room_id>/", views.room_detail, name="room_detail"),
     path("rooms/<int:room_id>/messages/<int:seq>/history/", views.message_history, name="message_history"),
     path("rooms/<int:room_id>/messages/<int:seq>/<message_action:action>/", views.message_action, name="message_action"),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read/", views.notification_read_all, name="notification_read_all"),
+    path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("rooms/<int:room_id>/insights/", views.room_insights_view, name="room_insights"),
     path("cohorts/<int:cohort_id>/rooms/insights/", views.cohort_rooms_insights_view, name="cohort_rooms_insights"),
 ]

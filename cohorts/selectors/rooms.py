@@ -7,8 +7,11 @@ facilitators or the community's moderators). Superusers read and moderate every 
 """
 
 import datetime
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -27,6 +30,8 @@ from cohorts.models import (
     Room,
 )
 
+logger = logging.getLogger(__name__)
+
 __all__ = [
     "user_can_access_room",
     "room_moderators",
@@ -44,6 +49,8 @@ __all__ = [
     "message_history_visible",
     "message_versions",
     "notification_unread_count",
+    "notification_unread_count_cached",
+    "notification_count_cache_key",
     "notification_list_for_user",
     "room_insights",
     "cohort_room_insights",
@@ -269,6 +276,33 @@ def message_versions(*, message: Message) -> list[MessageVersion]:
 
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# The header shows the count on every page: it is kept in the cache (Redis in production, shared
+# by every process), and the services forget it after commit whenever it changes. The expiry
+# bounds how long a figure read during a concurrent write can stay stale.
+NOTIFICATION_COUNT_TTL = 300
+
+
+def notification_count_cache_key(user_id: int) -> str:
+    return f"rooms:notifications-unread:{user_id}"
+
+
+def notification_unread_count_cached(*, user: User) -> int:
+    """The header's unread count: no query when the cache has it, else one indexed COUNT."""
+    key = notification_count_cache_key(user.pk)
+    try:
+        count = cache.get(key)
+    except Exception:  # noqa: BLE001 — the cache is an optimisation: without it, count in the database
+        logger.info("notification count: cache unavailable", exc_info=True)
+        return notification_unread_count(user=user)
+    if count is None:
+        count = notification_unread_count(user=user)
+        try:
+            cache.set(key, count, NOTIFICATION_COUNT_TTL)
+        except Exception:  # noqa: BLE001
+            logger.info("notification count: cache unavailable", exc_info=True)
+    return count
 
 
 def notification_list_for_user(*, user: User, limit: int = 20) -> list[Notification]:

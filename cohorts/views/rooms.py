@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
@@ -19,15 +20,33 @@ from cohorts.selectors.rooms import (
     cohort_room_insights,
     message_history_visible,
     message_versions,
+    notification_list_for_user,
     room_access,
     room_insights,
     room_message_get,
     room_messages_before,
 )
 from cohorts.services import rooms as services
-from cohorts.services.rooms import RoomError, message_post, notification_mark_read, read_marker_set
+from cohorts.services.rooms import (
+    RoomError,
+    message_post,
+    notification_mark_read,
+    notification_read,
+    read_marker_set,
+)
 
-__all__ = ["room_detail", "message_action", "message_history", "room_insights_view", "cohort_rooms_insights_view"]
+__all__ = [
+    "room_detail",
+    "message_action",
+    "message_history",
+    "notification_list",
+    "notification_read_view",
+    "notification_read_all",
+    "room_insights_view",
+    "cohort_rooms_insights_view",
+]
+
+NOTIFICATIONS_SHOWN = 50
 
 PAGE_SIZE = 50
 
@@ -228,6 +247,47 @@ def message_history(request, room_id: int, seq: int):
         "page_title": _("Historique du message"),
     }
     return render(request, "cohorts/rooms/message_history.html", context)
+
+
+@login_required
+def notification_list(request):
+    """The signed-in person's latest notifications (mentions; reports for moderators)."""
+    notifications = notification_list_for_user(user=request.user, limit=NOTIFICATIONS_SHOWN)
+    for notification in notifications:
+        message = notification.message
+        notification.url = message_url(notification.room, message.seq)
+        # A mention of a message hidden since then no longer shows its text; a report's
+        # recipient moderates the room and may read it.
+        readable = message.deleted_at is None and (
+            message.hidden_at is None or notification.kind == notification.Kind.REPORT
+        )
+        notification.excerpt = message.body if readable else ""
+    context = {
+        "notifications": notifications,
+        "unread": sum(1 for n in notifications if n.read_at is None),
+        "page_title": _("Notifications"),
+    }
+    return render(request, "cohorts/rooms/notifications.html", context)
+
+
+@require_POST
+@login_required
+def notification_read_view(request, notification_id: int):
+    if not notification_read(user=request.user, notification_id=notification_id):
+        raise Http404  # someone else's notification: not even its existence is told
+    messages.success(request, _("Notification marquée comme lue."))
+    return HttpResponseRedirect(reverse("cohorts:notification_list"))
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    count = notification_mark_read(user=request.user)
+    messages.success(
+        request,
+        ngettext("%(n)s notification marquée comme lue.", "%(n)s notifications marquées comme lues.", count) % {"n": count},
+    )
+    return HttpResponseRedirect(reverse("cohorts:notification_list"))
 
 
 def _insights_context(insights: RoomInsights) -> dict:
