@@ -7,7 +7,9 @@ facilitators or the community's moderators). Superusers read and moderate every 
 """
 
 import datetime
+import html as html_lib
 import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -52,6 +54,7 @@ __all__ = [
     "notification_unread_count_cached",
     "notification_count_cache_key",
     "notification_list_for_user",
+    "message_excerpt",
     "room_insights",
     "cohort_room_insights",
     "RoomInsights",
@@ -303,6 +306,18 @@ def notification_unread_count_cached(*, user: User) -> int:
         except Exception:  # noqa: BLE001
             logger.info("notification count: cache unavailable", exc_info=True)
     return count
+
+
+_BLOCK_END = re.compile(r"<(?:br|/p|/li|/blockquote)\b[^>]*>")
+
+
+def message_excerpt(message: Message, *, length: int = 240) -> str:
+    """The message as plain text on one line (for previews), cut at `length` characters."""
+    from config.sanitize import plain_text
+
+    text = html_lib.unescape(plain_text(_BLOCK_END.sub(" ", message.html)))
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def notification_list_for_user(*, user: User, limit: int = 20) -> list[Notification]:

@@ -18,6 +18,7 @@ from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
 from cohorts.selectors.rooms import (
     RoomInsights,
     cohort_room_insights,
+    message_excerpt,
     message_history_visible,
     message_versions,
     notification_list_for_user,
@@ -261,7 +262,7 @@ def notification_list(request):
         readable = message.deleted_at is None and (
             message.hidden_at is None or notification.kind == notification.Kind.REPORT
         )
-        notification.excerpt = message.body if readable else ""
+        notification.excerpt = message_excerpt(message) if readable else ""
     context = {
         "notifications": notifications,
         "unread": sum(1 for n in notifications if n.read_at is None),

@@ -297,6 +297,11 @@ function startRoom(root) {
     const bar = el("div", "msg__actions");
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", T.actions);
+    if (m.hidden && !canModerate) {
+      // A hidden message is not to be answered, reacted to or reported; its author may still delete it.
+      if (m.author.id === userId) bar.append(button(T.delete, "delete", m.id));
+      return bar;
+    }
     bar.append(button(T.reply, "reply", m.id));
     const picker = el("details", "msg__react");
     const summary = el("summary", "button button--quiet button--small", T.react);
@@ -472,6 +477,7 @@ function startRoom(root) {
   });
 
   textarea.addEventListener("input", () => {
+    form.querySelector(".room-compose__notices")?.remove(); // read by now; give the room its space back
     const now = Date.now();
     if (now - lastTyping > 3000 && textarea.value.trim()) {
       lastTyping = now;

@@ -4,6 +4,7 @@ for members who read the room; a hidden or deleted message's history for moderat
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,6 +125,7 @@ def test_an_unedited_message_says_so(client):
 
 def test_the_history_page_costs_the_same_queries_for_2_or_20_versions(client, django_assert_max_num_queries):
     # session, user, room, membership, message and author, revisions, the header's admin check
+    # and its unread notifications (the cache is empty at the start of each test)
     room, _fac, (alice, bob) = make_room_with_members()
     few = post(room, alice, "v0")
     many = post(room, alice, "w0")
@@ -133,7 +135,8 @@ def test_the_history_page_costs_the_same_queries_for_2_or_20_versions(client, dj
     client.force_login(bob)
     counts = []
     for message in (few, many):
-        with django_assert_max_num_queries(7) as captured:
+        cache.clear()  # both measured cold
+        with django_assert_max_num_queries(8) as captured:
             assert client.get(_history_url(message)).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts

@@ -209,3 +209,18 @@ def test_the_room_page_offers_each_person_only_the_forms_they_may_use(client, ro
     html = client.get(url).content.decode()
     assert _url(message, "hide") in html and _url(message, "pin") in html and _url(message, "delete") not in html
     assert " style=" not in html and " onclick=" not in html
+
+
+def test_members_get_no_forms_on_a_hidden_message_but_its_author_may_delete_it(client, room_setup):
+    from cohorts.services.rooms import message_hide
+
+    room, facilitator, alice, bob, message = room_setup
+    message_hide(room=room, seq=message.seq, user=facilitator)
+    url = reverse("cohorts:room_detail", args=[room.pk])
+    client.force_login(bob)
+    html = client.get(url).content.decode()
+    assert _url(message, "report") not in html and _url(message, "delete") not in html
+    client.force_login(alice)
+    assert _url(message, "delete") in client.get(url).content.decode()
+    client.force_login(facilitator)
+    assert _url(message, "restore") in client.get(url).content.decode()

@@ -176,3 +176,12 @@ def test_the_notifications_page_costs_the_same_queries_for_2_or_30_notifications
         assert len(response.context["notifications"]) == 2 + extra
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_notification_shows_the_message_as_plain_text_not_markdown(client, mentioned):
+    room, facilitator, _alice, bob, _first, _second = mentioned
+    _mention(room, facilitator, bob, "voir **le guide** de la [HAS](https://www.has-sante.fr/) :\n\n- point un\n- point deux")
+    client.force_login(bob)
+    html = client.get(LIST_URL).content.decode()
+    assert "voir le guide de la HAS : point un point deux" in html
+    assert "[HAS]" not in html and "**" not in html
