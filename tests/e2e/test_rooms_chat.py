@@ -1,5 +1,6 @@
 """In a real browser: two members chat live in a room over a real ASGI server (send, reply, edit),
-a facilitator moderates without JavaScript, a non-member is refused.
+a facilitator moderates without JavaScript, a client whose socket cannot connect falls back to
+the plain forms, a non-member is refused.
 
 Django's `live_server` speaks WSGI only, so the room (a WebSocket) is served by a daphne process
 (`cohorts.testing_servers.ServerProcess`). That process cannot open the in-memory SQLite test
@@ -90,7 +91,10 @@ def start_server(tmp_path):
 
 def _signed_in_page(browser, server, user, next_path: str, *, javascript: bool = True):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
-    page = context.new_page()
+    return _sign_in(context.new_page(), server, user, next_path)
+
+
+def _sign_in(page, server, user, next_path: str):
     page.goto(f"{server.http}/accounts/login/?next={next_path}")
     page.fill("#id_login", user.email)
     page.fill("#id_password", PASSWORD)
@@ -168,6 +172,16 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     expect(plain.locator("#m-2 .msg__forms").get_by_role("button", name="Rétablir")).to_be_visible()
     expect(alice.locator("#m-2 .msg__tombstone")).to_have_text("Message masqué par l'animation.", timeout=WAIT)
     expect(alice.locator("#m-2 .msg__body")).to_have_count(0)
+
+    # When her socket cannot connect, the client's buttons post the plain forms instead.
+    offline = browser.new_context(viewport={"width": 1280, "height": 900})
+    offline.route_web_socket(re.compile(r"/ws/rooms/"), lambda ws: None)  # open, but never "resumed"
+    cut_off = offline.new_page()
+    cut_off.on("dialog", lambda dialog: dialog.accept("Hors sujet"))
+    _sign_in(cut_off, server, learner, room_path)
+    cut_off.locator("#m-3 .msg__actions").get_by_role("button", name="Signaler").click()
+    cut_off.wait_for_url(re.compile(r"#m-3$"), timeout=WAIT)
+    expect(cut_off.locator(".room-compose__notices")).to_contain_text("l'animation a été prévenue", timeout=WAIT)
 
     # Someone signed in but not in the cohort learns nothing about the room.
     intruder = _signed_in_page(browser, server, outsider, "/accounts/profile/")
