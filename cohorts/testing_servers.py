@@ -30,7 +30,8 @@ def free_port(ports: range | None = None) -> int:
 
 
 def port_range_from_env(name: str = "TEST_SERVER_PORTS") -> range | None:
-    """`8100-8149` in the environment variable `name` limits test servers to those ports."""
+    """`8100-8149` in the environment variable `name` limits test servers (and their Redis) to
+    those ports; unset, the system chooses."""
     value = os.environ.get(name, "")
     if "-" not in value:
         return None
@@ -100,7 +101,7 @@ def _wait_for_port(port: int, timeout: float) -> bool:
 class RedisProcess:
     """A private redis-server: stopping it never disturbs the machine's shared Redis."""
 
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=lambda: free_port(port_range_from_env()))
     process: subprocess.Popen | None = None
 
     @property
@@ -132,7 +133,7 @@ class ServerProcess:
     """One daphne process serving config.asgi:application."""
 
     env: dict
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=lambda: free_port(port_range_from_env()))
     process: subprocess.Popen | None = None
     log_path: str = ""
 

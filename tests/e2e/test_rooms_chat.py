@@ -19,8 +19,6 @@ import pytest
 from cohorts.testing_servers import (
     ServerProcess,
     database_url_for_server,
-    free_port,
-    port_range_from_env,
     server_database_sessions_end,
 )
 from tests.factories import make_user
@@ -76,7 +74,7 @@ def start_server(tmp_path):
             "CACHE_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
             "LOG_LEVEL": "WARNING",
         }
-        server = ServerProcess(env=env, port=free_port(port_range_from_env()))
+        server = ServerProcess(env=env)
         servers.append(server)
         return server.start()
 
