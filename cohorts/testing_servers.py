@@ -1,5 +1,6 @@
 """Start and stop real ASGI server processes and a throw-away Redis, for the multi-process
-tests (tests/cohorts/test_rooms_multiprocess.py) and the chat benchmark (bench/chat.py)."""
+tests (tests/cohorts/test_rooms_multiprocess.py), the browser tests of rooms
+(tests/e2e/test_rooms_chat.py) and the chat benchmark (bench/chat.py)."""
 
 import os
 import shutil
@@ -16,10 +17,73 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(ports: range | None = None) -> int:
+    """A port nothing listens on: chosen by the system, or the first free one of `ports`."""
+    for port in ports or [0]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError(f"no free port in {ports}")
+
+
+def port_range_from_env(name: str = "TEST_SERVER_PORTS") -> range | None:
+    """`8100-8149` in the environment variable `name` limits test servers (and their Redis) to
+    those ports; unset, the system chooses."""
+    value = os.environ.get(name, "")
+    if "-" not in value:
+        return None
+    first, last = (int(part) for part in value.split("-", 1))
+    return range(first, last + 1)
+
+
+SERVER_APPLICATION_NAME = "passerelles-test-server"
+
+
+def database_url_for_server(connection, directory: Path) -> str:
+    """A DATABASE_URL under which a server process reads the test database behind `connection`.
+
+    PostgreSQL: the test database itself, so the test must commit what the server is to see
+    (`django_db(transaction=True)`). SQLite: the default test database lives in this process's
+    memory and no other process can open it, so it is copied to a file in `directory` with
+    SQLite's backup API (milliseconds) and the server works on that copy: create the data first,
+    then start the server; what either side writes afterwards the other does not see.
+    Call `server_database_sessions_end` once the server is stopped.
+    """
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        if not connection.is_in_memory_db():
+            return f"sqlite:///{settings['NAME']}"
+        import sqlite3
+
+        path = Path(directory) / "server.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(path)
+        try:
+            connection.connection.backup(target)
+        finally:
+            target.close()
+        return f"sqlite:///{path}"
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}?application_name={SERVER_APPLICATION_NAME}"
+
+
+def server_database_sessions_end(connection) -> None:
+    """PostgreSQL notices a stopped server's sessions only after a while, and a test database
+    with sessions cannot be dropped: end them now."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = %s",
+            [SERVER_APPLICATION_NAME],
+        )
 
 
 def _wait_for_port(port: int, timeout: float) -> bool:
@@ -37,7 +101,7 @@ def _wait_for_port(port: int, timeout: float) -> bool:
 class RedisProcess:
     """A private redis-server: stopping it never disturbs the machine's shared Redis."""
 
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=lambda: free_port(port_range_from_env()))
     process: subprocess.Popen | None = None
 
     @property
@@ -69,7 +133,7 @@ class ServerProcess:
     """One daphne process serving config.asgi:application."""
 
     env: dict
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=lambda: free_port(port_range_from_env()))
     process: subprocess.Popen | None = None
     log_path: str = ""
 

@@ -97,6 +97,13 @@ class MessageRevision(models.Model):
         verbose_name = _("version précédente d'un message")
         ordering = ["message", "replaced_at", "pk"]
 
+    @property
+    def safe_html(self):
+        """The stored HTML, sanitised again on the way out (defence in depth)."""
+        from config.sanitize import clean_html
+
+        return clean_html(self.html, profile="message")
+
 
 class Reaction(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")

@@ -6,8 +6,14 @@ members and the cohort's facilitators; community rooms: its members; moderators:
 facilitators or the community's moderators). Superusers read and moderate every room.
 """
 
+import datetime
+import html as html_lib
+import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
 
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -19,11 +25,14 @@ from cohorts.models import (
     CommunityMembership,
     GroupMembership,
     Message,
+    MessageRevision,
     Notification,
     Reaction,
     ReadMarker,
     Room,
 )
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "user_can_access_room",
@@ -38,8 +47,14 @@ __all__ = [
     "room_message_get",
     "message_payload",
     "visible_payload",
+    "MessageVersion",
+    "message_history_visible",
+    "message_versions",
     "notification_unread_count",
+    "notification_unread_count_cached",
+    "notification_count_cache_key",
     "notification_list_for_user",
+    "message_excerpt",
     "room_insights",
     "cohort_room_insights",
     "RoomInsights",
@@ -177,8 +192,10 @@ def room_messages_before(*, room: Room, before: int | None = None, limit: int = 
     return page
 
 
-def room_message_get(*, room: Room, seq: int) -> Message | None:
-    return _message_queryset(room).filter(seq=seq).first()
+def room_message_get(*, room: Room, seq: int, reactions: bool = True) -> Message | None:
+    """One message of the room by its seq; `reactions=False` when they will not be shown (a query less)."""
+    qs = _message_queryset(room) if reactions else Message.objects.filter(room=room).select_related("author")
+    return qs.filter(seq=seq).first()
 
 
 def _author_payload(user: User | None) -> dict:
@@ -227,8 +244,80 @@ def visible_payload(payload: dict, *, can_moderate: bool) -> dict:
     return payload
 
 
+@dataclass(frozen=True)
+class MessageVersion:
+    """One text a message has had: when it was written, and when it was replaced (None: current)."""
+
+    html: str
+    written_at: datetime.datetime
+    replaced_at: datetime.datetime | None
+
+
+def message_history_visible(*, access: RoomAccess, message: Message) -> bool:
+    """Members who read the room see the edit history of what they can read; the history of a
+    hidden message, or of one its author deleted, is for moderators only."""
+    if not access.can_read:
+        return False
+    if message.hidden_at is not None or message.deleted_at is not None:
+        return access.can_moderate
+    return True
+
+
+def message_versions(*, message: Message) -> list[MessageVersion]:
+    """Every text of `message`, oldest first, in one query: the earlier versions kept by edits
+    (and by a delete), then the current text unless the message was deleted."""
+    revisions = list(MessageRevision.objects.filter(message=message).order_by("replaced_at", "pk"))
+    versions = []
+    written_at = message.created_at
+    for revision in revisions:
+        versions.append(MessageVersion(html=revision.safe_html, written_at=written_at, replaced_at=revision.replaced_at))
+        written_at = revision.replaced_at
+    if message.deleted_at is None:
+        versions.append(MessageVersion(html=message.safe_html, written_at=written_at, replaced_at=None))
+    return versions
+
+
 def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# The header shows the count on every page: it is kept in the cache (Redis in production, shared
+# by every process), and the services forget it after commit whenever it changes. The expiry
+# bounds how long a figure read during a concurrent write can stay stale.
+NOTIFICATION_COUNT_TTL = 300
+
+
+def notification_count_cache_key(user_id: int) -> str:
+    return f"rooms:notifications-unread:{user_id}"
+
+
+def notification_unread_count_cached(*, user: User) -> int:
+    """The header's unread count: no query when the cache has it, else one indexed COUNT."""
+    key = notification_count_cache_key(user.pk)
+    try:
+        count = cache.get(key)
+    except Exception:  # noqa: BLE001 — the cache is an optimisation: without it, count in the database
+        logger.info("notification count: cache unavailable", exc_info=True)
+        return notification_unread_count(user=user)
+    if count is None:
+        count = notification_unread_count(user=user)
+        try:
+            cache.set(key, count, NOTIFICATION_COUNT_TTL)
+        except Exception:  # noqa: BLE001
+            logger.info("notification count: cache unavailable", exc_info=True)
+    return count
+
+
+_BLOCK_END = re.compile(r"<(?:br|/p|/li|/blockquote)\b[^>]*>")
+
+
+def message_excerpt(message: Message, *, length: int = 240) -> str:
+    """The message as plain text on one line (for previews), cut at `length` characters."""
+    from config.sanitize import plain_text
+
+    text = html_lib.unescape(plain_text(_BLOCK_END.sub(" ", message.html)))
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def notification_list_for_user(*, user: User, limit: int = 20) -> list[Notification]:

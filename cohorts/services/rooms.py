@@ -32,7 +32,13 @@ from cohorts.models import (
 )
 from cohorts.presence import user_is_online
 from cohorts.selectors.cohorts import room_moderators
-from cohorts.selectors.rooms import message_payload, room_access, room_members, room_message_get
+from cohorts.selectors.rooms import (
+    message_payload,
+    notification_count_cache_key,
+    room_access,
+    room_members,
+    room_message_get,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ __all__ = [
     "reaction_toggle",
     "read_marker_set",
     "notification_mark_read",
+    "notification_read",
 ]
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -138,6 +145,21 @@ def _email_offline_mentions(notification_ids: list[int]) -> None:
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 
+def _forget_notification_counts(user_ids) -> None:
+    """After commit, drop the cached unread counts of these users (the header reads them)."""
+    keys = [notification_count_cache_key(user_id) for user_id in user_ids]
+    if not keys:
+        return
+
+    def forget():
+        try:
+            cache.delete_many(keys)
+        except Exception:  # noqa: BLE001 — the figures then expire on their own
+            logger.info("notification count: cache unavailable", exc_info=True)
+
+    transaction.on_commit(forget, robust=True)
+
+
 def _own_message(*, room: Room, seq: int, user: User) -> Message:
     message = room_message_get(room=room, seq=seq)
     if message is None:
@@ -226,6 +248,7 @@ def _message_store(*, room: Room, author: User, client_id: str, body: str, reply
         if not ids:
             ids = list(Notification.objects.filter(message=message).values_list("pk", flat=True))
         transaction.on_commit(lambda: _email_offline_mentions(ids), robust=True)
+        _forget_notification_counts(user.pk for user in mentioned)
     ReadMarker.objects.update_or_create(room=locked, user=author, defaults={"last_read_seq": seq})
     _on_commit_broadcast(room.pk, "message", message, message_payload(message, new=True))
     return message
@@ -296,13 +319,12 @@ def message_report(*, room: Room, seq: int, user: User, reason: str = "") -> Mes
         message=message, reporter=user, defaults={"reason": reason.strip()}
     )
     if created:
+        moderator_ids = list(room_moderators(room).exclude(pk=user.pk).values_list("pk", flat=True))
         Notification.objects.bulk_create(
-            [
-                Notification(user=moderator, kind=Notification.Kind.REPORT, room=room, message=message)
-                for moderator in room_moderators(room).exclude(pk=user.pk)
-            ],
+            [Notification(user_id=pk, kind=Notification.Kind.REPORT, room=room, message=message) for pk in moderator_ids],
             ignore_conflicts=True,
         )
+        _forget_notification_counts(moderator_ids)
     return report
 
 
@@ -335,7 +357,20 @@ def read_marker_set(*, room: Room, user: User, seq: int) -> int:
 
 
 def notification_mark_read(*, user: User, room: Room | None = None) -> int:
+    """Mark the user's unread notifications (of one room, or all) as read; returns how many."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if room is not None:
         qs = qs.filter(room=room)
-    return qs.update(read_at=timezone.now())
+    count = qs.update(read_at=timezone.now())
+    if count:
+        _forget_notification_counts([user.pk])
+    return count
+
+
+def notification_read(*, user: User, notification_id: int) -> bool:
+    """Mark one of the user's own notifications as read; False when they have none with that id."""
+    qs = Notification.objects.filter(user=user, pk=notification_id)
+    if qs.filter(read_at__isnull=True).update(read_at=timezone.now()):
+        _forget_notification_counts([user.pk])
+        return True
+    return qs.exists()

@@ -3,20 +3,51 @@
 import uuid
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
 from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
-from cohorts.selectors.rooms import RoomInsights, cohort_room_insights, room_access, room_insights, room_messages_before
-from cohorts.services.rooms import RoomError, message_post, notification_mark_read, read_marker_set
+from cohorts.selectors.rooms import (
+    RoomInsights,
+    cohort_room_insights,
+    message_excerpt,
+    message_history_visible,
+    message_versions,
+    notification_list_for_user,
+    room_access,
+    room_insights,
+    room_message_get,
+    room_messages_before,
+)
+from cohorts.services import rooms as services
+from cohorts.services.rooms import (
+    RoomError,
+    message_post,
+    notification_mark_read,
+    notification_read,
+    read_marker_set,
+)
 
-__all__ = ["room_detail", "room_insights_view", "cohort_rooms_insights_view"]
+__all__ = [
+    "room_detail",
+    "message_action",
+    "message_history",
+    "notification_list",
+    "notification_read_view",
+    "notification_read_all",
+    "room_insights_view",
+    "cohort_rooms_insights_view",
+]
+
+NOTIFICATIONS_SHOWN = 50
 
 PAGE_SIZE = 50
 
@@ -53,6 +84,7 @@ def _client_strings() -> dict:
         "reported": _("Merci : l'animation a été prévenue."),
         "react": _("Réagir"),
         "edited": _("(modifié)"),
+        "edited_history": _("— voir les versions précédentes"),
         "deleted": _("Message supprimé par son auteur·rice."),
         "hidden": _("Message masqué par l'animation."),
         "hidden_mod": _("Masqué pour les membres (visible par l'animation)."),
@@ -77,6 +109,42 @@ class MessageForm(forms.Form):
     )
     # Generated when the form is shown: submitting the same form twice stores one message.
     client_id = forms.RegexField(regex=r"^[A-Za-z0-9_.:-]{1,64}$", widget=forms.HiddenInput)
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Pourquoi signaler ce message à l'animation ? (facultatif)"),
+        max_length=500,
+        required=False,
+        error_messages={"max_length": _("Le motif du signalement ne doit pas dépasser 500 caractères.")},
+    )
+
+
+def message_url(room: Room, seq: int) -> str:
+    """The room page that shows message `seq`, anchored on it: the latest page, or the history
+    page that ends with it (seqs have no holes, so the latest page is the last PAGE_SIZE)."""
+    url = reverse("cohorts:room_detail", args=[room.pk])
+    if seq <= room.last_message_seq - PAGE_SIZE:
+        url += f"?before={seq + 1}"
+    return f"{url}#m-{seq}"
+
+
+# The plain-form actions on one message: the service each calls (the same as the WebSocket's)
+# and what the person is told once it is done.
+MESSAGE_ACTIONS = {
+    "delete": (lambda room, seq, user, reason: services.message_delete(room=room, seq=seq, user=user),
+               _("Votre message a été supprimé.")),
+    "hide": (lambda room, seq, user, reason: services.message_hide(room=room, seq=seq, user=user, hidden=True),
+             _("Le message est masqué pour les membres.")),
+    "restore": (lambda room, seq, user, reason: services.message_hide(room=room, seq=seq, user=user, hidden=False),
+                _("Le message est de nouveau visible.")),
+    "pin": (lambda room, seq, user, reason: services.message_pin(room=room, seq=seq, user=user, pinned=True),
+            _("Le message est épinglé.")),
+    "unpin": (lambda room, seq, user, reason: services.message_pin(room=room, seq=seq, user=user, pinned=False),
+              _("Le message n'est plus épinglé.")),
+    "report": (lambda room, seq, user, reason: services.message_report(room=room, seq=seq, user=user, reason=reason),
+               _("Merci : l'animation a été prévenue.")),
+}
 
 
 def _room_for(request, room_id: int):
@@ -132,6 +200,96 @@ def room_detail(request, room_id: int):
         "room_strings": {key: str(value) for key, value in _client_strings().items()},
     }
     return render(request, "cohorts/rooms/room_detail.html", context, status=status)
+
+
+@require_POST
+@login_required
+def message_action(request, room_id: int, seq: int, action: str):
+    """Delete, hide, restore, pin, unpin or report one message with a plain form (no JavaScript).
+
+    The services check who may do what (author, moderators) and broadcast the change to live
+    clients after commit, exactly as when the WebSocket asks; then back to the message (PRG).
+    """
+    room, _access = _room_for(request, room_id)
+    reason = ""
+    if action == "report":
+        form = ReportForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.errors["reason"][0])
+            return HttpResponseRedirect(message_url(room, seq))
+        reason = form.cleaned_data["reason"]
+    run, done = MESSAGE_ACTIONS[action]
+    try:
+        run(room, seq, request.user, reason)
+    except RoomError as error:
+        if error.code == "forbidden":
+            raise PermissionDenied(error.message) from error
+        if error.code == "not_found":
+            raise Http404 from error
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return HttpResponseRedirect(message_url(room, seq))
+
+
+@login_required
+def message_history(request, room_id: int, seq: int):
+    """Every earlier text of an edited message, with its times."""
+    room, access = _room_for(request, room_id)
+    message = room_message_get(room=room, seq=seq, reactions=False)
+    if message is None:
+        raise Http404
+    if not message_history_visible(access=access, message=message):
+        raise PermissionDenied
+    context = {
+        "room": room,
+        "message": message,
+        "versions": message_versions(message=message),
+        "back_url": message_url(room, seq),
+        "page_title": _("Historique du message"),
+    }
+    return render(request, "cohorts/rooms/message_history.html", context)
+
+
+@login_required
+def notification_list(request):
+    """The signed-in person's latest notifications (mentions; reports for moderators)."""
+    notifications = notification_list_for_user(user=request.user, limit=NOTIFICATIONS_SHOWN)
+    for notification in notifications:
+        message = notification.message
+        notification.url = message_url(notification.room, message.seq)
+        # A mention of a message hidden since then no longer shows its text; a report's
+        # recipient moderates the room and may read it.
+        readable = message.deleted_at is None and (
+            message.hidden_at is None or notification.kind == notification.Kind.REPORT
+        )
+        notification.excerpt = message_excerpt(message) if readable else ""
+    context = {
+        "notifications": notifications,
+        "unread": sum(1 for n in notifications if n.read_at is None),
+        "page_title": _("Notifications"),
+    }
+    return render(request, "cohorts/rooms/notifications.html", context)
+
+
+@require_POST
+@login_required
+def notification_read_view(request, notification_id: int):
+    if not notification_read(user=request.user, notification_id=notification_id):
+        raise Http404  # someone else's notification: not even its existence is told
+    messages.success(request, _("Notification marquée comme lue."))
+    return HttpResponseRedirect(reverse("cohorts:notification_list"))
+
+
+@require_POST
+@login_required
+def notification_read_all(request):
+    count = notification_mark_read(user=request.user)
+    messages.success(
+        request,
+        ngettext("%(n)s notification marquée comme lue.", "%(n)s notifications marquées comme lues.", count) % {"n": count},
+    )
+    return HttpResponseRedirect(reverse("cohorts:notification_list"))
 
 
 def _insights_context(insights: RoomInsights) -> dict:

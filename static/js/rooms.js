@@ -12,6 +12,7 @@ if (root && root.dataset.live === "true") {
 }
 
 function startRoom(root) {
+  root.classList.add("room--scripted"); // hides the plain forms: the buttons below replace them
   const T = JSON.parse(document.getElementById("room-strings").textContent);
   const fmt = (template, value) => template.replace("%s", value);
   const roomId = Number(root.dataset.roomId);
@@ -85,6 +86,29 @@ function startRoom(root) {
       return true;
     }
     return false;
+  }
+
+  // Without a live connection, a moderation or author action goes through the plain form
+  // (the same service on the server); the page then reloads on the message.
+  function postAction(action, id, fields = {}) {
+    const plain = document.createElement("form");
+    plain.method = "post";
+    plain.action = root.dataset.actionUrl.replace(/\/0\/delete\/$/, `/${id}/${action}/`);
+    plain.hidden = true;
+    const token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+    for (const [name, value] of Object.entries({ csrfmiddlewaretoken: token, ...fields })) {
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = value;
+      plain.append(input);
+    }
+    document.body.append(plain);
+    plain.submit();
+  }
+
+  function sendOrPost(frame, action, id, fields = {}) {
+    if (!send(frame)) postAction(action, id, fields);
   }
 
   // Unacknowledged messages are re-sent with the same client id: the server stores them once.
@@ -222,7 +246,7 @@ function startRoom(root) {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
     });
     meta.append(time);
-    if (m.edited && !m.deleted) meta.append(el("span", "msg__flag", T.edited));
+    if (m.edited && !m.deleted) meta.append(editedFlag(m));
     if (m.pinned && !m.deleted) meta.append(el("span", "badge badge--warn", T.pinned));
     li.append(meta);
 
@@ -260,10 +284,24 @@ function startRoom(root) {
     return li;
   }
 
+  // "(modifié)" leads to the message's earlier versions, for those allowed to read them.
+  function editedFlag(m) {
+    if (m.hidden && !canModerate) return el("span", "msg__flag", T.edited);
+    const link = el("a", "msg__flag", T.edited);
+    link.href = root.dataset.historyUrl.replace(/\/0\/history\/$/, `/${m.id}/history/`);
+    link.append(el("span", "visually-hidden", ` ${T.edited_history}`));
+    return link;
+  }
+
   function actions(m) {
     const bar = el("div", "msg__actions");
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", T.actions);
+    if (m.hidden && !canModerate) {
+      // A hidden message is not to be answered, reacted to or reported; its author may still delete it.
+      if (m.author.id === userId) bar.append(button(T.delete, "delete", m.id));
+      return bar;
+    }
     bar.append(button(T.reply, "reply", m.id));
     const picker = el("details", "msg__react");
     const summary = el("summary", "button button--quiet button--small", T.react);
@@ -405,7 +443,10 @@ function startRoom(root) {
       return;
     }
     if (editing !== null) {
-      send({ type: "message.edit", id: editing, body });
+      if (!send({ type: "message.edit", id: editing, body })) {
+        composeError.textContent = T.reconnecting; // the text stays in the box for another try
+        return;
+      }
       resetCompose();
       return;
     }
@@ -436,6 +477,7 @@ function startRoom(root) {
   });
 
   textarea.addEventListener("input", () => {
+    form.querySelector(".room-compose__notices")?.remove(); // read by now; give the room its space back
     const now = Date.now();
     if (now - lastTyping > 3000 && textarea.value.trim()) {
       lastTyping = now;
@@ -481,11 +523,13 @@ function startRoom(root) {
         textarea.focus();
         break;
       case "delete":
-        if (window.confirm(T.confirm_delete)) send({ type: "message.delete", id });
+        if (window.confirm(T.confirm_delete)) sendOrPost({ type: "message.delete", id }, "delete", id);
         break;
       case "report": {
         const reason = window.prompt(T.report_reason, "");
-        if (reason !== null) send({ type: "message.report", id, reason: reason.slice(0, 500) });
+        if (reason !== null) {
+          sendOrPost({ type: "message.report", id, reason: reason.slice(0, 500) }, "report", id, { reason: reason.slice(0, 500) });
+        }
         break;
       }
       case "react":
@@ -496,7 +540,7 @@ function startRoom(root) {
       case "restore":
       case "pin":
       case "unpin":
-        send({ type: `message.${action}`, id });
+        sendOrPost({ type: `message.${action}`, id }, action, id);
         break;
       case "retry": {
         const entry = pending.get(target.dataset.clientId);
@@ -514,7 +558,7 @@ function startRoom(root) {
   }
 
   // Actions for the messages rendered by the server (no-JS history) are added here.
-  for (const item of log.querySelectorAll("li.msg[data-id]")) {
+  for (const item of log.querySelectorAll("li.msg[data-id]:not([data-deleted])")) {
     const id = Number(item.dataset.id);
     const mine = item.classList.contains("msg--mine");
     item.append(actions({ id, author: { id: mine ? userId : -1 }, hidden: item.classList.contains("msg--hidden"),
