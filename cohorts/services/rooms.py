@@ -217,10 +217,8 @@ def message_post(
 @transaction.atomic
 def _message_store(*, room: Room, author: User, client_id: str, body: str, reply_to: int | None) -> Message:
     # The room row lock serialises writers of this room, so seqs are allocated in commit order.
+    # A concurrent retry of the same client id is caught by the unique constraint (see message_post).
     locked = Room.objects.select_for_update().only("pk").get(pk=room.pk)
-    existing = Message.objects.filter(room=locked, author=author, client_id=client_id).first()
-    if existing is not None:
-        return existing
     parent = None
     if reply_to is not None:
         parent = Message.objects.filter(room=locked, seq=reply_to).select_related("author").first()
@@ -249,7 +247,11 @@ def _message_store(*, room: Room, author: User, client_id: str, body: str, reply
             ids = list(Notification.objects.filter(message=message).values_list("pk", flat=True))
         transaction.on_commit(lambda: _email_offline_mentions(ids), robust=True)
         _forget_notification_counts(user.pk for user in mentioned)
-    ReadMarker.objects.update_or_create(room=locked, user=author, defaults={"last_read_seq": seq})
+    # The author has read their own message: one upsert, not a read then a write.
+    ReadMarker.objects.bulk_create(
+        [ReadMarker(room=locked, user=author, last_read_seq=seq)],
+        update_conflicts=True, unique_fields=["room", "user"], update_fields=["last_read_seq", "updated_at"],
+    )
     _on_commit_broadcast(room.pk, "message", message, message_payload(message, new=True))
     return message
 
