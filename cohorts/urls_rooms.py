@@ -19,6 +19,7 @@ register_converter(MessageActionConverter, "message_action")
 
 urlpatterns = [
     path("rooms/<int:room_id>/", views.room_detail, name="room_detail"),
+    path("cohorts/<int:cohort_id>/cases/<int:page_id>/room/", views.case_room, name="case_room"),
     path("rooms/<int:room_id>/messages/<int:seq>/history/", views.message_history, name="message_history"),
     path("rooms/<int:room_id>/messages/<int:seq>/<message_action:action>/", views.message_action, name="message_action"),
     path("notifications/", views.notification_list, name="notification_list"),

@@ -85,25 +85,21 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
 
 @hooks.register("case_page_context")
 def case_room_link(request, page, state, context) -> None:
-    """`case_room_url`: the room where the reader's cohort discusses this case, linked from the case
-    page and its discussion prompts. One query, for members of a cohort running the programme."""
+    """`case_room_url`: the room where the reader's cohort discusses this case (created when someone
+    first goes in), linked from the case page and its discussion prompts. No query of its own."""
     from django.urls import reverse
 
-    from cohorts.models import Room
+    from cms.models import CaseStudyPage
     from cohorts.selectors.cohorts import cohorts_for_programme_page
 
     user = request.user
     if not user.is_authenticated or getattr(request, "is_preview", False):
         return
-    cohort_ids = [cohort_id for cohort_id, _role in cohorts_for_programme_page(user=user, page=state.source_page)]
-    if not cohort_ids:
+    if not isinstance(state.source_page, CaseStudyPage):
         return
-    room_id = (
-        Room.objects.filter(kind=Room.Kind.CASE, case_page_id=state.source_page.pk, cohort_id__in=cohort_ids)
-        .order_by("pk").values_list("pk", flat=True).first()
-    )
-    if room_id is not None:
-        context["case_room_url"] = reverse("cohorts:room_detail", args=[room_id])
+    cohorts = cohorts_for_programme_page(user=user, page=state.source_page)
+    if cohorts:
+        context["case_room_url"] = reverse("cohorts:case_room", args=[cohorts[0][0], state.source_page.pk])
 
 
 @hooks.register("dashboard_panels")

@@ -158,6 +158,26 @@ def _room_for(request, room_id: int):
 
 
 @login_required
+@require_http_methods(["GET"])
+def case_room(request, cohort_id: int, page_id: int):
+    """A cohort's room for one case, reached from the case page: opened (created the first time)
+    for the members of that cohort only; anyone else gets 404, as for any room."""
+    from cms.models import CaseStudyPage
+    from cms.selectors import source_page
+    from cohorts.selectors.cohorts import cohorts_for_programme_page
+    from cohorts.services.cohorts import room_for_case
+
+    case = CaseStudyPage.objects.live().filter(pk=page_id).first()
+    if case is None:
+        raise Http404
+    case = source_page(case)
+    if cohort_id not in {cid for cid, _role in cohorts_for_programme_page(user=request.user, page=case)}:
+        raise Http404
+    room = room_for_case(cohort=get_object_or_404(Cohort, pk=cohort_id), case_page=case)
+    return HttpResponseRedirect(reverse("cohorts:room_detail", args=[room.pk]))
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def room_detail(request, room_id: int):
     room, access = _room_for(request, room_id)
