@@ -213,6 +213,8 @@ def case_page_lms_context(*, request, page, state) -> dict:
     structure = selectors.programme_structure(programme=programme)
     progress = selectors.programme_progress(programme=programme, user=user, structure=structure)
     lms["progress"] = progress
+    lms["programme_title"] = structure.title  # in the reader's language
+    lms["page_id"] = page.pk  # the page records are kept under (the original of a translation)
     lms["percent"] = round(100 * progress["fraction"])
     lms["completed"] = page.pk in progress["completed_page_ids"]
     module = next((m for m in structure.modules if page.pk in {p.pk for p in m.pages}), None)

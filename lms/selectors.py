@@ -7,11 +7,13 @@ Every function here runs a fixed number of queries whatever the size of the data
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Iterable
 
+from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import translation
 from wagtail import hooks
 from wagtail.models import Page
 
@@ -50,6 +52,7 @@ class PageRef:
     content_type_id: int
     learning: bool = False  # a case study or a lesson
     roots: "_SiteRoots | None" = field(default=None, compare=False, repr=False)
+    translation_key: str = field(default="", compare=False, repr=False)
 
     @property
     def pk(self) -> int:
@@ -91,6 +94,7 @@ class ProgrammeStructure:
 
     programme: Page
     modules: list[ModuleNode] = field(default_factory=list)
+    title: str = ""  # the programme's title in the reader's language
 
     @property
     def pages(self) -> list[PageRef]:
@@ -118,16 +122,16 @@ def _tree_rows(filter_q: Q) -> list[PageRef]:
     to warm up, so the query count is the same on a cold and a warm process)."""
     roots = _SiteRoots()
     rows = Page.objects.live().filter(filter_q).order_by("path").values_list(
-        *_TREE_FIELDS, "content_type__app_label", "content_type__model"
+        *_TREE_FIELDS, "content_type__app_label", "content_type__model", "translation_key"
     )
     return [
-        PageRef(*row[:6], learning=(row[6], row[7]) in LEARNING_PAGE_TYPES, roots=roots)
+        PageRef(*row[:6], learning=(row[6], row[7]) in LEARNING_PAGE_TYPES, roots=roots, translation_key=str(row[8]))
         for row in rows
     ]
 
 
-def _structure_from_rows(programme, rows: list[PageRef]) -> ProgrammeStructure:
-    structure = ProgrammeStructure(programme=programme)
+def _structure_from_rows(programme, rows: list[PageRef], title: str = "") -> ProgrammeStructure:
+    structure = ProgrammeStructure(programme=programme, title=title or programme.title)
     current: ModuleNode | None = None
     for ref in rows:
         if not ref.path.startswith(programme.path) or ref.depth <= programme.depth:
@@ -147,21 +151,42 @@ def _subtree_q(programme) -> Q:
 
 def programme_structures(*, programmes: list[Page]) -> dict[int, ProgrammeStructure]:
     """{programme id: its modules (depth +1) and their learning pages (depth +2)}, kept in cms's
-    content cache until an editor changes a page; the programmes not cached yet cost one query together."""
+    content cache until an editor changes a page; the programmes not cached yet cost one query
+    together (two for a reader of another language than the default: the titles of the
+    translations, so lists read in the reader's language while records stay on the originals)."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
 
-    def build_missing(ids: list[int]) -> dict[int, list[PageRef]]:
+    def build_missing(keys: list[str]) -> dict[str, tuple[list[PageRef], str]]:
+        wanted = [programme for programme in programmes if f"{programme.pk}-{language}" in keys]
         path_filter = Q()
-        for programme in programmes:
-            if programme.pk in ids:
-                path_filter |= _subtree_q(programme)
+        for programme in wanted:
+            path_filter |= _subtree_q(programme)
         rows = _tree_rows(path_filter)
-        return {
-            programme.pk: [ref for ref in rows if ref.path.startswith(programme.path)]
-            for programme in programmes if programme.pk in ids
-        }
+        titles: dict[str, str] = {}
+        if language != settings.LANGUAGE_CODE:
+            translation_keys = {ref.translation_key for ref in rows} | {str(p.translation_key) for p in wanted}
+            titles = {
+                str(key): title
+                for key, title in Page.objects.live()
+                .filter(translation_key__in=translation_keys, locale__language_code=language)
+                .values_list("translation_key", "title")
+            }
+        result = {}
+        for programme in wanted:
+            refs = [
+                replace(ref, title=titles.get(ref.translation_key, ref.title))
+                for ref in rows if ref.path.startswith(programme.path)
+            ]
+            result[f"{programme.pk}-{language}"] = (refs, titles.get(str(programme.translation_key), programme.title))
+        return result
 
-    rows = content_cache.cached_many("programme-tree", [programme.pk for programme in programmes], build_missing)
-    return {programme.pk: _structure_from_rows(programme, rows[programme.pk]) for programme in programmes}
+    cached = content_cache.cached_many(
+        "programme-tree", [f"{programme.pk}-{language}" for programme in programmes], build_missing
+    )
+    return {
+        programme.pk: _structure_from_rows(programme, *cached[f"{programme.pk}-{language}"])
+        for programme in programmes
+    }
 
 
 def programme_structure(*, programme: Page) -> ProgrammeStructure:

@@ -102,6 +102,7 @@ def programme_progress(request, programme_id: int):
         "lms/programme_progress.html",
         {
             "programme": programme,
+            "programme_title": progress["structure"].title,  # in the reader's language
             "enrolment": enrolment,
             "enrolled": enrolment is not None and enrolment.is_active,
             "progress": progress,
@@ -115,7 +116,7 @@ def programme_progress(request, programme_id: int):
                 }
                 for module in progress["structure"].modules
             ],
-            "page_title": programme.title,
+            "page_title": progress["structure"].title,
         },
     )
 

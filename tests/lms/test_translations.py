@@ -106,3 +106,20 @@ def test_a_learner_not_enrolled_is_refused_in_english_too(client, course):
     )
     assert response.status_code == 403
     assert not DecisionAnswer.objects.exists()
+
+
+def test_progress_reads_in_the_readers_language_and_never_points_to_the_page_being_read(client, course, english_learner):
+    en_case = english(course.case)
+    html = client.get(en_case.url).content.decode()
+    en_programme = en_case.get_parent().get_parent()
+    assert en_programme.title in html and en_case.get_parent().title in html  # "EN …" titles in the sidebar
+    assert f"Next step: {course.case.title}</a>" not in html  # not sent to the page being read
+    assert f"Next step: {en_case.title}</a>" not in html
+    dashboard = client.get(reverse("lms:dashboard")).content.decode()
+    assert en_programme.title in dashboard
+    progress = client.get(reverse("lms:programme_progress", args=[course.programme.pk])).content.decode()
+    assert f"<h1>{en_programme.title}</h1>" in progress
+    read_in(client, "fr")
+    assert f"<h1>{course.programme.title}</h1>" in client.get(
+        reverse("lms:programme_progress", args=[course.programme.pk])
+    ).content.decode()
