@@ -15,10 +15,9 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
 
+from accounts.i18n import in_recipient_language
 from cohorts import events, presence
 from cohorts.models import Room
 from cohorts.selectors.rooms import (
@@ -363,8 +362,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _error(self, code: str, detail, **extra):
         # Error texts are read by the person in the room: in their interface language.
-        language = getattr(self.scope.get("user"), "language", "") or settings.LANGUAGE_CODE
-        with override(language):
+        with in_recipient_language(user=self.scope.get("user")):
             frame = {"type": "error", "code": code, "detail": str(detail)}
         frame.update({key: value for key, value in extra.items() if value is not None})
         await self._send_json(frame)
