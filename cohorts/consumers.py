@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_recipient_language
@@ -166,7 +167,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def on_send(self, frame):
         client_id = frame.get("client_id")
-        message, _created = await database_sync_to_async(services.message_post)(
+        # On PostgreSQL, in the pool of database threads rather than the process's one shared
+        # thread: writers (to other rooms, and this message's preparation) do not queue behind
+        # each other; the room's row lock still orders the writes of one room. SQLite takes one
+        # writer at a time, so there the shared thread stays.
+        parallel = connection.vendor != "sqlite"
+        message, _created = await database_sync_to_async(services.message_post, thread_sensitive=not parallel)(
             room=self.room,
             author=self.user,
             client_id=client_id,

@@ -204,8 +204,14 @@ def message_post(
             "rate_limited",
             _("Vous envoyez trop de messages : patientez quelques secondes avant de réessayer."),
         )
+    # Who is mentioned and the HTML are worked out before the room is locked, so the lock (which
+    # every writer of the room waits for) is held only for the writes themselves.
+    mentioned = _mentioned_users(room, body, author)
+    html = render_message(body, mention_names=[user.display_name for user in mentioned])
     try:
-        return _message_store(room=room, author=author, client_id=client_id, body=body, reply_to=reply_to), True
+        return _message_store(
+            room=room, author=author, client_id=client_id, body=body, html=html, mentioned=mentioned, reply_to=reply_to
+        ), True
     except IntegrityError:
         # A concurrent retry of the same client id won the race: answer with its message.
         existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
@@ -215,7 +221,9 @@ def message_post(
 
 
 @transaction.atomic
-def _message_store(*, room: Room, author: User, client_id: str, body: str, reply_to: int | None) -> Message:
+def _message_store(
+    *, room: Room, author: User, client_id: str, body: str, html: str, mentioned: list[User], reply_to: int | None
+) -> Message:
     # The room row lock serialises writers of this room, so seqs are allocated in commit order.
     # A concurrent retry of the same client id is caught by the unique constraint (see message_post).
     locked = Room.objects.select_for_update().only("pk").get(pk=room.pk)
@@ -227,15 +235,8 @@ def _message_store(*, room: Room, author: User, client_id: str, body: str, reply
     Room.objects.filter(pk=locked.pk).update(last_message_seq=F("last_message_seq") + 1)
     seq = Room.objects.filter(pk=locked.pk).values_list("last_message_seq", flat=True).get()
     room.last_message_seq = seq
-    mentioned = _mentioned_users(room, body, author)
     message = Message.objects.create(
-        room=locked,
-        seq=seq,
-        author=author,
-        client_id=client_id,
-        reply_to=parent,
-        body=body,
-        html=render_message(body, mention_names=[user.display_name for user in mentioned]),
+        room=locked, seq=seq, author=author, client_id=client_id, reply_to=parent, body=body, html=html
     )
     if mentioned:
         Mention.objects.bulk_create([Mention(message=message, user=user) for user in mentioned])
