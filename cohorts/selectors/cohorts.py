@@ -306,14 +306,11 @@ def announcement_list_for_user(*, cohort: Cohort, user, limit: int = 10) -> list
 
 
 def user_cohort_ids(*, user) -> list[int]:
-    """The non-draft cohorts the user is an active member of (one query)."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        CohortMembership.objects.filter(user=user, status=ACTIVE)
-        .exclude(cohort__status=Cohort.Status.DRAFT)
-        .values_list("cohort_id", flat=True)
-    )
+    """The non-draft cohorts the user is an active member of (from `active_memberships`)."""
+    return [
+        cohort_id for cohort_id, _role, status, _programme_id, _path in active_memberships(user=user)
+        if status != Cohort.Status.DRAFT
+    ]
 
 
 def _user_cohort_ids(user) -> QuerySet:

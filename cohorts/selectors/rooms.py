@@ -140,8 +140,12 @@ def room_list_for_user(*, user: User) -> QuerySet[Room]:
     """The rooms `user` may read, each annotated with `unread` (messages by others after the read marker)."""
     if not user.is_authenticated:
         return Room.objects.none()
-    cohort_ids = CohortMembership.objects.filter(user=user, status=_ACTIVE).values("cohort_id")
-    facilitated = CohortMembership.objects.filter(user=user, status=_ACTIVE, role=_FACILITATOR).values("cohort_id")
+    from cohorts.selectors.cohorts import active_memberships
+
+    # The user's active memberships are read once per request (shared with the other panels).
+    memberships = active_memberships(user=user)
+    cohort_ids = [row[0] for row in memberships]
+    facilitated = [row[0] for row in memberships if row[1] == _FACILITATOR]
     group_ids = GroupMembership.objects.filter(user=user, cohort_id__in=cohort_ids).values("group_id")
     community_ids = CommunityMembership.objects.filter(user=user).values("community_id")
     visible = (
