@@ -153,7 +153,8 @@ def programme_structures(*, programmes: list[Page]) -> dict[int, ProgrammeStruct
     """{programme id: its modules (depth +1) and their learning pages (depth +2)}, kept in cms's
     content cache until an editor changes a page; the programmes not cached yet cost one query
     together (two for a reader of another language than the default: the titles of the
-    translations, so lists read in the reader's language while records stay on the originals)."""
+    translations, with their URLs, so lists read in the reader's language while records stay on
+    the originals)."""
     language = translation.get_language() or settings.LANGUAGE_CODE
 
     def build_missing(keys: list[str]) -> dict[str, tuple[list[PageRef], str]]:
@@ -162,22 +163,24 @@ def programme_structures(*, programmes: list[Page]) -> dict[int, ProgrammeStruct
         for programme in wanted:
             path_filter |= _subtree_q(programme)
         rows = _tree_rows(path_filter)
-        titles: dict[str, str] = {}
+        translated: dict[str, tuple[str, str]] = {}  # translation key: (title, URL path) in `language`
         if language != settings.LANGUAGE_CODE:
             translation_keys = {ref.translation_key for ref in rows} | {str(p.translation_key) for p in wanted}
-            titles = {
-                str(key): title
-                for key, title in Page.objects.live()
+            translated = {
+                str(key): (title, url_path)
+                for key, title, url_path in Page.objects.live()
                 .filter(translation_key__in=translation_keys, locale__language_code=language)
-                .values_list("translation_key", "title")
+                .values_list("translation_key", "title", "url_path")
             }
         result = {}
         for programme in wanted:
             refs = [
-                replace(ref, title=titles.get(ref.translation_key, ref.title))
+                replace(ref, title=translated[ref.translation_key][0], url_path=translated[ref.translation_key][1])
+                if ref.translation_key in translated else ref
                 for ref in rows if ref.path.startswith(programme.path)
             ]
-            result[f"{programme.pk}-{language}"] = (refs, titles.get(str(programme.translation_key), programme.title))
+            title = translated.get(str(programme.translation_key), (programme.title, ""))[0]
+            result[f"{programme.pk}-{language}"] = (refs, title)
         return result
 
     cached = content_cache.cached_many(

@@ -123,3 +123,16 @@ def test_progress_reads_in_the_readers_language_and_never_points_to_the_page_bei
     assert f"<h1>{course.programme.title}</h1>" in client.get(
         reverse("lms:programme_progress", args=[course.programme.pk])
     ).content.decode()
+
+
+def test_a_translation_with_its_own_slug_is_linked_at_its_own_address(client, course, english_learner):
+    en_case = english(course.case)
+    en_lesson = english(course.lesson)
+    en_lesson.slug = "the-lesson-in-english"
+    en_lesson.save_revision().publish()
+    en_lesson.refresh_from_db()
+    assert en_lesson.url != course.lesson.url
+    html = client.get(reverse("lms:programme_progress", args=[course.programme.pk])).content.decode()
+    assert f'href="{en_lesson.url}"' in html
+    assert f'href="{course.lesson.url}"' not in html
+    assert f'href="{en_case.url}"' in html
