@@ -23,25 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import setup  # noqa: E402
+
 SCALES = {"small": {"learners": 5, "modules": 2}, "large": {"learners": 60, "modules": 12}}
-
-
-def setup(database_path: Path | None) -> None:
-    if database_path is not None:
-        os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ["BENCHMARK_ENDPOINTS"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    settings.ALLOWED_HOSTS = ["*"]
-    import logging
-
-    logging.disable(logging.INFO)
 
 
 def seed(scale: dict) -> int:

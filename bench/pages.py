@@ -26,29 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import setup  # noqa: E402
+
 SCALES = {
     # programmes × modules × pages per module = learning pages; half are cases with 2 decision points.
     "small": {"programmes": 1, "modules": 2, "pages": 3, "learners": 12, "cohorts": 1, "answers_per_learner": 4},
     "large": {"programmes": 4, "modules": 5, "pages": 10, "learners": 2000, "cohorts": 40, "answers_per_learner": 50},
 }
-
-
-def setup(database_path: Path | None) -> None:
-    if database_path is not None:
-        os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
-    os.environ["BENCHMARK_ENDPOINTS"] = "1"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # Seeding creates hundreds of pages: skip the search-index and reference-index tasks they queue.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    import logging
-
-    logging.disable(logging.INFO)
 
 
 def _id() -> str:
