@@ -22,6 +22,7 @@ from accounts.i18n import in_recipient_language
 from cohorts import events, presence
 from cohorts.models import Room
 from cohorts.selectors.rooms import (
+    NO_ACCESS,
     message_payload,
     room_access,
     room_messages_after,
@@ -34,11 +35,15 @@ from cohorts.services.rooms import RoomError
 logger = logging.getLogger(__name__)
 
 # Close codes (also in docs/realtime.md). Refusals happen before accept(), so a browser sees a
-# failed handshake (HTTP 403); the code is what the ASGI server and the tests see.
+# failed handshake (HTTP 403); the code is what the ASGI server and the tests see. An application
+# may only close with 1000 or 3000-4999 (RFC 6455 section 7.4.2): daphne turns any other code into
+# an abrupt close, so protocol violations use 44xx codes too.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_READ_ONLY = 4409  # the room's cohort is closed: the history stays readable on the room page
+CLOSE_REVOKED = 4410  # access lost while connected (removed, group re-formed, account deactivated or erased)
+CLOSE_TOO_LARGE = 4413
 CLOSE_UNAVAILABLE = 4503
-CLOSE_TOO_LARGE = 1009
 
 MAX_FRAME = 16 * 1024  # characters: a 4,000-character message fits with room to spare
 CLOSE_FRAME = 256 * 1024  # beyond this the connection is closed rather than answered
@@ -82,6 +87,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not access.can_read:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if not access.can_write:
+            await self.close(code=CLOSE_READ_ONLY)
+            return
         self.can_moderate = access.can_moderate
         after = self._after_from_query()
         # Read before subscribing: anything committed in between is fetched by the catch-up below.
@@ -92,7 +100,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.gap_timer = None
         self.gap_task = None
         try:
-            await events.room_subscribe(room_id=self.room_id, channel_name=self.channel_name)
+            await events.room_subscribe(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
         except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
             logger.warning("room %s: channel layer unavailable", self.room_id, exc_info=True)
             await self.close(code=CLOSE_UNAVAILABLE)
@@ -111,7 +119,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.subscribed = False
         if self.gap_timer is not None:
             self.gap_timer.cancel()
-        await events.room_unsubscribe(room_id=self.room_id, channel_name=self.channel_name)
+        await events.room_unsubscribe(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
         await database_sync_to_async(presence.presence_leave, thread_sensitive=False)(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
@@ -133,6 +141,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return None
         return room, room_access(user=self.user, room=room)
 
+    async def _access_recheck(self) -> bool:
+        """Check again, from the database, that this person may still use the room; close the
+        socket when not. True while the connection stays open."""
+        found = await self._load_room()
+        access = NO_ACCESS if found is None else found[1]
+        if not access.can_read:
+            await self.close(code=CLOSE_REVOKED)
+            return False
+        if not access.can_write:
+            await self.close(code=CLOSE_READ_ONLY)
+            return False
+        self.can_moderate = access.can_moderate
+        return True
+
     # --- Frames from the client -------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -147,7 +169,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             await self._error("malformed", _("Trame JSON illisible."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
@@ -224,25 +246,41 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if now - self.last_typing < TYPING_INTERVAL:
             return
         self.last_typing = now
+        # Per person too, whatever the number of their connections.
+        if not await database_sync_to_async(services.typing_allowed, thread_sensitive=False)(user_id=self.user.pk):
+            return
         await events.room_event_send_async(
             room_id=self.room_id, event={"type": "typing", "user": {"id": self.user.pk, "name": self.user.display_name}}
         )
 
     async def on_ping(self, frame):
+        # Every ping (each 25 s) re-checks access: a safety net should an access event be lost.
+        if not await self._access_recheck():
+            return
         await self._presence_touch()
         await self._send_json({"type": "pong"})
 
     async def on_resume(self, frame):
         after = _int_or_none(frame.get("after"))
         if after is None or after < 0:
-            raise RoomError("invalid", "« after » doit être un entier positif ou nul.")
-        self.delivered = after
-        await self._catch_up(final=True)
+            raise RoomError("invalid", _("« after » doit être un entier positif ou nul."))
+        if not await self._access_recheck():
+            return
+        # Never beyond the room's last message: a client that claims more would miss what comes next.
+        last = await database_sync_to_async(self._last_seq, thread_sensitive=False)()
+        async with self.delivery_lock:
+            self.delivered = min(after, last)
+            await self._catch_up_locked(final=True)
+
+    def _last_seq(self) -> int:
+        return Room.objects.filter(pk=self.room_id).values_list("last_message_seq", flat=True).first() or 0
 
     async def on_history(self, frame):
         before = _int_or_none(frame.get("before"))
         if before is None or before < 1:
-            raise RoomError("invalid", "« before » doit être un entier strictement positif.")
+            raise RoomError("invalid", _("« before » doit être un entier strictement positif."))
+        if not await self._access_recheck():
+            return
         page = await database_sync_to_async(room_messages_before, thread_sensitive=False)(room=self.room, before=before, limit=HISTORY_PAGE + 1)
         has_more = len(page) > HISTORY_PAGE
         page = page[-HISTORY_PAGE:]
@@ -267,6 +305,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     }
 
     # --- Events from the room group -------------------------------------------------------
+
+    async def access_check(self, event):
+        """Who may read a room changed (events.access_changed): stay only while still allowed."""
+        await self._access_recheck()
 
     async def room_event(self, envelope):
         event = envelope["event"]
@@ -346,7 +388,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     def _seq(frame: dict) -> int:
         seq = _int_or_none(frame.get("id"))
         if seq is None or seq < 0:
-            raise RoomError("invalid", "« id » doit être un numéro de message.")
+            raise RoomError("invalid", _("« id » doit être un numéro de message."))
         return seq
 
     def _me(self) -> dict:
@@ -370,5 +412,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Error texts are read by the person in the room: in their interface language.
         with in_recipient_language(user=self.scope.get("user")):
             frame = {"type": "error", "code": code, "detail": str(detail)}
-        frame.update({key: value for key, value in extra.items() if value is not None})
+        # Echo only well-formed identifiers: the client's values may be anything (nested, huge).
+        if isinstance(extra.get("client_id"), str) and len(extra["client_id"]) <= 64:
+            frame["client_id"] = extra["client_id"]
+        if _int_or_none(extra.get("id")) is not None:
+            frame["id"] = extra["id"]
+        if isinstance(extra.get("frame_type"), str):
+            frame["frame_type"] = extra["frame_type"]
         await self._send_json(frame)

@@ -1,5 +1,22 @@
-"""Every WebSocket route of the project, all under /ws/."""
+"""Every WebSocket route of the project, all under /ws/.
+
+The last route refuses, before the handshake, any path that no other route matches (such as
+`/ws/rooms/abc/`): without it Channels' URLRouter raises and the server answers HTTP 500.
+"""
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.urls import re_path
 
 from cohorts.routing import websocket_urlpatterns as cohorts_websocket_urlpatterns
 
-websocket_urlpatterns = [*cohorts_websocket_urlpatterns]
+CLOSE_NOT_FOUND = 4404
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Refuses the connection: no such WebSocket endpoint."""
+
+    async def connect(self):
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
+websocket_urlpatterns = [*cohorts_websocket_urlpatterns, re_path(r"", UnknownPathConsumer.as_asgi())]

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from lms.export import is_erased
 from cohorts.models import (
+    Cohort,
     CohortMembership,
     CommunityMembership,
     GroupMembership,
@@ -39,6 +41,7 @@ __all__ = [
     "room_moderators",
     "room_access",
     "RoomAccess",
+    "NO_ACCESS",
     "user_can_moderate_room",
     "room_members",
     "room_list_for_user",
@@ -68,35 +71,50 @@ _FACILITATOR = CohortMembership.Role.FACILITATOR
 class RoomAccess:
     can_read: bool
     can_moderate: bool
+    # False in the rooms of a closed cohort: they stay readable, nothing new is written there.
+    can_write: bool = True
 
 
-def _is_cohort_facilitator(user: User, cohort_id: int) -> bool:
-    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, role=_FACILITATOR, status=_ACTIVE).exists()
+NO_ACCESS = RoomAccess(False, False, False)
+_READ_ONLY_COHORT_STATUSES = (Cohort.Status.CLOSED,)
 
 
 def room_access(*, user: User, room: Room) -> RoomAccess:
-    """What `user` may do in `room`, in at most two queries."""
-    if not user.is_authenticated or not user.is_active:
-        return RoomAccess(False, False)
+    """What `user` may do in `room`, in one query, from the database's current state.
+
+    The account's `is_active` and the cohort's status are read with the membership rather than
+    taken from the objects passed in: an open socket keeps the user object it connected with,
+    and must see a deactivated or erased account, or a closed cohort, at its next write.
+    """
+    if not user.is_authenticated:
+        return NO_ACCESS
     if user.is_superuser:
-        return RoomAccess(True, True)
+        status = room.cohort.status if room.cohort_id else None
+        active = User.objects.filter(pk=user.pk, is_active=True, is_superuser=True).exists()
+        writable = status not in _READ_ONLY_COHORT_STATUSES
+        return RoomAccess(active, active, active and writable)
     if room.kind == Room.Kind.COMMUNITY:
         role = (
-            CommunityMembership.objects.filter(community_id=room.community_id, user=user)
+            CommunityMembership.objects.filter(community_id=room.community_id, user_id=user.pk, user__is_active=True)
             .values_list("role", flat=True)
             .first()
         )
-        return RoomAccess(role is not None, role == CommunityMembership.Role.MODERATOR)
-    role = (
-        CohortMembership.objects.filter(cohort_id=room.cohort_id, user=user, status=_ACTIVE)
-        .values_list("role", flat=True)
-        .first()
+        return RoomAccess(role is not None, role == CommunityMembership.Role.MODERATOR, role is not None)
+    memberships = CohortMembership.objects.filter(
+        cohort_id=room.cohort_id, user_id=user.pk, status=_ACTIVE, user__is_active=True
     )
-    is_facilitator = role == _FACILITATOR
     if room.kind == Room.Kind.GROUP:
-        in_group = role is not None and GroupMembership.objects.filter(group_id=room.group_id, user=user).exists()
-        return RoomAccess(in_group or is_facilitator, is_facilitator)
-    return RoomAccess(role is not None, is_facilitator)
+        memberships = memberships.annotate(
+            in_group=Exists(GroupMembership.objects.filter(group_id=room.group_id, user_id=user.pk))
+        )
+        row = memberships.values_list("role", "cohort__status", "in_group").first()
+    else:
+        row = memberships.values_list("role", "cohort__status").first()
+    if row is None:
+        return NO_ACCESS
+    is_facilitator = row[0] == _FACILITATOR
+    can_read = is_facilitator or room.kind != Room.Kind.GROUP or row[2]
+    return RoomAccess(can_read, can_read and is_facilitator, can_read and row[1] not in _READ_ONLY_COHORT_STATUSES)
 
 
 def user_can_access_room(*, user: User, room: Room) -> bool:
@@ -203,7 +221,7 @@ def room_message_get(*, room: Room, seq: int, reactions: bool = True) -> Message
 
 
 def _author_payload(user: User | None) -> dict:
-    if user is None:
+    if user is None or is_erased(user):
         return {"id": None, "name": str(_("Ancien·ne participant·e")), "profession": "", "profession_label": ""}
     return {
         "id": user.pk,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Level, Profession
 from accounts.i18n import in_recipient_language, recipient_language
+from cohorts import events
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
     Announcement,
@@ -151,6 +152,7 @@ def cohort_facilitators_set(*, cohort: Cohort, facilitators: list, keep=None) ->
             CohortMembership.objects.filter(cohort=cohort, user_id=user_id).update(
                 role=CohortMembership.Role.FACILITATOR, status=ACTIVE
             )
+            events.access_changed(user_ids=[user_id])  # an update() sends no signal: moderation rights changed
 
 
 def cohort_close(*, cohort: Cohort) -> Cohort:

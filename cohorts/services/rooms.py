@@ -52,6 +52,7 @@ __all__ = [
     "message_report",
     "reaction_toggle",
     "read_marker_set",
+    "typing_allowed",
     "notification_mark_read",
     "notification_read",
 ]
@@ -85,17 +86,29 @@ def _clean_body(body: object) -> str:
     return body
 
 
-def _rate_limited(user_id: int) -> bool:
-    """Fixed window per user, shared by every process through the cache; fails open if the cache is down."""
-    limit = settings.ROOMS_RATE_LIMIT_MESSAGES
+def _rate_limited(user_id: int, *, bucket: str = "send", limit: int | None = None) -> bool:
+    """Fixed window per user and bucket, shared by every process through the cache; fails open
+    if the cache is down."""
+    limit = settings.ROOMS_RATE_LIMIT_MESSAGES if limit is None else limit
     window = settings.ROOMS_RATE_LIMIT_SECONDS
-    key = f"rooms:rate:{user_id}:{int(time.time() // window)}"
+    key = f"rooms:rate:{bucket}:{user_id}:{int(time.time() // window)}"
     try:
         cache.add(key, 0, window * 2)
         return cache.incr(key) > limit
     except Exception:  # noqa: BLE001
         logger.info("rate limit: cache unavailable", exc_info=True)
         return False
+
+
+def _check_action_rate(user_id: int) -> None:
+    """Edits and reactions share one budget per user, as generous as sends but separate from them."""
+    if _rate_limited(user_id, bucket="action", limit=settings.ROOMS_RATE_LIMIT_ACTIONS):
+        raise RoomError("rate_limited", _("Trop d'actions à la suite : patientez quelques secondes avant de réessayer."))
+
+
+def typing_allowed(*, user_id: int) -> bool:
+    """Whether one more typing signal of this person may be broadcast (per user, all connections)."""
+    return not _rate_limited(user_id, bucket="typing", limit=settings.ROOMS_RATE_LIMIT_TYPING)
 
 
 def _mentioned_users(room: Room, body: str, author: User) -> list[User]:
@@ -160,7 +173,22 @@ def _forget_notification_counts(user_ids) -> None:
     transaction.on_commit(forget, robust=True)
 
 
-def _own_message(*, room: Room, seq: int, user: User) -> Message:
+def _require_access(*, room: Room, user: User, write: bool = True) -> None:
+    """Re-check, from the database, that `user` may still read (and write) in `room`.
+
+    Every write goes through here, whoever calls it: an open socket keeps the user it connected
+    with, so removal from a group, an erased account or a closed cohort must be seen at the next
+    frame even if the event that closes the socket is late or lost.
+    """
+    access = room_access(user=user, room=room)
+    if not access.can_read:
+        raise RoomError("forbidden", _("Vous n'avez plus accès à ce salon."))
+    if write and not access.can_write:
+        raise RoomError("read_only", _("Ce salon est en lecture seule : la promotion est terminée."))
+
+
+def _own_message(*, room: Room, seq: int, user: User, write: bool = True) -> Message:
+    _require_access(room=room, user=user, write=write)
     message = room_message_get(room=room, seq=seq)
     if message is None:
         raise RoomError("not_found", _("Ce message n'existe pas."))
@@ -204,6 +232,7 @@ def message_post(
             "rate_limited",
             _("Vous envoyez trop de messages : patientez quelques secondes avant de réessayer."),
         )
+    _require_access(room=room, user=author)
     # Who is mentioned and the HTML are worked out before the room is locked, so the lock (which
     # every writer of the room waits for) is held only for the writes themselves.
     mentioned = _mentioned_users(room, body, author)
@@ -260,6 +289,7 @@ def _message_store(
 @transaction.atomic
 def message_edit(*, room: Room, seq: int, user: User, body: str) -> Message:
     """Replace the text of one's own message, keeping the previous text as a revision."""
+    _check_action_rate(user.pk)
     message = _own_message(room=room, seq=seq, user=user)
     body = _clean_body(body)
     if body == message.body:
@@ -276,8 +306,10 @@ def message_edit(*, room: Room, seq: int, user: User, body: str) -> Message:
 
 @transaction.atomic
 def message_delete(*, room: Room, seq: int, user: User) -> Message:
-    """Delete one's own message: the text goes, a tombstone keeps its place in the sequence."""
-    message = _own_message(room=room, seq=seq, user=user)
+    """Delete one's own message: the text goes, a tombstone keeps its place in the sequence.
+
+    Allowed in a read-only room too: people may always take back their own words."""
+    message = _own_message(room=room, seq=seq, user=user, write=False)
     MessageRevision.objects.create(message=message, body=message.body, html=message.html)
     message.deleted_at = timezone.now()
     message.body = ""
@@ -315,6 +347,7 @@ def message_report(*, room: Room, seq: int, user: User, reason: str = "") -> Mes
     """Signal a message to the room's moderators (once per member and message)."""
     if not isinstance(reason, str) or len(reason) > 500:
         raise RoomError("invalid", _("Le motif du signalement ne doit pas dépasser 500 caractères."))
+    _require_access(room=room, user=user, write=False)
     message = room_message_get(room=room, seq=seq)
     if message is None:
         raise RoomError("not_found", _("Ce message n'existe pas."))
@@ -335,6 +368,8 @@ def message_report(*, room: Room, seq: int, user: User, reason: str = "") -> Mes
 def reaction_toggle(*, room: Room, seq: int, user: User, emoji: str) -> Message:
     if emoji not in REACTION_EMOJIS:
         raise RoomError("invalid", _("Réaction inconnue."))
+    _check_action_rate(user.pk)
+    _require_access(room=room, user=user)
     message = room_message_get(room=room, seq=seq)
     if message is None or message.deleted_at is not None:
         raise RoomError("not_found", _("Ce message n'existe pas."))

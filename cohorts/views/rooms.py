@@ -97,6 +97,8 @@ def _client_strings() -> dict:
         "empty": _("Écrivez un message avant de l'envoyer."),
         "too_long": _("Le message dépasse %s caractères."),
         "actions": _("Actions sur le message"),
+        "revoked": _("Vous n'avez plus accès à ce salon."),
+        "read_only": _("Ce salon est en lecture seule : la promotion est terminée."),
     }
 
 
@@ -211,6 +213,7 @@ def room_detail(request, room_id: int):
         "messages_page": page,
         "pinned": [m for m in page if m.pinned_at and not m.deleted_at],
         "can_moderate": access.can_moderate,
+        "can_write": access.can_write,
         "form": form,
         "older_before": page[0].seq if has_older and page else None,
         "is_latest": before is None,

@@ -282,3 +282,5 @@ LOGGING = {
 
 ROOMS_RATE_LIMIT_MESSAGES = int(env("ROOMS_RATE_LIMIT_MESSAGES", "10"))  # messages per user…
 ROOMS_RATE_LIMIT_SECONDS = int(env("ROOMS_RATE_LIMIT_SECONDS", "10"))  # …in this many seconds
+ROOMS_RATE_LIMIT_ACTIONS = int(env("ROOMS_RATE_LIMIT_ACTIONS", "30"))  # edits and reactions per user per window
+ROOMS_RATE_LIMIT_TYPING = int(env("ROOMS_RATE_LIMIT_TYPING", "10"))  # typing signals per user per window

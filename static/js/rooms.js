@@ -68,9 +68,15 @@ function startRoom(root) {
       }
       handle(frame);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       ready = false;
       socket = null;
+      // Access gone (4410) or the room now read-only (4409): reconnecting would be refused.
+      if (event.code === 4410 || event.code === 4409) {
+        setStatus(event.code === 4409 ? T.read_only : T.revoked, "closed");
+        form.hidden = true;
+        return;
+      }
       for (const entry of pending.values()) markPending(entry, T.waiting);
       const base = Math.min(30000, 500 * 2 ** attempt);
       const delay = Math.round(base / 2 + Math.random() * (base / 2)); // "equal jitter"
