@@ -245,7 +245,8 @@ def test_insights_count_professions_and_cross_profession_replies():
     nurse_msg = Message.objects.get(author=nurse)
     post(room, second_nurse, "D'accord", reply_to=nurse_msg.seq)
     post(room, director, "Je me réponds", reply_to=first.seq)  # self-replies are not answers
-    _g, group_room = make_group_room(cohort=cohort)
+    group, group_room = make_group_room(cohort=cohort)
+    add_to_group(group, physician)
     post(group_room, physician, "Dans le groupe", reply_to=None)
     insights = room_insights(room=room)
     assert insights.by_profession == {"director": 2, "physician": 1, "nurse": 2}
