@@ -112,6 +112,8 @@ class Ledger:
     def __init__(self):
         self.t0 = time.monotonic()
         self.phase = "quiet"  # the fault under way, if any: closes are counted per phase
+        self.phase_since = self.t0
+        self.phase_seconds: Counter = Counter()  # phase -> time spent in it
         self.timeline: list[tuple[float, str]] = []
         self.composed = 0
         self.first_sent: dict[str, float] = {}  # client id -> first write on an open socket
@@ -128,6 +130,11 @@ class Ledger:
 
     def now(self) -> float:
         return time.monotonic() - self.t0
+
+    def enter(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phase_seconds[self.phase] += now - self.phase_since
+        self.phase, self.phase_since = phase, now
 
     def mark(self, text: str) -> None:
         self.timeline.append((self.now(), text))
@@ -335,18 +342,18 @@ async def bursts(ledger: Ledger, members: list[Member], rng: random.Random, send
 async def faults(ledger: Ledger, duration: float, redis, servers, rss: dict) -> None:
     """Redis stopped and started again at 35 % of the run; the first server killed and restarted at 65 %."""
     await sleep_until(ledger, 0.35 * duration)
-    ledger.phase = "Redis restart"
+    ledger.enter("Redis restart")
     await asyncio.to_thread(redis.stop)
     ledger.mark("Redis stopped")
     await asyncio.sleep(min(10.0, 0.08 * duration))
     await asyncio.to_thread(redis.start)
     ledger.mark(f"Redis started again on port {redis.port}")
     await asyncio.sleep(FAULT_TAIL)
-    ledger.phase = "quiet"
+    ledger.enter("quiet")
 
     await sleep_until(ledger, 0.65 * duration)
     victim = servers[0]
-    ledger.phase = "server kill"
+    ledger.enter("server kill")
     rss["killed"] = (victim.process.pid, rss_kib(victim.process.pid))
     rss["logs"].append(victim.log_path)
     await asyncio.to_thread(victim.kill)
@@ -356,7 +363,7 @@ async def faults(ledger: Ledger, duration: float, redis, servers, rss: dict) -> 
     ledger.mark(f"server 1 restarted on port {victim.port} (pid {victim.process.pid})")
     await asyncio.sleep(FAULT_TAIL)
     rss["restarted"] = (victim.process.pid, rss_kib(victim.process.pid))
-    ledger.phase = "quiet"
+    ledger.enter("quiet")
 
 
 def missing(members: list[Member], ledger: Ledger) -> tuple[int, int]:
@@ -390,6 +397,7 @@ async def soak(rooms: dict[int, list[int]], cookies: dict[int, str], redis, serv
     ledger.t0 = time.monotonic()
     for member in members:  # the soak starts now: connections before are the initial ones
         member.connections = min(member.connections, 1)
+    ledger.phase_since = ledger.t0
     ledger.closes.clear()
     ledger.reconnections.clear()
     ledger.mark(f"{sum(m.resumed.is_set() for m in members)} of {len(members)} clients connected; soak starts")
@@ -410,6 +418,7 @@ async def soak(rooms: dict[int, list[int]], cookies: dict[int, str], redis, serv
     while time.monotonic() < hard_stop and (missing(members, ledger)[0] or any(m.pending for m in members)):
         await asyncio.sleep(0.5)
     elapsed_hours = ledger.now() / 3600
+    ledger.enter("quiet")  # closes the books of the last phase
     missing_before_resume = missing(members, ledger)[0]
     for member in members:  # one resume frame each: what a reconnection would still have brought
         member.resumed.clear()
@@ -452,11 +461,14 @@ def report(result: dict) -> None:
           f"over {len(ledger.latencies_live)}")
     total = sum(ledger.reconnections.values())
     quiet = ledger.reconnections["quiet"]
+    quiet_client_hours = max(len(members) * ledger.phase_seconds["quiet"] / 3600, 1e-9)
     print(f"reconnections: {total} in {client_hours:.2f} client-hours = {total / client_hours:.0f} per client-hour; "
-          f"outside the fault windows {quiet} = {quiet / client_hours:.0f} per client-hour")
+          f"outside the fault windows {quiet} in {quiet_client_hours:.2f} client-hours = "
+          f"{quiet / quiet_client_hours:.0f} per client-hour")
     for phase in ("quiet", "Redis restart", "server kill"):
         seen = {what: n for (p, what), n in sorted(ledger.closes.items()) if p == phase}
-        print(f"  {phase:<14} reconnections {ledger.reconnections[phase]:5d}; closes and failed handshakes: "
+        print(f"  {phase:<14} {ledger.phase_seconds[phase]:5.0f} s, reconnections {ledger.reconnections[phase]:4d}; "
+              "closes and failed handshakes: "
               + (", ".join(f"{what} x{n}" for what, n in seen.items()) or "none"))
     lifetimes = ledger.server_close_lifetimes
     if lifetimes:
