@@ -7,6 +7,7 @@ never touching the machine's shared one.
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -17,6 +18,8 @@ from cohorts.testing_servers import (
     RedisProcess,
     ServerProcess,
     database_url_for_server,
+    free_port,
+    port_range_from_env,
     server_database_sessions_end,
 )
 from tests.cohorts.test_rooms_multiprocess import RoomClient, _login
@@ -42,26 +45,37 @@ async def _close_thread_connections():
     await sync_to_async(connections.close_all)()
 
 
+def _unused_port(taken: set[int]) -> int:
+    """A free port not already given to a process that has not bound it yet."""
+    ports = port_range_from_env()
+    port = free_port([p for p in ports if p not in taken] if ports else None)
+    taken.add(port)
+    return port
+
+
 @pytest.fixture
-def start_server(tmp_path):
-    """start_server() → (redis, server): a private Redis, and one daphne process using it as its
-    cache and channel layer, on the test database. Create the data first (SQLite: the server
-    works on a copy taken at start)."""
+def start_servers(tmp_path):
+    """start_servers(n) → n pairs (redis, server): a private Redis each, and a daphne process using it
+    as its cache and channel layer, on the test database; the servers start in parallel. Create the
+    data first (SQLite: the servers work on a copy taken now)."""
     started = []
 
-    def start():
-        redis = RedisProcess().start()
-        started.append(redis)
-        env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url_for_server(connection, tmp_path),
-            "REDIS_URL": redis.url,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = ServerProcess(env=env).start()
-        started.append(server)
-        return redis, server
+    def start(count: int) -> list[tuple[RedisProcess, ServerProcess]]:
+        database_url, taken, pairs = database_url_for_server(connection, tmp_path), set(), []
+        for _ in range(count):
+            redis = RedisProcess(port=_unused_port(taken)).start()
+            env = {
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis.url,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+                "LOG_LEVEL": "WARNING",
+            }
+            pairs.append((redis, ServerProcess(env=env, port=_unused_port(taken))))
+            started.extend(pairs[-1])
+        with ThreadPoolExecutor(count) as pool:
+            list(pool.map(lambda pair: pair[1].start(), pairs))
+        return pairs
 
     yield start
     for process in reversed(started):
@@ -69,21 +83,46 @@ def start_server(tmp_path):
     server_database_sessions_end(connection)
 
 
-async def test_a_room_socket_left_idle_on_redis_stays_open_and_then_receives_a_message(start_server):
-    room, _facilitator, (_alice, _bob) = await sync_to_async(make_room_with_members)()
-    alice_cookie, bob_cookie = await _login(_alice), await _login(_bob)
-    _redis, server = await sync_to_async(start_server)()
-    alice = await RoomClient(server, room.pk, alice_cookie).open()
+async def test_an_idle_room_socket_stays_open_and_a_redis_outage_spares_pages_and_login(start_servers):
+    """Two independent scenarios, each on its own private Redis and server, run side by side so that
+    the suite waits through the idle period once (see the two functions below)."""
+    idle_data = await sync_to_async(_idle_scenario_data)()
+    outage_data = await sync_to_async(_outage_scenario_data)()
+    await _login_cookies(idle_data)
+    await _login_cookies(outage_data)
+    (_idle_redis, idle_server), (outage_redis, outage_server) = await sync_to_async(start_servers)(2)
+    await asyncio.gather(
+        _a_room_socket_left_idle_stays_open_and_then_receives_a_message(idle_server, idle_data),
+        _a_redis_outage_leaves_pages_and_login_working_and_rooms_recover(outage_redis, outage_server, outage_data),
+    )
 
+
+def _idle_scenario_data() -> dict:
+    room, _facilitator, (alice, bob) = make_room_with_members()
+    return {"room": room, "alice": alice, "bob": bob}
+
+
+def _outage_scenario_data() -> dict:
+    room, _facilitator, (alice, bob) = make_room_with_members()
+    login_user = make_user(email=f"cadre-{uuid.uuid4().hex[:6]}@ch-exemple.fr")
+    return {"room": room, "alice": alice, "bob": bob, "case_url": make_case().url, "login_email": login_user.email}
+
+
+async def _login_cookies(data: dict) -> None:
+    data["alice_cookie"], data["bob_cookie"] = await _login(data["alice"]), await _login(data["bob"])
+
+
+async def _a_room_socket_left_idle_stays_open_and_then_receives_a_message(server, data):
+    alice = await RoomClient(server, data["room"].pk, data["alice_cookie"]).open()
     opened = time.monotonic()
     # Idle: the client sends nothing (daphne's own WebSocket pings are answered by the library).
-    # Frames the server may push meanwhile (presence) are read and kept; a close ends the wait.
+    # Frames the server may push meanwhile (presence) are read and kept; a close ends the wait early.
     with pytest.raises(asyncio.TimeoutError):
-        await alice.until("never", timeout=IDLE_SECONDS)
+        await asyncio.wait_for(alice.until("never", timeout=IDLE_SECONDS + 5), IDLE_SECONDS)
     assert time.monotonic() - opened >= 30
     assert alice.socket.close_code is None, f"closed with {alice.socket.close_code}"
 
-    bob = await RoomClient(server, room.pk, bob_cookie).open()
+    bob = await RoomClient(server, data["room"].pk, data["bob_cookie"]).open()
     posted = await bob.send_message("Après un long silence")
     await alice.wait_for_ids([posted])
     await alice.close()
@@ -129,19 +168,14 @@ def _answers(base: str, case_url: str, cookie: str, email: str) -> dict[str, int
     return answers
 
 
-async def test_a_redis_outage_leaves_pages_and_login_working_and_rooms_recover_when_it_returns(start_server):
-    case_url = await sync_to_async(lambda: make_case().url)()
-    room, _facilitator, (alice_user, bob_user) = await sync_to_async(make_room_with_members)()
-    login_user = await sync_to_async(make_user)(email=f"cadre-{uuid.uuid4().hex[:6]}@ch-exemple.fr")
-    alice_cookie, bob_cookie = await _login(alice_user), await _login(bob_user)
-    redis, server = await sync_to_async(start_server)()
-
+async def _a_redis_outage_leaves_pages_and_login_working_and_rooms_recover(redis, server, data):
+    case_url, email, alice_cookie = data["case_url"], data["login_email"], data["alice_cookie"]
     expected = {"home": 200, "catalogue": 200, "case": 200, "dashboard": 200, "search": 200,
                 "login": 302, "login_session": True}
-    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, login_user.email) == expected
+    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, email) == expected
 
     redis.stop()
-    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, login_user.email) == expected
+    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, email) == expected
     health = await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=10)
     assert health.status_code == 503
     assert health.json()["failing"] == ["cache", "channel_layer"]
@@ -151,9 +185,9 @@ async def test_a_redis_outage_leaves_pages_and_login_working_and_rooms_recover_w
     while (await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=10)).status_code != 200:
         assert time.monotonic() < deadline, "/healthz did not recover"
         await asyncio.sleep(0.5)
-    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, login_user.email) == expected
-    alice = await RoomClient(server, room.pk, alice_cookie).open_with_retry(server)
-    bob = await RoomClient(server, room.pk, bob_cookie).open_with_retry(server)
+    assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, email) == expected
+    alice = await RoomClient(server, data["room"].pk, alice_cookie).open_with_retry(server)
+    bob = await RoomClient(server, data["room"].pk, data["bob_cookie"]).open_with_retry(server)
     posted = await alice.send_message("La liaison est rétablie")
     await bob.wait_for_ids([posted])
     await alice.close()
