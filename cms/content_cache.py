@@ -7,15 +7,15 @@ page, a site, a locale, a view restriction or a competency moves the counter on 
 again when the transaction commits, so a request that read the old rows while an editor was
 publishing cannot keep them — and every older entry is ignored from then on. Publishing is rare
 and a learner's page view is not: one generation for everything is simpler than tracking which
-page changed, and never serves an outdated page. When the cache is unreachable (Redis stopped),
-pages are built from the database as if nothing were cached.
+page changed, and never serves an outdated page. When the cache is unreachable (Redis stopped), the
+cache backend answers every read with a miss (`config.cache`), so pages are built from the database
+as if nothing were cached.
 
 Per-learner data (answers, progress, cohorts) is never cached here.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Callable, TypeVar
 
@@ -31,7 +31,6 @@ GENERATION_KEY = "cms:content-generation"
 # because the cache was unreachable at that moment.
 ENTRY_TIMEOUT = 10 * 60
 _MISSING = object()
-logger = logging.getLogger(__name__)
 
 
 def generation() -> int:
@@ -51,13 +50,11 @@ def content_changed() -> None:
 
 
 def _bump() -> None:
+    """With Redis unreachable nothing is recorded (config.cache): entries expire within ENTRY_TIMEOUT."""
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no counter yet
-            cache.set(GENERATION_KEY, time.time_ns(), None)
-    except Exception:  # the cache is down: publishing goes on; entries expire within ENTRY_TIMEOUT
-        logger.warning("Content cache unreachable: a content change could not be recorded", exc_info=True)
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no counter yet
+        cache.set(GENERATION_KEY, time.time_ns(), None)
 
 
 def cached(name: str, key: tuple, build: Callable[[], T]) -> T:
@@ -66,39 +63,25 @@ def cached(name: str, key: tuple, build: Callable[[], T]) -> T:
     A key holding None (an unsaved page, in a preview) is never cached."""
     if any(part is None for part in key):
         return build()
-    try:
-        cache_key = f"cms:{name}:{generation()}:" + ":".join(str(part) for part in key)
-        value = cache.get(cache_key, _MISSING)
-    except Exception:  # the cache is down (Redis stopped): pages are still served, from the database
-        logger.warning("Content cache unreachable: building %s without it", name, exc_info=True)
-        return build()
+    cache_key = f"cms:{name}:{generation()}:" + ":".join(str(part) for part in key)
+    value = cache.get(cache_key, _MISSING)
     if value is _MISSING:
         value = build()
-        try:
-            cache.set(cache_key, value, ENTRY_TIMEOUT)
-        except Exception:
-            logger.warning("Content cache unreachable: %s not stored", name, exc_info=True)
+        cache.set(cache_key, value, ENTRY_TIMEOUT)
     return value
 
 
 def cached_many(name: str, keys: list, build_missing: Callable[[list], dict]) -> dict:
     """{key: value} for each of `keys` in the current generation; `build_missing(missing keys)` builds
     the absent ones together (one query for all of them, not one each)."""
-    try:
-        prefix = f"cms:{name}:{generation()}:"
-        found = cache.get_many([prefix + str(key) for key in keys])
-    except Exception:
-        logger.warning("Content cache unreachable: building %s without it", name, exc_info=True)
-        return build_missing(list(keys))
+    prefix = f"cms:{name}:{generation()}:"
+    found = cache.get_many([prefix + str(key) for key in keys])
     result = {key: found[prefix + str(key)] for key in keys if prefix + str(key) in found}
     missing = [key for key in keys if key not in result]
     if missing:
         built = build_missing(missing)
         result.update(built)
-        try:
-            cache.set_many({prefix + str(key): value for key, value in built.items()}, ENTRY_TIMEOUT)
-        except Exception:
-            logger.warning("Content cache unreachable: %s not stored", name, exc_info=True)
+        cache.set_many({prefix + str(key): value for key, value in built.items()}, ENTRY_TIMEOUT)
     return result
 
 

@@ -49,6 +49,23 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture
+def unreachable_redis_cache(settings):
+    """The production cache backend (config.cache.TolerantRedisCache) pointed at a port nothing
+    listens on: Redis stopped, as far as the code can tell. Returns the location."""
+    from cohorts.testing_servers import free_port, port_range_from_env
+
+    location = f"redis://127.0.0.1:{free_port(port_range_from_env())}/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
+    return location
+
+
 @pytest.fixture(autouse=True)
 def _french_by_default():
     """Each test starts in the default language: a request in English leaves English active in the

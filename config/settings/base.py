@@ -128,18 +128,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
+    # Connection options are explicit because redis-py 8 changed its defaults to a 5 s socket
+    # timeout (and 5 s to connect); see docs/deploy.md, "Redis".
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis unreachable = every read a miss, every write dropped, one warning per outage:
+            # pages, login and rate limits go on from the database (config/cache.py).
+            "BACKEND": "config.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "passerelles"),
+            # A page waits at most this long for a Redis that does not answer; then the cache
+            # stands aside for a few seconds (config.cache.RETRY_AFTER) instead of making every call wait.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels-redis waits for a room's next message with a blocking BZPOPMIN of
+                # RedisChannelLayer.brpop_timeout (5 s) that Redis answers with "nothing" at the
+                # end. redis-py 8's default socket_timeout is also 5 s, so the client gave up first
+                # and every idle room socket was closed with 1011 after 5-6 s (django/channels_redis
+                # issue 422). The read timeout must stay above the blocking read: 15 s, so that a
+                # silently dead connection still fails rather than hangs (None would wait forever).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
                 "prefix": env("CHANNEL_LAYER_PREFIX", "passerelles"),
                 "capacity": 1000,
                 "expiry": 60,

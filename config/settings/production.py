@@ -1,4 +1,4 @@
-"""Production: every secret comes from the environment, and a missing one stops start-up."""
+"""Production: every secret and every service comes from the environment, and a missing one stops start-up."""
 
 import os
 
@@ -10,6 +10,20 @@ from .base import env
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 SECRET_KEY = os.environ["SECRET_KEY"]
+
+# Without DATABASE_URL base falls back to a SQLite file, without REDIS_URL to a cache and a channel
+# layer inside the process: right for one process on one machine, silently wrong for several (each
+# would have its own rooms and its own cache). Production says which it is.
+SINGLE_MACHINE = env("PASSERELLES_SINGLE_MACHINE", "0").lower() in {"1", "true", "yes"}
+if not SINGLE_MACHINE:
+    for variable in ("DATABASE_URL", "REDIS_URL"):
+        if not env(variable):
+            raise ImproperlyConfigured(
+                f"{variable} must be set in production. To run a single process on one machine without it "
+                "(SQLite without DATABASE_URL; cache and rooms inside the process without REDIS_URL), "
+                "set PASSERELLES_SINGLE_MACHINE=1."
+            )
+
 DEBUG = False
 BENCHMARK_ENDPOINTS = False
 

@@ -7,7 +7,9 @@ import pytest
 def test_healthz_reports_ok_when_database_and_channel_layer_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "channel_layer": "ok"}, "failing": []}
+    assert response.json() == {
+        "status": "ok", "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok"}, "failing": []
+    }
 
 
 @pytest.mark.django_db
@@ -43,7 +45,17 @@ def _unreachable_redis_layer(settings):
 def test_healthz_is_503_when_the_redis_channel_layer_does_not_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "channel_layer": "error"}
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "channel_layer": "error"}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("unreachable_redis_cache")
+def test_healthz_is_503_naming_the_cache_when_redis_does_not_answer_though_pages_still_do(client):
+    assert client.get("/").status_code == 200  # the cache stands aside for pages…
+    response = client.get("/healthz")  # …but not for the health check
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "cache": "error", "channel_layer": "ok"}
+    assert response.json()["failing"] == ["cache"]
 
 
 @pytest.mark.redis
@@ -53,4 +65,6 @@ def test_healthz_round_trips_through_the_real_redis_layer(client, settings):
 
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     channel_layers.backends.clear()
-    assert client.get("/healthz").status_code == 200
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "cache": "ok", "channel_layer": "ok"}

@@ -10,6 +10,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Variables a test run may carry that a real start-up would not have.
 _TEST_ONLY_VARIABLES = {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+# The services production requires; the tests below set them explicitly (.ci/run's second stage exports them).
+_SERVICE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "PASSERELLES_SINGLE_MACHINE"}
+_SERVICES = {"DATABASE_URL": "postgres://passerelles@127.0.0.1:5432/passerelles", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+PRODUCTION_SECRET_KEY = "x" * 64 + "-production-test-key-with-enough-entropy-1234567890"
 
 
 def _check(settings_module: str, **env) -> subprocess.CompletedProcess:
@@ -33,11 +37,57 @@ def test_production_settings_refuse_to_start_without_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def _production_environment(**env) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES | _SERVICE_VARIABLES}
+    environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY=PRODUCTION_SECRET_KEY, **env)
+    return environment
+
+
+def _import_production_settings(**env) -> subprocess.CompletedProcess:
+    """Import the production settings module (what every process does first) and print the services chosen."""
+    code = (
+        "import config.settings.production as s; "
+        "print(s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND'])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=_production_environment(**env),
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_settings_refuse_to_start_without_a_service_and_name_it(missing):
+    present = {name: url for name, url in _SERVICES.items() if name != missing}
+    result = _import_production_settings(**present)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{missing} must be set in production" in result.stderr
+    assert "PASSERELLES_SINGLE_MACHINE=1" in result.stderr  # the way out is named too
+
+
+def test_production_settings_start_with_both_services_on_postgresql_and_redis():
+    result = _import_production_settings(**_SERVICES)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql", "channels_redis.core.RedisChannelLayer", "config.cache.TolerantRedisCache"
+    ]
+
+
+def test_single_machine_production_starts_without_services_on_sqlite_and_in_process_layers():
+    result = _import_production_settings(PASSERELLES_SINGLE_MACHINE="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+    refused = _import_production_settings(PASSERELLES_SINGLE_MACHINE="0")
+    assert refused.returncode != 0 and "DATABASE_URL must be set" in refused.stderr
+
+
 def test_production_settings_pass_deploy_check_with_required_variables():
-    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES}
-    environment.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY="x" * 64 + "-production-test-key-with-enough-entropy-1234567890",
+    environment = _production_environment(
+        **_SERVICES,
         ALLOWED_HOSTS="passerelles.example.fr",
         CSRF_TRUSTED_ORIGINS="https://passerelles.example.fr",
     )
@@ -60,7 +110,7 @@ def test_no_missing_migrations():
 
 def _print_setting(settings_module: str, expression: str, **env) -> str:
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "EMAIL_HOST"}
+        k: v for k, v in os.environ.items() if k not in _TEST_ONLY_VARIABLES | _SERVICE_VARIABLES | {"EMAIL_HOST"}
     }
     environment.update(env, DJANGO_SETTINGS_MODULE=settings_module)
     code = f"import django; django.setup(); from django.conf import settings; print({expression})"
@@ -91,7 +141,8 @@ def test_redis_url_switches_channel_layer_and_cache_to_redis_and_email_host_to_s
 
 def test_benchmark_endpoints_stay_off_in_production_even_when_asked():
     out = _print_setting(
-        "config.settings.production", "settings.BENCHMARK_ENDPOINTS", SECRET_KEY="k" * 60, BENCHMARK_ENDPOINTS="1"
+        "config.settings.production", "settings.BENCHMARK_ENDPOINTS", SECRET_KEY="k" * 60, BENCHMARK_ENDPOINTS="1",
+        **_SERVICES,
     )
     assert out == "False"
 

@@ -89,17 +89,10 @@ def test_a_renamed_competency_shows_at_once(learner_client):
     assert "Négociation raisonnée" in learner_client.get(case.url).content.decode()
 
 
-def test_pages_are_served_from_the_database_when_the_cache_is_unreachable(learner_client, monkeypatch):
+@pytest.mark.usefixtures("unreachable_redis_cache")
+def test_pages_are_served_from_the_database_when_the_cache_is_unreachable(learner_client):
     case = make_case(body=[episode_block("Épisode", [text_block("Le cas sans cache.")])])
     programme_url = case.get_parent().get_parent().url
-
-    class Unreachable:
-        def __getattr__(self, name):
-            def fail(*args, **kwargs):
-                raise ConnectionError("Redis stopped")
-            return fail
-
-    monkeypatch.setattr(content_cache, "cache", Unreachable())
     assert "Le cas sans cache." in learner_client.get(case.url).content.decode()
     assert learner_client.get(programme_url).status_code == 200
     publish(case, title="Publié pendant la panne")  # publishing does not fail either
