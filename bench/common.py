@@ -10,7 +10,7 @@ def setup(database_path: Path | None) -> None:
     """Django on `database_path` (SQLite; None keeps DATABASE_URL), with the floor page on.
 
     Seeding creates hundreds of pages: the search-index and reference-index tasks they queue
-    are skipped, and log lines below WARNING are not printed."""
+    (and any e-mail) are skipped, and log lines below WARNING are not printed."""
     if database_path is not None:
         os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
     os.environ["BENCHMARK_ENDPOINTS"] = "1"
@@ -23,6 +23,6 @@ def setup(database_path: Path | None) -> None:
 
     from django.conf import settings
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.ALLOWED_HOSTS = ["*"]
     logging.disable(logging.INFO)
