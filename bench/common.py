@@ -23,6 +23,12 @@ def setup(database_path: Path | None) -> None:
 
     from django.conf import settings
 
-    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from django.test.utils import override_settings
+
+    # Through override_settings: the tasks handler was configured while the apps loaded (Wagtail's
+    # tasks are declared then), and only the setting_changed signal makes it read TASKS again.
+    override_settings(
+        TASKS={"default": {**settings.TASKS["default"], "BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    ).enable()
     settings.ALLOWED_HOSTS = ["*"]
     logging.disable(logging.INFO)
