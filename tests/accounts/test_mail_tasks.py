@@ -290,3 +290,21 @@ def test_make_run_sends_at_once_and_production_queues_in_the_database():
         DATABASE_URL="postgres://passerelles@127.0.0.1:5432/passerelles", REDIS_URL="redis://127.0.0.1:6379/9",
     )
     assert production == "django_tasks_db.DatabaseBackend 10 True"
+
+
+def test_no_code_sends_an_e_mail_but_the_task():
+    """The one e-mail path: `send_mail` and friends appear nowhere but in accounts/mail.py."""
+    import re
+    from pathlib import Path
+
+    root = Path(settings.BASE_DIR)
+    sending = re.compile(r"\b(send_mass_mail|mail_admins|mail_managers|EmailMessage|EmailMultiAlternatives)\b|(?<!def )\bsend_mail\(")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for app in ("accounts", "cms", "lms", "cohorts", "config")
+        for path in (root / app).rglob("*.py")
+        if path != root / "accounts" / "mail.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if sending.search(line)
+    ]
+    assert offenders == []
