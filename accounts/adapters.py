@@ -2,10 +2,13 @@
 writes allauth's e-mails in the account holder's language."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
 from accounts.i18n import in_recipient_language
+from accounts.mail import email_enqueue
 from accounts.models import User
 from accounts.services import user_admin_language_sync, user_profile_fill
 
@@ -52,7 +55,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         """Confirmation, password reset…: in the account holder's language, whatever the language of
-        the page that triggered them; for an address without an account, in that page's language."""
+        the page that triggered them; for an address without an account, in that page's language.
+        Rendered here, sent by the tasks worker (accounts/mail.py), as allauth's own method would
+        render it (same context) but not send it inside the request."""
         user = context.get("user") or User.objects.filter(email__iexact=email).only("pk", "language").first()
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         with in_recipient_language(user=user, fallback=translation.get_language()):
-            super().send_mail(template_prefix, email, context)
+            message = self.render_mail(template_prefix, email, context)
+        html = next((content for content, mimetype in getattr(message, "alternatives", ()) if mimetype == "text/html"), "")
+        email_enqueue(to=email, subject=message.subject, body=message.body, html=html, from_email=message.from_email)

@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Level, Profession
 from accounts.i18n import in_recipient_language, recipient_language
+from accounts.mail import email_enqueue
 from cohorts import events
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
@@ -238,15 +238,16 @@ def room_for_case(*, cohort: Cohort, case_page) -> Room:
 # --- Invitations ------------------------------------------------------------------------------
 
 
-def _invitation_mail(invitation: Invitation, token: str) -> tuple[str, str, str, list[str]]:
-    """In the invited person's language when the address has an account, else in the cohort's."""
+def _invitation_mail(invitation: Invitation, token: str) -> None:
+    """Queue the invitation, in the invited person's language when the address has an account, else
+    in the cohort's."""
     link = _site_url(reverse("cohorts:invitation_accept", args=[token]))
     context = {"invitation": invitation, "cohort": invitation.cohort, "link": link, "days": INVITATION_DAYS}
     recipient = User.objects.filter(email__iexact=invitation.email).only("pk", "language").first()
     with in_recipient_language(user=recipient, fallback=invitation.cohort.language):
         subject = _("Invitation à rejoindre la promotion « %(name)s »") % {"name": invitation.cohort.name}
         body = render_to_string("cohorts/emails/invitation.txt", context)
-    return (settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    email_enqueue(to=invitation.email, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body)
 
 
 def _send_invitation(invitation: Invitation) -> None:
@@ -257,8 +258,7 @@ def _send_invitation(invitation: Invitation) -> None:
     invitation.sent_count += 1
     invitation.last_sent_at = timezone.now()
     invitation.save()
-    message = _invitation_mail(invitation, token)
-    transaction.on_commit(lambda: send_mass_mail([message], fail_silently=False))
+    _invitation_mail(invitation, token)
 
 
 def _check_invitable(cohort: Cohort, email: str) -> None:
@@ -453,14 +453,12 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
     context = {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link}
     full_subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{cohort.name} · {announcement.subject}"
     texts: dict[str, str] = {}  # the body once per language: the facilitator's words, the frame in the reader's
-    messages = []
     for person in people:
         language = recipient_language(user=person, fallback=cohort.language)
         if language not in texts:
             with in_recipient_language(user=person, fallback=cohort.language):
                 texts[language] = render_to_string("cohorts/emails/announcement.txt", context)
-        messages.append((full_subject, texts[language], settings.DEFAULT_FROM_EMAIL, [person.email]))
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        email_enqueue(to=person.email, subject=full_subject, body=texts[language])
     return announcement
 
 
@@ -520,17 +518,14 @@ def community_invite_cohort(*, cohort: Cohort) -> int:
     CommunityInvitation.objects.bulk_create(new)
     people = User.objects.only("pk", "email", "language").in_bulk({i.user_id for i in new})
     link = _site_url(reverse("cohorts:community_list"))
-    messages = []
     for inv in new:
         person = people[inv.user_id]
         with in_recipient_language(user=person, fallback=cohort.language):
-            messages.append((
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Rejoignez la communauté « %(name)s »") % {"name": inv.community.name},
-                render_to_string("cohorts/emails/community_invitation.txt", {"community": inv.community, "cohort": cohort, "link": link}),
-                settings.DEFAULT_FROM_EMAIL,
-                [person.email],
-            ))
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+            email_enqueue(
+                to=person.email,
+                subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + _("Rejoignez la communauté « %(name)s »") % {"name": inv.community.name},
+                body=render_to_string("cohorts/emails/community_invitation.txt", {"community": inv.community, "cohort": cohort, "link": link}),
+            )
     return len(new)
 
 

@@ -7,7 +7,6 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
 from accounts.i18n import in_recipient_language
+from accounts.mail import email_enqueue
 from accounts.models import User
 from cohorts.events import room_event_send
 from cohorts.markdown import render_message
@@ -154,7 +154,7 @@ def _email_offline_mentions(notification_ids: list[int]) -> None:
             body = gettext("%(author)s vous a mentionné·e :\n\n%(text)s\n\nRépondre : %(url)s") % {
                 "author": author, "text": notification.message.body[:1000], "url": url,
             }
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[notification.user.email], fail_silently=True)
+        email_enqueue(to=notification.user.email, subject=subject, body=body)
         Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 

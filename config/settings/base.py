@@ -56,6 +56,8 @@ THIRD_PARTY_APPS = [
     "allauth",
     "allauth.account",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -226,6 +228,21 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Passerelles <noreply@passerelles.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# One attempt to reach the SMTP server waits this long at most; the worker then retries later
+# (accounts/mail.py). Without it a silent server holds the worker for minutes.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10"))
+
+# --- Background tasks (django-tasks) ----------------------------------------
+# E-mail (accounts/mail.py, queue "email") and Wagtail's slow work (search and reference index,
+# queue "default") go through Django's tasks framework. Here they run at once in the process
+# that enqueues them (`make run`, tests); production queues them in the database for
+# `manage.py db_worker` (config/settings/production.py, docs/deploy.md).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
 
 # --- Internationalisation ---------------------------------------------------
 

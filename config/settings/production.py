@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import TASKS, env
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -42,3 +42,6 @@ STORAGES = {
 # Wagtail's live preview shows the page in a same-origin iframe, so frames stay SAMEORIGIN
 # (set in base) rather than DENY; framing by any other site is still refused.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# --- Background tasks: queued in PostgreSQL, run by `manage.py db_worker` (docs/deploy.md) ---
+TASKS["default"]["BACKEND"] = "django_tasks_db.DatabaseBackend"

@@ -81,9 +81,10 @@ def test_password_change_requires_the_old_password_and_a_strong_new_one(client):
     assert user.check_password("Nouveau-mot-de-passe-2026")
 
 
-def test_password_reset_sends_a_link_that_sets_a_new_password(client):
+def test_password_reset_sends_a_link_that_sets_a_new_password(client, django_capture_on_commit_callbacks):
     user = make_user(email="pharmacien@ch-fougeres.fr")
-    response = client.post("/accounts/password/reset/", {"email": "Pharmacien@CH-Fougeres.fr"})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued after commit
+        response = client.post("/accounts/password/reset/", {"email": "Pharmacien@CH-Fougeres.fr"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
@@ -96,9 +97,10 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     assert user.check_password("Reinitialise-2026-ok")
 
 
-def test_password_reset_link_used_twice_is_refused(client):
+def test_password_reset_link_used_twice_is_refused(client, django_capture_on_commit_callbacks):
     make_user(email="pharmacien@ch-fougeres.fr")
-    client.post("/accounts/password/reset/", {"email": "pharmacien@ch-fougeres.fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": "pharmacien@ch-fougeres.fr"})
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(form_url, {"password1": "Reinitialise-2026-ok", "password2": "Reinitialise-2026-ok"})

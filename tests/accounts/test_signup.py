@@ -24,8 +24,9 @@ def test_signup_page_asks_for_every_profile_field(client):
     assert "Créer un compte" in html
 
 
-def test_signup_then_verification_then_login_then_profile(client):
-    response = client.post("/accounts/signup/", signup_data())
+def test_signup_then_verification_then_login_then_profile(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the verification mail is queued after commit
+        response = client.post("/accounts/signup/", signup_data())
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
 

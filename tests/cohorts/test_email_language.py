@@ -148,19 +148,25 @@ def test_a_mention_email_is_in_the_mentioned_persons_language(
     assert expected in message.subject and unexpected not in message.subject + message.body
 
 
-def test_a_password_reset_asked_from_a_french_page_reaches_an_english_account_in_english(client):
+def test_a_password_reset_asked_from_a_french_page_reaches_an_english_account_in_english(
+    client, django_capture_on_commit_callbacks
+):
     user = make_user(email="jo@nhs.example", language="en")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):  # allauth's mails leave after commit too
+        response = client.post(reverse("account_reset_password"), {"email": user.email})
     assert response.status_code == 302
     (message,) = mail.outbox
     assert message.subject == settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "Password Reset Email"
 
 
-def test_a_password_reset_asked_from_an_english_page_reaches_a_french_account_in_french(client):
+def test_a_password_reset_asked_from_an_english_page_reaches_a_french_account_in_french(
+    client, django_capture_on_commit_callbacks
+):
     user = make_user(email="claire@chu.example", language="fr")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    client.post(reverse("account_reset_password"), {"email": user.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
     (message,) = mail.outbox
     assert message.subject == settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + "E-mail de réinitialisation de mot de passe"
 
