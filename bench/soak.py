@@ -527,7 +527,7 @@ def main() -> None:
             "CHANNEL_LAYER_PREFIX": f"soak{uuid.uuid4().hex[:8]}",
             "LOG_LEVEL": "WARNING",
         }
-        servers = [ServerProcess(env=env).start(), ServerProcess(env=env).start()]
+        servers = [ServerProcess(env=env).start(timeout=240), ServerProcess(env=env).start(timeout=240)]  # a loaded machine starts slowly
         result = asyncio.run(asyncio.wait_for(soak(rooms, cookies, redis, servers), duration + 300))
     finally:
         for server in servers:
