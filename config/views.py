@@ -6,6 +6,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -63,3 +65,9 @@ _FLOOR_PAGE = (
 def bench_floor(request):
     """A constant page through the full middleware stack; routed only when BENCHMARK_ENDPOINTS is on."""
     return HttpResponse(_FLOOR_PAGE)
+
+
+@require_GET
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the static one."""
+    return redirect(static("favicon.ico"), permanent=True)
