@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
 
 
-def test_the_signup_email_is_signed_passerelles_not_example_com(client):
-    client.post("/accounts/signup/", signup_data())
+def test_the_signup_email_is_signed_passerelles_not_example_com(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # e-mail may be queued after commit
+        client.post("/accounts/signup/", signup_data())
     body = mail.outbox[-1].body
     assert "example.com" not in body
     assert "Passerelles" in body
