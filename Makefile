@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, the Wagtail admin's and the sites framework's domain follow the served address
+# (config/settings/base.py reads SITE_URL); set SITE_URL yourself behind a proxy or another name.
+SITE_URL ?= http://$(HOST):$(PORT)
+DJANGO_ENV := SITE_URL='$(SITE_URL)'
 UV_VERSION := 0.13.9
 
 .PHONY: install run serve test migrate seed messages check bench clean
@@ -31,10 +35,10 @@ $(STAMP): requirements.lock
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(DJANGO_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(DJANGO_ENV) $(BIN)/python manage.py seed_demo
 
 run: seed serve
 
@@ -44,7 +48,7 @@ serve: install
 	@echo "  Demo login: directrice@passerelles.test / passerelles-demo  (all accounts in README.md)"
 	@echo "  E-mails (verification links) are printed below. Stop with Ctrl+C."
 	@echo ""
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(DJANGO_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

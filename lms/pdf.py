@@ -11,6 +11,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from accounts.formats import day
+
 BRAND = colors.HexColor("#0b5e6b")
 INK = colors.HexColor("#1c2733")
 SOFT = colors.HexColor("#4a5867")
@@ -68,8 +70,8 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
     c.drawCentredString(width / 2, y - 14 * mm, certificate.programme_title)
     c.setFont("Helvetica", 12)
     period = _("du %(start)s au %(end)s") % {
-        "start": formats.date_format(certificate.started_on, "j F Y"),
-        "end": formats.date_format(certificate.completed_on, "j F Y"),
+        "start": day(certificate.started_on),
+        "end": day(certificate.completed_on),
     }
     c.drawCentredString(
         width / 2, y - 24 * mm,
@@ -96,7 +98,7 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
 
     c.setFillColor(SOFT)
     c.setFont("Helvetica", 10)
-    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": formats.date_format(certificate.issued_at, "j F Y")})
+    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": day(certificate.issued_at)})
     c.drawString(24 * mm, 24 * mm, _("Code de vérification : %(code)s") % {"code": certificate.code})
     c.drawString(24 * mm, 18 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
     c.linkURL(verify_url, (24 * mm, 16 * mm, width - 24 * mm, 22 * mm))
