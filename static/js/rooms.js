@@ -75,6 +75,8 @@ function startRoom(root) {
       if (event.code === 4410 || event.code === 4409) {
         setStatus(event.code === 4409 ? T.read_only : T.revoked, "closed");
         form.hidden = true;
+        presence.textContent = "";
+        typingLine.textContent = "";
         return;
       }
       for (const entry of pending.values()) markPending(entry, T.waiting);
