@@ -4,9 +4,9 @@ HomePage → CataloguePage → ProgrammePage → ModulePage → CaseStudyPage | 
 cms knows nothing of lms or cohorts: they add learner state through `cms.access` (hook
 `case_state`) and learner records to case and lesson pages through the hook
 `case_page_context`, called as `fn(request, page, state, context)`. A hook may set in
-`context`: `form_actions` ({block kind: URL}) or `block_actions` ({block id: URL}) where
-answers are posted, `records` ({block id: dict}) with what the learner already recorded
-(`choice`, `choices`, `rationale`, `text`, `fields`), and `case_room_url`.
+`context`: `block_actions` ({block id: URL}) where answers are posted, `records` ({block id:
+dict}) with what the learner already recorded (`choice`, `rationale`, `distribution`,
+`choices`, `text`, `detail_url`, `fields`, `print_url`), and `case_room_url`.
 """
 
 from django.conf import settings

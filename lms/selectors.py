@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 from wagtail import hooks
 from wagtail.models import Page
@@ -24,17 +24,13 @@ from lms.models import (
     DecisionAnswer,
     Enrolment,
     PageCompletion,
-    QuizAttempt,
     Reflection,
-    ReflectionComment,
     ReflectionVersion,
-    Worksheet,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
-LEARNING_PAGE_MODELS = ("casestudypage", "lessonpage")
 
 
 # --- Programme structure -------------------------------------------------------------------
@@ -276,14 +272,6 @@ def enrolment_get(*, user, programme) -> Enrolment | None:
     return Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
 
 
-def enrolment_list_for_learner(*, user) -> list[Enrolment]:
-    return list(
-        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
-        .select_related("programme")
-        .order_by("-last_visited_at", "-enrolled_at")
-    )
-
-
 # --- Decision points -----------------------------------------------------------------------
 
 
@@ -430,58 +418,14 @@ def can_read_learner_work(*, viewer, learner_id: int) -> bool:
     return any(fn(viewer, learner) for fn in hooks.get_hooks(CAN_READ_LEARNER_WORK_HOOK))
 
 
-@dataclass
-class PageRecords:
-    """Everything a learner has recorded on one page, indexed by block id."""
-
-    answers: dict[str, DecisionAnswer] = field(default_factory=dict)
-    reflections: dict[str, Reflection] = field(default_factory=dict)
-    worksheets: dict[str, Worksheet] = field(default_factory=dict)
-    attempts: list[QuizAttempt] = field(default_factory=list)
-    completed: bool = False
-
-
 def reflections_for_page(*, user, page) -> dict[str, Reflection]:
-    """The learner's reflections on a page by block id, each with `latest` (its last submitted
-    ReflectionVersion, or None) and its facilitators' `comment_list`. Two queries at most."""
+    """The learner's reflections on a page by block id, each with `latest_html` (the body of its last
+    submitted version, or None). One query."""
     latest = ReflectionVersion.objects.filter(reflection=OuterRef("pk")).order_by("-number")
-    reflections = (
-        Reflection.objects.filter(user=user, page_id=page.pk)
-        .annotate(
-            latest_number=Subquery(latest.values("number")[:1]),
-            latest_html=Subquery(latest.values("body_html")[:1]),
-            latest_at=Subquery(latest.values("submitted_at")[:1]),
-        )
-        .prefetch_related(
-            Prefetch("comments", queryset=ReflectionComment.objects.select_related("author"), to_attr="comment_list")
-        )
+    reflections = Reflection.objects.filter(user=user, page_id=page.pk).annotate(
+        latest_html=Subquery(latest.values("body_html")[:1])
     )
-    result = {}
-    for reflection in reflections:
-        reflection.latest = (
-            ReflectionVersion(reflection=reflection, number=reflection.latest_number,
-                              body_html=reflection.latest_html, submitted_at=reflection.latest_at)
-            if reflection.latest_number else None
-        )
-        result[reflection.block_id] = reflection
-    return result
-
-
-def page_records(*, user, page) -> PageRecords:
-    """A learner's records on a page: five queries (answers, reflections + versions + comments, worksheets,
-    attempts, completion), fewer when some are empty."""
-    records = PageRecords()
-    if not user.is_authenticated:
-        return records
-    records.answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=page.pk)}
-    reflections = list(
-        Reflection.objects.filter(user=user, page_id=page.pk).prefetch_related("versions", "comments__author")
-    )
-    records.reflections = {r.block_id: r for r in reflections}
-    records.worksheets = {w.block_id: w for w in Worksheet.objects.filter(user=user, page_id=page.pk)}
-    records.attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).order_by("number"))
-    records.completed = PageCompletion.objects.filter(user=user, page_id=page.pk).exists()
-    return records
+    return {reflection.block_id: reflection for reflection in reflections}
 
 
 # --- Dashboard and certificates ------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Every write on a page goes through `learner_access`: the learner must be enrolled in the
 page's programme and the block's episode must be open for them; otherwise `LearningError`
-(403) and nothing is stored. Bad input raises `LearningError` (400) before any row is written.
+(`NOT_ALLOWED`) and nothing is stored. Bad input raises `LearningError` (`INVALID`) before any
+row is written. Services know nothing of HTTP: `lms.views` maps each code to a response.
 """
 
 from __future__ import annotations
@@ -38,12 +39,17 @@ CERTIFICATE_COHORT_HOOK = "certificate_cohort_name"
 
 
 class LearningError(Exception):
-    """A refused write: `status` is the HTTP status a view answers with, `message` says why, in French."""
+    """A refused write, raised before anything is stored: `code` says what kind of refusal (views map
+    it to a response), `message` says why, translated into the active language."""
 
-    def __init__(self, message: str, *, status: int = 400):
+    INVALID = "invalid"  # the input breaks a rule: an unknown option, a text too long, a locked answer
+    NOT_ALLOWED = "not_allowed"  # not for this user: not enrolled, episode not open yet, not a facilitator
+    NOT_FOUND = "not_found"  # no such live programme, page or block
+
+    def __init__(self, message: str, *, code: str = INVALID):
         super().__init__(message)
         self.message = message
-        self.status = status
+        self.code = code
 
 
 # --- Enrolment -----------------------------------------------------------------------------
@@ -76,11 +82,11 @@ def enrolment_create(*, user: AbstractBaseUser, programme, source: str = "self")
 def enrolment_self_enrol(*, user, programme) -> Enrolment:
     """Self-enrolment: only in a live programme open to it."""
     if not programme.live:
-        raise LearningError(_("Ce programme n'est pas publié."), status=404)
+        raise LearningError(_("Ce programme n'est pas publié."), code=LearningError.NOT_FOUND)
     existing = selectors.enrolment_get(user=user, programme=programme)
     if not programme.open_enrolment and existing is None:
         raise LearningError(
-            _("Ce programme est réservé aux promotions : l'inscription se fait sur invitation."), status=403
+            _("Ce programme est réservé aux promotions : l'inscription se fait sur invitation."), code=LearningError.NOT_ALLOWED
         )
     return enrolment_create(user=user, programme=programme, source=Enrolment.Source.SELF)
 
@@ -89,7 +95,7 @@ def enrolment_leave(*, user, programme) -> Enrolment:
     """Leave a programme: the records stay, the programme leaves the dashboard."""
     enrolment = Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
     if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
-        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), status=400)
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."))
     enrolment.status = Enrolment.Status.LEFT
     enrolment.left_at = timezone.now()
     enrolment.save(update_fields=["status", "left_at"])
@@ -116,25 +122,25 @@ def learning_page_get(*, page_id: int) -> Page:
 
     page = Page.objects.live().filter(pk=page_id).specific().first()
     if page is None or not isinstance(page, (CaseStudyPage, LessonPage)):
-        raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), status=404)
+        raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), code=LearningError.NOT_FOUND)
     return source_page(page)
 
 
 def learner_access(*, user, page: Page, episode_id: str | None = None, episode_ids=()) -> LearnerAccess:
     """Check that `user` may record work on `page` (and in the given episodes), or raise LearningError 403."""
     if not user.is_authenticated:
-        raise LearningError(_("Connectez-vous pour enregistrer votre travail."), status=403)
+        raise LearningError(_("Connectez-vous pour enregistrer votre travail."), code=LearningError.NOT_ALLOWED)
     programme = selectors.programme_for_page(page=page)
     enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
     if enrolment is None or not enrolment.is_active:
         raise LearningError(
             _("Vous n'êtes pas inscrit·e au programme de cette page : inscrivez-vous pour enregistrer vos réponses."),
-            status=403,
+            code=LearningError.NOT_ALLOWED,
         )
     state = case_state(user=user, page=page)
     for episode in {episode_id, *episode_ids} - {None}:
         if not state.episode_is_open(episode):
-            raise LearningError(_("Cet épisode du cas n'est pas encore ouvert pour vous."), status=403)
+            raise LearningError(_("Cet épisode du cas n'est pas encore ouvert pour vous."), code=LearningError.NOT_ALLOWED)
     return LearnerAccess(user=user, page=page, programme=programme, enrolment=enrolment, state=state)
 
 
@@ -203,7 +209,7 @@ def page_mark_done(*, user, page) -> bool:
     access = learner_access(user=user, page=page)
     if not page_needs_mark_done(access.state.outline):
         raise LearningError(
-            _("Cette page se termine en répondant à ses activités (décisions, réflexions, quiz)."), status=400
+            _("Cette page se termine en répondant à ses activités (décisions, réflexions, quiz).")
         )
     return page_completion_refresh(access=access, reason=PageCompletion.Reason.MARKED)
 
@@ -222,7 +228,7 @@ def decision_answer_submit(
     outline = case_outline(page)
     outline_spec = outline.decision_point(block_id)
     if outline_spec is None:
-        raise LearningError(_("Ce point de décision n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Ce point de décision n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     access = learner_access(user=user, page=page, episode_id=outline_spec.episode_id)
     rationale = (rationale or "").strip()
     if option_id not in {option.id for option in outline_spec.options}:
@@ -270,7 +276,7 @@ def _reflection_prompt(page, block_id: str):
 
     spec = next((p for p in case_outline(page).reflection_prompts if p.id == block_id), None)
     if spec is None:
-        raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     return spec
 
 
@@ -331,9 +337,9 @@ def reflection_comment_add(*, author, reflection: Reflection, html: str) -> Refl
     if author.pk == reflection.user_id or not selectors.can_read_learner_work(
         viewer=author, learner_id=reflection.user_id
     ):
-        raise LearningError(_("Seul·e un·e animateur·rice de la promotion de l'apprenant·e peut commenter."), status=403)
+        raise LearningError(_("Seul·e un·e animateur·rice de la promotion de l'apprenant·e peut commenter."), code=LearningError.NOT_ALLOWED)
     if reflection.submitted_at is None:
-        raise LearningError(_("Cette réflexion n'a pas encore été envoyée."), status=400)
+        raise LearningError(_("Cette réflexion n'a pas encore été envoyée."))
     if len(html or "") > MAX_COMMENT:
         raise LearningError(_("Le commentaire est trop long (%(max)d caractères au plus).") % {"max": MAX_COMMENT})
     body = _reflection_html(html)
@@ -389,42 +395,6 @@ def _quiz_can_start(*, user, page) -> int:
 
 
 @transaction.atomic
-def quiz_attempt_submit(*, user, page, number: int, answers: dict[str, list[str]]) -> tuple[QuizAttempt, bool]:
-    """Record attempt `number` (1, 2, …) with every question answered. A retried request with the same
-    number returns the stored attempt."""
-    from cms.selectors import case_outline
-
-    questions = case_outline(page).quiz_questions
-    if not questions:
-        raise LearningError(_("Cette page n'a pas de quiz."), status=404)
-    access = learner_access(user=user, page=page, episode_ids=[q.episode_id for q in questions])
-    # Validate every answer before writing anything.
-    unknown = set(answers) - {q.id for q in questions}
-    if unknown:
-        raise LearningError(_("Une question envoyée n'existe pas dans ce quiz."))
-    clean = {question.id: _quiz_validate(question, answers.get(question.id, [])) for question in questions}
-
-    existing = QuizAttempt.objects.filter(user=user, page_id=page.pk, number=number).first()
-    if existing is not None:
-        if existing.answers == clean and existing.is_complete:
-            return existing, False
-        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    expected = _quiz_can_start(user=user, page=page)
-    if number != expected:
-        raise LearningError(_("Numéro de tentative inattendu : rechargez la page."))
-    try:
-        with transaction.atomic():
-            attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers=clean)
-    except IntegrityError:
-        existing = QuizAttempt.objects.get(user=user, page_id=page.pk, number=number)
-        if existing.answers == clean:
-            return existing, False
-        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
-    return attempt, True
-
-
-@transaction.atomic
 def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> tuple[QuizAttempt, bool]:
     """Answer one question of the current attempt (opening one when needed); the attempt is scored
     when its last question is answered. Re-sending the same answer stores nothing; a different one
@@ -434,7 +404,7 @@ def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> t
     questions = case_outline(page).quiz_questions
     question = next((q for q in questions if q.id == block_id), None)
     if question is None:
-        raise LearningError(_("Cette question n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette question n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     access = learner_access(user=user, page=page, episode_id=question.episode_id)
     chosen = _quiz_validate(question, option_ids)
     attempt = (
@@ -480,7 +450,7 @@ def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksh
 
     spec = next((w for w in case_outline(page).worksheets if w.id == block_id), None)
     if spec is None:
-        raise LearningError(_("Cette fiche n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette fiche n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     learner_access(user=user, page=page, episode_id=spec.episode_id)
     keys = [key for key, _label in WorksheetTemplate.FIELDS.get(spec.template_kind, [])]
     unknown = set(data) - set(keys)

@@ -8,16 +8,8 @@ register = template.Library()
 
 @register.filter
 def lookup(mapping, key):
-    """`{{ lms.decisions|lookup:block_id }}`: a dict item by a variable key (None when absent)."""
-    if not mapping or not hasattr(mapping, "get"):
-        return None
-    value = mapping.get(key)
-    return value if value is not None else mapping.get(str(key))
-
-
-@register.filter
-def contains(container, item) -> bool:
-    return bool(container) and item in container
+    """`{{ progress.modules|lookup:module.id }}`: a dict item by a variable key (None when absent)."""
+    return (mapping or {}).get(key)
 
 
 @register.simple_tag(takes_context=True)

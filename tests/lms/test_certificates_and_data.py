@@ -220,7 +220,7 @@ def test_no_learner_reads_another_learners_records_by_changing_an_id(client, cou
     data = json.loads(client.get(reverse("lms:my_data_export")).content)
     assert not data["reflections"] and not data["worksheets"] and not data["certificates"]
     # Writes act only on the writer's own records, whatever ids are posted.
-    client.post(reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet]), {"f-problem": "Mien"})
+    client.post(reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet]), {"problem": "Mien"})
     worksheet.refresh_from_db()
     assert worksheet.data["problem"] == "Secret"
     client.force_login(owner)
