@@ -13,7 +13,7 @@ from typing import Iterable
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import translation
+from django.utils import timezone, translation
 from wagtail import hooks
 from wagtail.models import Page
 
@@ -493,22 +493,26 @@ def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
 
 
 def transcript_rows(*, user) -> list[dict]:
-    """Completed modules of every programme the learner followed, with the hours of completed programmes."""
+    """Completed modules of every programme the learner followed, with the hours of completed programmes.
+
+    Three queries whatever the number of programmes (enrolments, certificates, completions), and one
+    more for all the programme structures the content cache does not hold yet."""
     enrolments = list(Enrolment.objects.filter(user=user).select_related("programme").order_by("enrolled_at"))
+    if not enrolments:
+        return []
     certificates = {c.programme_id: c for c in Certificate.objects.filter(user=user)}
+    structures = programme_structures(programmes=[e.programme for e in enrolments])
+    completions = dict(
+        PageCompletion.objects.filter(
+            user=user, page_id__in=[page_id for s in structures.values() for page_id in s.page_ids]
+        ).values_list("page_id", "completed_at")
+    )
     rows = []
     for enrolment in enrolments:
         programme = enrolment.programme
-        structure = programme_structure(programme=programme)
-        completions = dict(
-            PageCompletion.objects.filter(user=user, page_id__in=structure.page_ids).values_list("page_id", "completed_at")
-        )
-        certificate = certificates.get(programme.pk)
-        for module in structure.modules:
+        for module in structures[programme.pk].modules:
             dates = [completions[p.pk] for p in module.pages if p.pk in completions]
             if module.pages and len(dates) == len(module.pages):
-                from django.utils import timezone
-
                 rows.append({
                     "programme": programme.title,
                     "module": module.page.title,
@@ -516,6 +520,7 @@ def transcript_rows(*, user) -> list[dict]:
                     "hours": "",
                     "code": "",
                 })
+        certificate = certificates.get(programme.pk)
         if certificate is not None:
             rows.append({
                 "programme": programme.title,
