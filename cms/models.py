@@ -110,7 +110,7 @@ class HomePage(CachedContentMixin, Page):
 
     def route(self, request, path_components):
         """Find the page and its ancestors from the content cache (one query per URL and content
-        generation), not two queries per level.
+        generation), not one query per level.
 
         The ancestors are kept on the page (`breadcrumb_ancestors`) for the breadcrumbs. A reader
         whose language has its own home page but no translation of the requested page is served
@@ -121,11 +121,6 @@ class HomePage(CachedContentMixin, Page):
         found = content_cache.route_chain(self, tuple(path_components))
         if found is not None:
             ancestors, target = found
-            parent = self
-            for page in ancestors:
-                page._cached_parent_obj = parent
-                parent = page
-            target._cached_parent_obj = parent
             target.breadcrumb_ancestors = ancestors
             return target.route(request, [])
         try:
@@ -141,9 +136,11 @@ class HomePage(CachedContentMixin, Page):
 
     @property
     def localized(self):
-        """This home page in the active language, from the content cache: Wagtail asks it on every
-        page request (`site.root_page.localized`) and would spend two queries on it."""
-        return content_cache.localized_page(self, translation.get_language() or settings.LANGUAGE_CODE)
+        """This home page in the active language (specific), from the content cache: Wagtail asks it
+        on every page request (`site.root_page.localized` in `Page.route_for_request`) and would spend
+        two queries on it."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return content_cache.cached("localized", (self.pk, language), lambda: super(HomePage, self).localized.specific)
 
     def get_context(self, request, *args, **kwargs):
         from cms.selectors import catalogue_entries
