@@ -23,6 +23,7 @@ from wagtail.models import Locale, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from accounts.choices import Level
 from accounts.choices import Profession as ProfessionCode
 from cms import content_cache
 from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
@@ -143,7 +144,7 @@ class HomePage(CachedContentMixin, Page):
         return content_cache.cached("localized", (self.pk, language), lambda: super(HomePage, self).localized.specific)
 
     def get_context(self, request, *args, **kwargs):
-        from cms.selectors import catalogue_entries
+        from cms.selectors import catalogue_entries  # not at the top: cms.selectors imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         context["programmes"] = catalogue_entries()[:6]
@@ -168,8 +169,8 @@ class CataloguePage(CachedContentMixin, Page):
         verbose_name = _("catalogue")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.forms import CatalogueFilterForm
-        from cms.selectors import catalogue_entries
+        from cms.forms import CatalogueFilterForm  # not at the top: cms.forms imports cms.models
+        from cms.selectors import catalogue_entries  # not at the top: cms.selectors imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         form = CatalogueFilterForm(request.GET or None)
@@ -250,8 +251,6 @@ class ProgrammePage(CachedContentMixin, Page):
         return bool(self.dpc_action_number)
 
     def get_audience_levels_display(self) -> list[str]:
-        from accounts.choices import Level
-
         labels = dict(Level.choices)
         return [str(labels[code]) for code in self.audience_levels if code in labels]
 
@@ -316,8 +315,8 @@ class AssessedPage(CachedContentMixin, Page):
 
     def case_state_for(self, request):
         """The visibility state of this page for the request's user (or the admin preview's profession)."""
-        from cms.access import case_state
-        from cms.selectors import live_case_outline
+        from cms.access import case_state  # not at the top: cms.access imports cms.models
+        from cms.selectors import live_case_outline  # not at the top: cms.selectors imports cms.models
 
         previewing = getattr(request, "is_preview", False)
         mode = getattr(request, "preview_mode", None) if previewing else None
@@ -387,7 +386,7 @@ class CaseStudyPage(AssessedPage):
         verbose_name_plural = _("études de cas")
 
     def searchable_body(self) -> str:
-        from cms.selectors import public_text
+        from cms.selectors import public_text  # not at the top: cms.selectors imports cms.models
 
         return public_text(self.body)
 
@@ -399,7 +398,7 @@ class CaseStudyPage(AssessedPage):
         ]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import case_parts
+        from cms.rendering import case_parts  # not at the top: cms.rendering imports cms.models (via cms.access)
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)
@@ -436,7 +435,7 @@ class LessonPage(AssessedPage):
         verbose_name = _("leçon")
 
     def searchable_body(self) -> str:
-        from cms.selectors import public_text
+        from cms.selectors import public_text  # not at the top: cms.selectors imports cms.models
 
         return public_text(self.body)
 
@@ -445,7 +444,7 @@ class LessonPage(AssessedPage):
         return [("facilitator", _("Comme un·e animateur·rice")), ("learner-other", _("Comme un·e apprenant·e"))]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import lesson_items
+        from cms.rendering import lesson_items  # not at the top: cms.rendering imports cms.models (via cms.access)
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)

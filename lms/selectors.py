@@ -1,7 +1,9 @@
-"""Reads of learning records: progress, distributions, a learner's records on a page, the dashboard.
+"""Reads of learning records: programme structures and progress, enrolments, decision distributions,
+a learner's reflections on a page, the dashboard, certificates and the transcript.
 
-Every function here runs a fixed number of queries whatever the size of the data: callers
-(the dashboard, case pages, the cohorts facilitator dashboard) rely on that.
+Every function here runs a fixed number of queries whatever the size of the data: callers (the
+dashboard, case pages, the transcript, the cohorts facilitator dashboard) rely on that, and the
+query-count tests in tests/lms hold them to it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ from typing import Iterable
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from accounts.choices import Profession
+from accounts.models import User
 from cms import content_cache
+from cms.models import ProgrammePage
+from cms.selectors import source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
@@ -68,8 +74,6 @@ class _SiteRoots:
 
     def get(self):
         if self._value is None:
-            from wagtail.models import Site
-
             self._value = Site.get_site_root_paths()  # cached by Wagtail
         return self._value
 
@@ -129,9 +133,7 @@ def _tree_rows(filter_q: Q) -> list[PageRef]:
 def _structure_from_rows(programme, rows: list[PageRef], title: str = "") -> ProgrammeStructure:
     structure = ProgrammeStructure(programme=programme, title=title or programme.title)
     current: ModuleNode | None = None
-    for ref in rows:
-        if not ref.path.startswith(programme.path) or ref.depth <= programme.depth:
-            continue
+    for ref in rows:  # the programme's subtree, two levels deep, in tree order (`_subtree_q`)
         if ref.depth == programme.depth + 1:
             current = ModuleNode(page=ref)
             structure.modules.append(current)
@@ -196,10 +198,6 @@ def programme_structure(*, programme: Page) -> ProgrammeStructure:
 def programme_for_page(*, page: Page):
     """The programme a case study, lesson or module belongs to (for a translation: its original's,
     where the learner is enrolled), or None. One query per content generation."""
-    from cms.models import ProgrammePage
-
-    from cms.selectors import source_page
-
     def build():
         original = source_page(page)  # a translation belongs to its original's programme
         steps = Page.steplen
@@ -295,20 +293,6 @@ def _peer_filter(*, programme, user_ids) -> Q:
     return Q(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
 
 
-def decision_distribution(*, page, block_id: str, user_ids: Iterable[int] | None) -> dict[str, dict[str, int]]:
-    """Raw counts {profession: {option id: count}} of the given learners' answers (no minimum applied).
-
-    `user_ids=None` counts every learner. One query.
-    """
-    answers = DecisionAnswer.objects.filter(page_id=page.pk, block_id=block_id)
-    if user_ids is not None:
-        answers = answers.filter(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in answers.values("profession", "option_id").annotate(n=Count("id")).order_by():
-        result[row["profession"] or Profession.OTHER][row["option_id"]] = row["n"]
-    return dict(result)
-
-
 def decision_distributions_for_page(*, page, programme, user_ids) -> dict[str, dict[str, dict[str, int]]]:
     """Raw counts for every decision point of a page: {block id: {profession: {option id: n}}}. One query."""
     answers = DecisionAnswer.objects.filter(page_id=page.pk).filter(_peer_filter(programme=programme, user_ids=user_ids))
@@ -352,8 +336,6 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
     is "everyone" minus "the directors"): while the merged answers are too few to be shown, the
     smallest profession shown is merged with them. So what is hidden is always none or at least
     the minimum."""
-    from django.utils.translation import gettext
-
     total = sum(sum(counts.values()) for counts in raw.values())
     if not count_is_shown(total):
         return DistributionView(visible=False, total=total)
@@ -412,8 +394,6 @@ def can_read_learner_work(*, viewer, learner_id: int) -> bool:
         return False
     if viewer.pk == learner_id:
         return True
-    from accounts.models import User
-
     learner = User(pk=learner_id)
     return any(fn(viewer, learner) for fn in hooks.get_hooks(CAN_READ_LEARNER_WORK_HOOK))
 
@@ -478,8 +458,6 @@ def dashboard_programmes(*, user) -> list[dict]:
 def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
     """A few live programmes open to self-enrolment that the learner does not follow (no query while
     the content cache holds the list of open programmes)."""
-    from cms.models import ProgrammePage
-
     def build():
         return list(
             ProgrammePage.objects.live().filter(open_enrolment=True)

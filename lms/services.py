@@ -13,10 +13,15 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.models import Page
 
 from cms.access import CaseState, case_state
+from cms.blocks import WorksheetTemplate
+from cms.models import CaseStudyPage, LessonPage, ProgrammePage
+from cms.selectors import case_outline, source_page
 from config.sanitize import clean_html, plain_text
 from lms import selectors
 from lms.models import (
@@ -117,9 +122,6 @@ class LearnerAccess:
 def learning_page_get(*, page_id: int) -> Page:
     """A live case study or lesson, or LearningError 404. For a translation, its default-language
     original, under which records are kept (`cms.selectors.source_page`)."""
-    from cms.models import CaseStudyPage, LessonPage
-    from cms.selectors import source_page
-
     page = Page.objects.live().filter(pk=page_id).specific().first()
     if page is None or not isinstance(page, (CaseStudyPage, LessonPage)):
         raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), code=LearningError.NOT_FOUND)
@@ -223,8 +225,6 @@ def decision_answer_submit(
 ) -> tuple[DecisionAnswer, bool]:
     """Store the learner's choice once. Returns (answer, created); an identical retry returns the
     stored answer; a different one on a locked point is refused (400)."""
-    from cms.selectors import case_outline
-
     outline = case_outline(page)
     outline_spec = outline.decision_point(block_id)
     if outline_spec is None:
@@ -265,15 +265,11 @@ def _reflection_html(html: str) -> str:
     text = html or ""
     if "<" not in text:
         paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-        from django.utils.html import escape
-
         text = "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
     return str(clean_html(text, profile="rich"))
 
 
 def _reflection_prompt(page, block_id: str):
-    from cms.selectors import case_outline
-
     spec = next((p for p in case_outline(page).reflection_prompts if p.id == block_id), None)
     if spec is None:
         raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
@@ -399,8 +395,6 @@ def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> t
     """Answer one question of the current attempt (opening one when needed); the attempt is scored
     when its last question is answered. Re-sending the same answer stores nothing; a different one
     for a question already answered in this attempt is refused (400)."""
-    from cms.selectors import case_outline
-
     questions = case_outline(page).quiz_questions
     question = next((q for q in questions if q.id == block_id), None)
     if question is None:
@@ -445,9 +439,6 @@ def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> t
 @transaction.atomic
 def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksheet:
     """Save the worksheet's fields (plain text, escaped when shown); unknown fields are refused."""
-    from cms.blocks import WorksheetTemplate
-    from cms.selectors import case_outline
-
     spec = next((w for w in case_outline(page).worksheets if w.id == block_id), None)
     if spec is None:
         raise LearningError(_("Cette fiche n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
@@ -484,8 +475,6 @@ def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksh
 
 
 def _cohort_name(user, programme) -> str:
-    from wagtail import hooks
-
     for fn in hooks.get_hooks(CERTIFICATE_COHORT_HOOK):
         name = fn(user, programme)
         if name:
@@ -499,8 +488,6 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
     existing = Certificate.objects.filter(user_id=enrolment.user_id, programme_id=enrolment.programme_id).first()
     if existing is not None:
         return existing
-    from cms.models import ProgrammePage
-
     programme = ProgrammePage.objects.get(pk=enrolment.programme_id)
     user = enrolment.user
     structure = selectors.programme_structure(programme=programme)

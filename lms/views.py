@@ -24,6 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from wagtail import hooks
 
+from cms.blocks import WorksheetTemplate
+from cms.models import ProgrammePage
+from cms.selectors import source_page
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_export
 from lms.models import Certificate, Reflection, Worksheet
@@ -74,9 +77,6 @@ def learning_write(view):
 
 def _programme_or_404(programme_id: int):
     """A live programme; for a translation, its original (where enrolments are kept)."""
-    from cms.models import ProgrammePage
-    from cms.selectors import source_page
-
     return source_page(get_object_or_404(ProgrammePage.objects.live(), pk=programme_id))
 
 
@@ -253,8 +253,6 @@ def reflection_comment(request, pk: int):
 @login_required
 @require_GET
 def worksheet_detail(request, pk: int):
-    from cms.blocks import WorksheetTemplate
-
     worksheet = get_object_or_404(Worksheet.objects.select_related("user", "page"), pk=pk)
     _readable_or_404(request, worksheet.user_id)
     fields = [

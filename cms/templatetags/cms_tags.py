@@ -2,6 +2,7 @@
 
 from django import template
 
+from accounts.choices import Profession
 from cms.blocks import WorksheetTemplate, parse_table
 from cms.charts import chart_svg
 
@@ -36,7 +37,7 @@ def block_record(context, block_id):
 @register.simple_tag
 def worksheet_fields(template_kind: str, record=None) -> list[dict]:
     """The structured fields of a worksheet template, with what the learner already wrote."""
-    values = (record or {}).get("fields", {}) if isinstance(record, dict) else {}
+    values = record["fields"] if record else {}
     return [
         {"key": key, "label": label, "value": values.get(key, "")}
         for key, label in WorksheetTemplate.FIELDS.get(template_kind, [])
@@ -46,6 +47,4 @@ def worksheet_fields(template_kind: str, record=None) -> list[dict]:
 @register.filter
 def profession_label(code: str) -> str:
     """The interface name of a profession code."""
-    from accounts.choices import Profession
-
     return str(dict(Profession.choices).get(code, code))

@@ -3,6 +3,10 @@
 from django import template
 from django.template.loader import render_to_string
 
+from cms.selectors import source_page
+from config.sanitize import clean_html
+from lms import selectors
+
 register = template.Library()
 
 
@@ -22,9 +26,6 @@ def render_panel(context, panel: dict):
 def lms_programme_panel(context, programme):
     """For the cms programme page: enrol button, or the learner's progress by module and next step.
     A translated programme shows the enrolment and progress of its original (`source_page`)."""
-    from cms.selectors import source_page
-    from lms import selectors
-
     programme = source_page(programme)
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -44,6 +45,4 @@ def lms_programme_panel(context, programme):
 @register.filter
 def rich(value):
     """Show stored user HTML: always through the project's one sanitiser (never `|safe`)."""
-    from config.sanitize import clean_html
-
     return clean_html(value, profile="rich")

@@ -106,10 +106,11 @@ def test_decision_distribution_counts_by_profession_and_option(course):
         services.decision_answer_submit(
             user=user, page=course.case, block_id=ids.decision1, option_id=ids.decision1_options[index % 2], rationale="r"
         )
-    raw = selectors.decision_distribution(page=course.case, block_id=ids.decision1, user_ids=[u.pk for u in users])
-    assert raw == {
-        "director": {ids.decision1_options[0]: 1, ids.decision1_options[1]: 1},
-        "nurse": {ids.decision1_options[0]: 1},
-    }
-    only_nurse = selectors.decision_distribution(page=course.case, block_id=ids.decision1, user_ids=[users[2].pk])
-    assert only_nurse == {"nurse": {ids.decision1_options[0]: 1}}
+    def counts(user_ids):
+        raw = selectors.decision_distributions_for_page(page=course.case, programme=course.programme, user_ids=user_ids)
+        return raw[ids.decision1]
+
+    everyone = {"director": {ids.decision1_options[0]: 1, ids.decision1_options[1]: 1}, "nurse": {ids.decision1_options[0]: 1}}
+    assert counts([u.pk for u in users]) == everyone
+    assert counts(None) == everyone  # None: every learner enrolled in the programme
+    assert counts([users[2].pk]) == {"nurse": {ids.decision1_options[0]: 1}}
