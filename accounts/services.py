@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
+from wagtail.users.models import UserProfile
 
 from accounts.models import User
 from config.sanitize import clean_html
@@ -65,8 +66,6 @@ def user_admin_language_sync(*, user: User) -> None:
     """Wagtail writes its own e-mails (moderation: submitted, approved, rejected…) in the language of
     its user profile, else in the sender's request language: keep that profile language the user's.
     Called wherever `User.language` is written (signup, profile, switcher, Django admin)."""
-    from wagtail.users.models import UserProfile
-
     UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": user.language})
 
 

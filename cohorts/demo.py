@@ -141,9 +141,9 @@ def _records(cohort, programme, learners, facilitator, stdout) -> int:
                             author=facilitator, reflection=version.reflection,
                             html="<p>Merci pour cette analyse : pensez à la partager avec votre groupe lors de la classe virtuelle.</p>",
                         )
-                if outline.quiz_questions:
-                    answers = {q.id: [o.id for o in q.options if o.correct] for q in outline.quiz_questions}
-                    lms.quiz_attempt_submit(user=learner, page=page, number=1, answers=answers)
+                for question in outline.quiz_questions:
+                    lms.quiz_answer_submit(user=learner, page=page, block_id=question.id,
+                                           option_ids=[o.id for o in question.options if o.correct])
             except Exception as error:  # a closed episode, an exhausted quiz…: the demo goes on
                 if error.__class__.__name__ not in {"LearningError", "ValidationError", "PermissionDenied"}:
                     raise

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
 from accounts.formats import day
@@ -24,8 +25,6 @@ def _hours(value) -> str:
 
 def _wrap(c: canvas.Canvas, text: str, x: float, y: float, width: float, font: str, size: int, leading: float) -> float:
     """Draw `text` wrapped to `width`; return the y below it."""
-    from reportlab.lib.utils import simpleSplit
-
     c.setFont(font, size)
     for line in simpleSplit(text, font, size, width):
         c.drawString(x, y, line)
