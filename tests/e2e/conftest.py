@@ -205,36 +205,58 @@ def _pg_drop(url: str) -> None:
 # --- Browser -----------------------------------------------------------------------------------
 
 
+class _Chromium:
+    """Headless Debian Chromium, started when the first page is opened.
+
+    Playwright's sync API runs an event loop in this thread, which makes Django see an async
+    context: DJANGO_ALLOW_ASYNC_UNSAFE lets the test's ORM calls through, but a connection opened
+    there is not the test's and stays open (PostgreSQL then cannot drop the test database). So
+    make the data first, then open pages; starting Chromium only then keeps that order."""
+
+    def __init__(self):
+        self._playwright = None
+        self._browser = None
+
+    def __getattr__(self, name):
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return getattr(self._browser, name)
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._playwright.stop()
+
+
 @pytest.fixture
 def browser(monkeypatch):
-    """Headless Debian Chromium, closed after the test.
-
-    Playwright's sync API runs an event loop in this thread: Django would refuse the ORM calls a
-    test makes while it is open, hence DJANGO_ALLOW_ASYNC_UNSAFE. Make the data before opening
-    pages when the server runs on PostgreSQL, so no connection is left open behind the test."""
+    """Headless Debian Chromium (never a downloaded build), closed after the test."""
     if CHROMIUM is None:
         pytest.skip("e2e: chromium not installed (apt-get install chromium)")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    chromium = _Chromium()
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
 def new_page(browser):
-    """`new_page(server, width=1280)`: a page in a context of its own (own cookies), 900 px high
-    (844 at phone widths); relative URLs go to `server` (a ServerProcess or a URL)."""
+    """`new_page(server, width=1280, scripts=True)`: a page in a context of its own (own cookies),
+    900 px high (844 at phone widths); relative URLs go to `server` (a ServerProcess or a URL).
 
-    def open_page(server=None, *, width: int = 1280, **options):
+    `scripts=False` is a visitor without JavaScript: the site's scripts are never loaded. (Not
+    Playwright's `java_script_enabled=False`, under which the test could not run axe.)"""
+
+    def open_page(server=None, *, width: int = 1280, scripts: bool = True, **options):
         base = getattr(server, "http", server)
         options.setdefault("viewport", {"width": width, "height": 844 if width < 600 else 900})
         context = browser.new_context(base_url=base, **options)
         context.set_default_timeout(WAIT)
+        if not scripts:
+            context.route(re.compile(r"\.m?js(\?|$)"), lambda route: route.abort())
         return context.new_page()
 
     return open_page
