@@ -1,17 +1,14 @@
-"""What every browser test shares: the real ASGI server, Debian's Chromium, signing in, axe.
+"""Fixtures of the browser tests: the real ASGI server, Debian's Chromium (helpers: browser.py).
 
 - `start_server()` starts daphne on what the test database holds now (data made with the
   factories first; `django_db(transaction=True)`). `demo_server` is one daphne per module on a
   fresh copy of the demo (`seed_demo`, run once per session into its own database), with
   `demo_server.urls` naming its pages (`tests/e2e/demo.py`). Both listen on a free port of
   `TEST_SERVER_PORTS` when it is set.
-- `browser` is headless Debian Chromium (`shutil.which("chromium")`, never a downloaded
-  build); `new_page(server, width=...)` opens a page in a fresh context whose relative URLs
-  go to that server.
-- `login(page, email)` signs in through the real login form; `axe_check(page)` runs axe-core
-  and fails on any serious or critical violation.
-
-The server helpers are imported here and nowhere else in tests/e2e.
+- `browser` is headless Debian Chromium (never a downloaded build); `new_page(server, width=...)`
+  opens a page in a fresh context whose relative URLs go to that server.
+- `browser.login(page, email)` signs in through the real login form; `browser.axe_check(page)`
+  runs axe-core and fails on any serious or critical violation.
 """
 
 import json
@@ -20,28 +17,25 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from accounts.demo import DEMO_PASSWORD
-from cohorts.testing_servers import ServerProcess, database_url_for_server, server_database_sessions_end
+from tests.e2e.browser import (
+    AXE_PAGES,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT,
+    ServerProcess,
+    axe_available,
+    database_url_for_server,
+    server_database_sessions_end,
+    server_env,
+)
 
-HERE = Path(__file__).resolve().parent
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]
-AXE_SCRIPT = HERE / "node_modules" / "axe-core" / "axe.min.js"
-FACTORY_PASSWORD = "correct-horse-battery"  # tests.factories.make_user's default
-WAIT = 15_000  # ms: generous for a loaded machine; every wait ends as soon as its condition holds
-SERIOUS = ("serious", "critical")
-
-# What the terminal summary reports: the pages axe read, and why axe could not run.
-AXE_PAGES: list[str] = []
+ROOT = Path(__file__).resolve().parent.parent.parent
+SERVER_START_TIMEOUT = 180  # s: daphne imports the whole project; a loaded 2-core machine is slow at it
 
 
 # --- Servers -----------------------------------------------------------------------------------
@@ -55,16 +49,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db)
 
 
-def _server_env(database_url: str) -> dict:
-    return {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "CHANNEL_LAYER_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
-        "CACHE_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
 @pytest.fixture
 def start_server(tmp_path):
     """Start a daphne process on what the test database holds now; stopped after the test.
@@ -76,9 +60,9 @@ def start_server(tmp_path):
     def start() -> ServerProcess:
         from django.db import connection
 
-        server = ServerProcess(env=_server_env(database_url_for_server(connection, tmp_path)))
+        server = ServerProcess(env=server_env(database_url_for_server(connection, tmp_path)))
         servers.append(server)
-        return server.start()
+        return server.start(timeout=SERVER_START_TIMEOUT)
 
     yield start
     for server in servers:
@@ -146,7 +130,7 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
             Path(url.removeprefix("sqlite:///")).rename(path)
             url = f"sqlite:///{path}"
     seeded = subprocess.run(
-        [sys.executable, "-m", "tests.e2e.demo"], cwd=HERE.parent.parent, capture_output=True, text=True,
+        [sys.executable, "-m", "tests.e2e.demo"], cwd=ROOT, capture_output=True, text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
     )
     if seeded.returncode:
@@ -161,7 +145,7 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
 def demo_server(demo_database):
     """One daphne per test module on a fresh copy of the demo; `demo_server.urls` names its pages."""
     url = demo_database.copy()
-    server = ServerProcess(env=_server_env(url)).start()
+    server = ServerProcess(env=server_env(url)).start(timeout=SERVER_START_TIMEOUT)
     server.urls = demo_database.urls
     yield server
     server.stop()
@@ -262,90 +246,27 @@ def new_page(browser):
     return open_page
 
 
-def login(page, email: str, password: str = DEMO_PASSWORD, *, next: str | None = None):
-    """Sign in through the login form and wait until the person has landed where the site sent them."""
-    page.goto("/accounts/login/" + (f"?next={next}" if next else ""))
-    page.fill("#id_login", email)
-    page.fill("#id_password", password)
-    page.locator("main form").get_by_role("button").last.click()
-    if next:
-        page.wait_for_url(re.compile(re.escape(next) + "$"))
-    else:
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return page
-
-
-# --- Accessibility -----------------------------------------------------------------------------
-
-_RUN_AXE = """async () => {
-  const results = await axe.run(document, {resultTypes: ["violations"]});
-  return results.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-    nodes: v.nodes.map((n) => ({target: n.target.join(" "), summary: n.failureSummary})),
-  }));
-}"""
-
-
-def axe_available() -> bool:
-    return AXE_SCRIPT.exists()
-
-
-def axe_check(page, *, label: str = "") -> list[dict]:
-    """Run axe-core on the page as it is now; fail on any serious or critical violation.
-
-    The script is evaluated through the DevTools protocol, which a Content-Security-Policy does
-    not restrict, so nothing is loaded from outside and no page setting changes. Returns the
-    violations of lesser impact, for whoever wants to look at them."""
-    if not axe_available():
-        if os.environ.get("E2E_REQUIRE_AXE"):
-            pytest.fail(f"axe-core is missing: npm ci --prefix {HERE.relative_to(Path.cwd()) if HERE.is_relative_to(Path.cwd()) else HERE}")
-        return []
-    if page.evaluate("() => typeof window.axe") == "undefined":
-        page.evaluate(_axe_source())
-    violations = page.evaluate(_RUN_AXE)
-    AXE_PAGES.append(label or page.url)
-    serious = [v for v in violations if v["impact"] in SERIOUS]
-    assert not serious, f"axe on {label or page.url}:\n" + format_violations(serious)
-    return violations
-
-
-def format_violations(violations: list[dict]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}")
-        for node in v["nodes"][:8]:
-            lines.append(f"    {node['target']}")
-            lines.extend(f"      {line}" for line in (node["summary"] or "").splitlines()[:4])
-        if len(v["nodes"]) > 8:
-            lines.append(f"    … and {len(v['nodes']) - 8} more")
-    return "\n".join(lines)
-
-
-_AXE_SOURCE: list[str] = []
-
-
-def _axe_source() -> str:
-    if not _AXE_SOURCE:
-        _AXE_SOURCE.append(AXE_SCRIPT.read_text(encoding="utf-8"))
-    return _AXE_SOURCE[0]
-
-
 # --- Report ------------------------------------------------------------------------------------
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """One line on what the browser tests did, so a skipped or unchecked run is visible."""
-    e2e = [r for key in ("passed", "failed", "skipped", "error") for r in terminalreporter.stats.get(key, [])
-           if getattr(r, "when", "call") in ("call", "setup") and "/e2e/" in getattr(r, "nodeid", "").replace("::", "/")]
-    if not e2e:
+    """One closing line on the browser tests, so that a run without them, or without the
+    accessibility checks, says so."""
+    outcomes = {}
+    for key in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(key, []):
+            if getattr(report, "nodeid", "").startswith("tests/e2e/") and report.when in ("setup", "call"):
+                outcomes.setdefault(report.nodeid, key)
+    if not outcomes:
         return
     if CHROMIUM is None:
         terminalreporter.write_line("e2e: skipped — chromium not installed (apt-get install chromium)", yellow=True)
-    elif not axe_available():
-        terminalreporter.write_line(
-            f"e2e: ran without accessibility checks — axe-core not installed (npm ci --prefix tests/e2e)", yellow=True
-        )
+        return
+    counts = ", ".join(f"{list(outcomes.values()).count(key)} {key}" for key in ("passed", "failed", "skipped", "error")
+                       if key in outcomes.values())
+    if axe_available():
+        terminalreporter.write_line(f"e2e: {counts}; axe-core read {len(AXE_PAGES)} page state(s)")
     else:
-        terminalreporter.write_line(f"e2e: axe-core checked {len(AXE_PAGES)} page state(s), 0 serious or critical violations"
-                                    if not terminalreporter.stats.get("failed") else
-                                    f"e2e: axe-core checked {len(AXE_PAGES)} page state(s)")
+        terminalreporter.write_line(
+            f"e2e: {counts}; accessibility NOT checked — axe-core not installed (npm ci --prefix tests/e2e)", yellow=True
+        )

@@ -3,7 +3,7 @@ and phone widths: no serious or critical violation. The journeys check their own
 
 import pytest
 
-from tests.e2e.conftest import axe_check, login
+from tests.e2e.browser import axe_check, login
 from tests.e2e.demo import TOUR, WAGTAIL_ADMIN
 
 pytestmark = pytest.mark.e2e

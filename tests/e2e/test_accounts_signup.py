@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts.models import User
-from tests.e2e.conftest import axe_check
+from tests.e2e.browser import axe_check
 from tests.factories_accounts import SIGNUP_PASSWORD, confirmation_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

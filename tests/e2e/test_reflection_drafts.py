@@ -5,7 +5,7 @@ from django.conf import settings
 
 from lms import services
 from lms.models import Reflection
-from tests.e2e.conftest import axe_check
+from tests.e2e.browser import axe_check
 from tests.factories import make_user
 from tests.factories_lms import make_course
 

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import FACTORY_PASSWORD, WAIT, axe_check, login
+from tests.e2e.browser import FACTORY_PASSWORD, WAIT, axe_check, login
 from tests.factories import make_user
 from tests.factories_rooms import make_room_with_members, post
 
