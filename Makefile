@@ -79,4 +79,4 @@ screenshots: seed
 	$(BIN)/python docs/screenshots.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3* bench/out
+	rm -rf $(VENV) staticfiles db.sqlite3* bench/out tests/e2e/node_modules

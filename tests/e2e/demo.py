@@ -68,8 +68,9 @@ def demo_urls() -> dict:
         "learner": LEARNER,
         "facilitator": FACILITATOR,
         "editor": EDITOR,
-        "community_member": CommunityMembership.objects.filter(community__slug=COMMUNITY_SLUG)
-        .order_by("user__email").values_list("user__email", flat=True).first(),
+        "community_member": CommunityMembership.objects.filter(
+            community__slug=COMMUNITY_SLUG, role=CommunityMembership.Role.MEMBER,
+        ).order_by("user__email").values_list("user__email", flat=True).first(),
     }
 
 
