@@ -12,7 +12,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 DJANGO_ENV := SITE_URL='$(SITE_URL)'
 UV_VERSION := 0.13.9
 
-.PHONY: install run serve test migrate seed messages check bench clean
+.PHONY: install run serve test migrate seed messages check bench screenshots clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Passerelles needs Python 3.11 or newer")'
@@ -50,7 +50,18 @@ serve: install
 	@echo ""
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(DJANGO_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: install
+# The browser tests (tests/e2e) drive Debian's chromium and check pages with axe-core, pinned in
+# tests/e2e/package-lock.json. Without chromium they are skipped and pytest says so; without npm
+# they run without the accessibility checks and pytest says so too.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else \
+	  echo "npm not found: the browser tests will run without axe-core (accessibility checks)."; \
+	fi
+
+test: install $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Source strings are French; English is the translation. The compiled .mo files are committed,
@@ -67,5 +78,9 @@ check: install
 bench: install
 	$(BIN)/python bench/serving.py
 
+# The key pages of the demo at 1280 and 390 px, into docs/screenshots/ (needs chromium).
+screenshots: seed
+	$(BIN)/python docs/screenshots.py
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3* bench/out
+	rm -rf $(VENV) staticfiles db.sqlite3* bench/out tests/e2e/node_modules

@@ -35,7 +35,13 @@ def day(value, *, weekday: bool = False) -> str:
 
 def day_time(value, *, weekday: bool = False) -> str:
     """A moment: « 1er décembre 2026 à 14:30 », "1 December 2026, 14:30" (Paris time)."""
-    return _format(value, pgettext("date format", "j F Y à H:i"), weekday=weekday)
+    return _format(value, day_time_format(), weekday=weekday)
+
+
+def day_time_format() -> str:
+    """The Django date format of `day_time` in the active language, for the page to give a script
+    that writes moments the same way (static/js/rooms.js, with the French « 1er » rule)."""
+    return pgettext("date format", "j F Y à H:i")
 
 
 def percent(value) -> str:

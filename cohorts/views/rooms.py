@@ -9,11 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
+from accounts.formats import day_time_format
 from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
 from cohorts.selectors.rooms import (
     RoomInsights,
@@ -221,6 +223,9 @@ def room_detail(request, room_id: int):
         "max_length": MESSAGE_MAX_LENGTH,
         "page_title": room.name,
         "room_strings": {key: str(value) for key, value in _client_strings().items()},
+        # rooms.js writes the time of a live message as _message.html does (accounts/formats.py).
+        "time_format": day_time_format(),
+        "time_zone": timezone.get_current_timezone_name(),
     }
     return render(request, "cohorts/rooms/room_detail.html", context, status=status)
 
