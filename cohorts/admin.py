@@ -30,7 +30,7 @@ class CohortAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_cohort
+        from rooms.services import room_for_cohort
 
         super().save_model(request, obj, form, change)
         room_for_cohort(cohort=obj)
@@ -82,7 +82,7 @@ class CommunityAdmin(admin.ModelAdmin):
     inlines = [CommunityMembershipInline]
 
     def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_community
+        from rooms.services import room_for_community
 
         super().save_model(request, obj, form, change)
         room_for_community(community=obj)

@@ -84,7 +84,7 @@ def _schedule(cohort, programme, today: date) -> None:
     from cms.blocks import EpisodeGate
     from cms.models import CaseStudyPage, ModulePage
     from cms.selectors import case_outline
-    from cohorts.services.cohorts import schedule_save
+    from cohorts.services import schedule_save
 
     rows = []
     modules = list(ModulePage.objects.child_of(programme).live().order_by("path"))
@@ -154,7 +154,7 @@ def seed(*, stdout) -> None:
     from accounts.models import User
     from cms.models import ProgrammePage
     from cohorts.models import Announcement, Cohort, Community, CommunityMembership, Invitation, LiveSession, hash_token, new_token
-    from cohorts.services.cohorts import (
+    from cohorts.services import (
         announcement_send,
         cohort_create,
         cohort_member_add,
@@ -221,7 +221,3 @@ def seed(*, stdout) -> None:
         f"Demo cohort: « {cohort.name} », {len(learners)} learners in {cohort.groups.count()} groups, "
         f"{records} learning records, community « {community.name} »."
     )
-
-    from cohorts.demo_rooms import seed as seed_room_conversation
-
-    seed_room_conversation(stdout=stdout)

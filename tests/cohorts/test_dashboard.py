@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import Announcement, GroupMembership
-from cohorts.selectors.cohorts import cohort_dashboard
-from cohorts.services.cohorts import announcement_send, groups_form, schedule_save
+from cohorts.selectors import cohort_dashboard
+from cohorts.services import announcement_send, groups_form, schedule_save
 from tests.factories_cohorts import make_cohort, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_progress_export_is_a_spreadsheet_ready_csv(client):
 
 def test_decision_charts_draw_one_bar_per_profession(monkeypatch):
     from cms.selectors import case_outline
-    from cohorts.selectors import cohorts as selectors
+    from cohorts import selectors
 
     programme = make_programme(modules=1, cases_per_module=1)
     cohort = make_cohort(programme=programme, learners=2)

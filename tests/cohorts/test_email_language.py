@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.i18n import in_recipient_language, recipient_language
-from cohorts.services.cohorts import community_create, community_invite_cohort
+from cohorts.services import community_create, community_invite_cohort
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort, make_facilitator
-from tests.factories_rooms import make_room_with_members, post
+from tests.rooms.factories import make_room_with_members, post
 
 pytestmark = pytest.mark.django_db
 

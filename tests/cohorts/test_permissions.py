@@ -17,7 +17,7 @@ from cohorts.models import (
     LiveSession,
     ScheduleItem,
 )
-from cohorts.services.cohorts import community_create, groups_form, invitation_create
+from cohorts.services import community_create, groups_form, invitation_create
 from tests.factories import make_user
 from tests.factories_cohorts import make_case, make_cohort, make_module
 
