@@ -72,7 +72,8 @@ def setup_data() -> tuple[dict[int, list[int]], dict[int, str]]:
     call_command("migrate", verbosity=0, interactive=False)
     from accounts.choices import Profession
     from accounts.models import User
-    from cohorts.models import GroupMembership, Room
+    from cohorts.models import GroupMembership
+    from rooms.models import Room
     from cohorts.services import groups_form
     from tests.factories import make_user
     from tests.rooms.factories import add_member, make_cohort

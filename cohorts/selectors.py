@@ -23,9 +23,9 @@ from cohorts.models import (
     GroupMembership,
     Invitation,
     LiveSession,
-    Room,
     ScheduleItem,
 )
+from rooms.models import Room
 
 __all__ = [
     "cohort_is_facilitator",
@@ -431,7 +431,7 @@ def _room_participation(*, cohort: Cohort) -> dict[int, int]:
     """Messages written by each person in the cohort's rooms (cohort, groups, cases): one query."""
     from django.db.models import Count
 
-    from cohorts.models import Message
+    from rooms.models import Message
 
     rows = (
         Message.objects.filter(room__cohort=cohort, author__isnull=False)

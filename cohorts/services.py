@@ -37,11 +37,11 @@ from cohorts.models import (
     GroupMembership,
     Invitation,
     LiveSession,
-    Room,
     ScheduleItem,
     hash_token,
     new_token,
 )
+from rooms.models import Room
 from config.sanitize import clean_html
 
 __all__ = [

@@ -38,9 +38,9 @@ from cohorts.models import (
     CommunityMembership,
     Invitation,
     LiveSession,
-    Room,
     ScheduleItem,
 )
+from rooms.models import Room
 
 SESSION_INVITATION = "cohorts_pending_invitation"
 

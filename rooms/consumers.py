@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_recipient_language
 from rooms import events, presence
-from cohorts.models import Room
+from rooms.models import Room
 from rooms.selectors import (
     NO_ACCESS,
     message_payload,

@@ -4,7 +4,7 @@
 import uuid
 
 from accounts.models import User
-from cohorts.models import Message, Room
+from rooms.models import Message, Room
 from rooms.services import message_pin, message_post
 
 CONVERSATION = [

@@ -23,18 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cohorts.selectors import active_memberships
 from lms.export import is_erased
-from cohorts.models import (
-    Cohort,
-    CohortMembership,
-    CommunityMembership,
-    GroupMembership,
-    Message,
-    MessageRevision,
-    Notification,
-    Reaction,
-    ReadMarker,
-    Room,
-)
+from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership
+from rooms.models import Message, MessageRevision, Notification, Reaction, ReadMarker, Room
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from accounts.models import User
 from rooms.events import room_event_send
 from rooms.markdown import render_message
 from cohorts.models import Cohort, Community
-from cohorts.models import (
+from rooms.models import (
     MESSAGE_MAX_LENGTH,
     REACTION_EMOJIS,
     Mention,

@@ -6,7 +6,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership, Room
+from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership
+from rooms.models import Room
 from rooms import events
 
 # --- Open sockets follow every change of who may read a room ---------------------------------

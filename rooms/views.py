@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
-from cohorts.models import MESSAGE_MAX_LENGTH, Cohort, CohortMembership, Room
+from cohorts.models import Cohort, CohortMembership
+from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
     RoomInsights,
     cohort_room_insights,

@@ -7,15 +7,8 @@ import uuid
 from wagtail.models import Page
 
 from accounts.choices import Profession
-from cohorts.models import (
-    Cohort,
-    CohortGroup,
-    CohortMembership,
-    Community,
-    CommunityMembership,
-    GroupMembership,
-    Room,
-)
+from cohorts.models import Cohort, CohortGroup, CohortMembership, Community, CommunityMembership, GroupMembership
+from rooms.models import Room
 from tests.factories import make_user
 
 _counter = itertools.count(1)

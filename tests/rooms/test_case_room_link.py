@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from cohorts.models import Room
+from rooms.models import Room
 from tests.factories import make_user
 from tests.factories_cms import discussion_prompt_block, episode_block, make_case, make_lesson, make_module, make_programme
 from tests.rooms.factories import add_member, make_cohort

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from cohorts.models import Room
+from rooms.models import Room
 from rooms.selectors import room_list_for_user, room_moderators, user_can_access_room
 from cohorts.services import community_create, community_join, groups_form
 from rooms.services import room_get_or_create_for_case

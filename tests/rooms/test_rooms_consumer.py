@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from channels.db import database_sync_to_async
 
 from rooms.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
-from cohorts.models import Message, MessageReport
+from rooms.models import Message, MessageReport
 from tests.rooms.rooms_ws import connect, drain, joined, messages_in, receive, receive_until, send
 from tests.factories import make_user
 from tests.rooms.factories import make_room_with_members, post
@@ -323,7 +323,7 @@ async def test_links_get_safe_rel_attributes():
 
 
 async def test_mentions_notify_and_read_markers_give_unread_counts():
-    from cohorts.models import Notification
+    from rooms.models import Notification
     from rooms.selectors import room_list_for_user
 
     room, _fac, (alice, bob) = await _room()

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import MessageRevision
+from rooms.models import MessageRevision
 from rooms.selectors import message_versions
 from rooms.services import message_delete, message_edit, message_hide
 from tests.factories import make_user

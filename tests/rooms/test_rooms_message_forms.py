@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from rooms.events import room_group
-from cohorts.models import Message, MessageReport, MessageRevision, Notification
+from rooms.models import Message, MessageReport, MessageRevision, Notification
 from tests.factories import make_user
 from tests.rooms.factories import make_room_with_members, post
 

@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
 
-from cohorts.models import Message
+from rooms.models import Message
 from tests.servers import RedisProcess, ServerProcess
 from tests.rooms.factories import make_room_with_members
 

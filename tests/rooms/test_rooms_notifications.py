@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from rooms.context_processors import notifications as notifications_context
-from cohorts.models import Notification
+from rooms.models import Notification
 from rooms.services import message_hide, message_report, notification_mark_read
 from tests.factories import make_user
 from tests.rooms.factories import make_room_with_members, post

@@ -11,7 +11,8 @@ import pytest
 from channels.db import database_sync_to_async
 
 from rooms.consumers import CLOSE_READ_ONLY, CLOSE_REVOKED
-from cohorts.models import Cohort, CohortGroup, CohortMembership, GroupMembership, Message, Room
+from cohorts.models import Cohort, CohortGroup, CohortMembership, GroupMembership
+from rooms.models import Message, Room
 from cohorts import services as cohort_services
 from lms.export import account_erase
 from tests.rooms.rooms_ws import connect, drain, joined, receive, receive_until, send

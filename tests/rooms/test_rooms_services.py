@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from cohorts.models import Mention, Message, MessageRevision, Notification, Room
+from rooms.models import Mention, Message, MessageRevision, Notification, Room
 from rooms.selectors import (
     cohort_room_insights,
     room_access,

@@ -1,4 +1,8 @@
-"""Room messages and what hangs off them: revisions, reactions, mentions, reports, read markers.
+"""What the rooms app stores: rooms, their messages and what hangs off them (revisions, reactions,
+mentions, reports), read markers and notifications.
+
+The tables kept the names they had when rooms lived in the cohorts app (`cohorts_room`,
+`cohorts_message`…): the models moved, the data did not (docs/architecture.md).
 
 Messages are identified to clients by their per-room `seq` (1, 2, 3… within a room), never by
 their primary key. Nothing here is ever hard-deleted by a user: a delete leaves a tombstone so
@@ -12,9 +16,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models.core import Room
-
 __all__ = [
+    "Room",
     "MESSAGE_MAX_LENGTH",
     "REACTION_EMOJIS",
     "Message",
@@ -29,6 +32,49 @@ __all__ = [
 MESSAGE_MAX_LENGTH = 4000
 # A closed list: reactions are a quick signal, not a second message channel.
 REACTION_EMOJIS = ("👍", "❤️", "👏", "🤔", "✅")
+
+
+class Room(models.Model):
+    """A real-time discussion space of a cohort, a group, a case (per cohort) or a community.
+
+    Who may read and write follows membership of the owner: see `rooms.selectors.room_access`.
+    """
+
+    class Kind(models.TextChoices):
+        COHORT = "cohort", _("Salon de la promotion")
+        GROUP = "group", _("Salon du groupe")
+        CASE = "case", _("Salon du cas")
+        COMMUNITY = "community", _("Salon de la communauté")
+
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("nom"), max_length=200)
+    cohort = models.ForeignKey("cohorts.Cohort", null=True, blank=True, on_delete=models.CASCADE, related_name="rooms")
+    group = models.ForeignKey("cohorts.CohortGroup", null=True, blank=True, on_delete=models.CASCADE, related_name="rooms")
+    case_page = models.ForeignKey("wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey("cohorts.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="rooms")
+    last_message_seq = models.PositiveBigIntegerField(default=0)  # the room's own increasing message counter
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "cohorts_room"
+        verbose_name = _("salon")
+        constraints = [
+            models.CheckConstraint(
+                name="room_owner_matches_kind",
+                condition=(
+                    Q(kind="cohort", cohort__isnull=False, group__isnull=True, community__isnull=True, case_page__isnull=True)
+                    | Q(kind="group", cohort__isnull=False, group__isnull=False, community__isnull=True, case_page__isnull=True)
+                    | Q(kind="case", cohort__isnull=False, group__isnull=True, community__isnull=True, case_page__isnull=False)
+                    | Q(kind="community", cohort__isnull=True, group__isnull=True, community__isnull=False, case_page__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(fields=["cohort"], condition=Q(kind="cohort"), name="one_room_per_cohort"),
+            models.UniqueConstraint(fields=["group"], condition=Q(kind="group"), name="one_room_per_group"),
+            models.UniqueConstraint(fields=["cohort", "case_page"], condition=Q(kind="case"), name="one_room_per_case_and_cohort"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Message(models.Model):
@@ -53,6 +99,7 @@ class Message(models.Model):
     pinned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        db_table = "cohorts_message"
         verbose_name = _("message")
         ordering = ["room", "seq"]
         constraints = [
@@ -94,6 +141,7 @@ class MessageRevision(models.Model):
     replaced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "cohorts_messagerevision"
         verbose_name = _("version précédente d'un message")
         ordering = ["message", "replaced_at", "pk"]
 
@@ -112,6 +160,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "cohorts_reaction"
         verbose_name = _("réaction")
         constraints = [models.UniqueConstraint(fields=["message", "user", "emoji"], name="one_reaction_per_emoji")]
 
@@ -123,6 +172,7 @@ class Mention(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        db_table = "cohorts_mention"
         verbose_name = _("mention")
         constraints = [models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_user")]
 
@@ -137,6 +187,7 @@ class MessageReport(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "cohorts_messagereport"
         verbose_name = _("signalement")
         constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="one_report_per_reporter")]
 
@@ -150,6 +201,7 @@ class ReadMarker(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "cohorts_readmarker"
         verbose_name = _("marque de lecture")
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="one_read_marker_per_member")]
 
@@ -170,6 +222,7 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "cohorts_notification"
         verbose_name = _("notification")
         ordering = ["-created_at"]
         constraints = [

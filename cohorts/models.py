@@ -1,5 +1,6 @@
-"""Cohort features: invitations, schedule, live sessions, announcements, calendar feeds,
-community invitations. Core models (cohorts, memberships, groups, rooms) live in `core`."""
+"""What the cohorts app stores: who learns with whom (cohorts, their members and groups,
+communities of practice), then the cohort features (invitations, schedule, live sessions,
+announcements, calendar feeds, community invitations). Rooms and messages are the rooms app's."""
 
 import hashlib
 import secrets
@@ -11,9 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
-from cohorts.models.core import Cohort, CohortGroup, Community
 
 __all__ = [
+    "Cohort",
+    "CohortMembership",
+    "CohortGroup",
+    "GroupMembership",
+    "Community",
+    "CommunityMembership",
     "Invitation",
     "ScheduleItem",
     "LiveSession",
@@ -23,6 +29,133 @@ __all__ = [
     "hash_token",
     "new_token",
 ]
+
+
+class Cohort(models.Model):
+    """One run of a programme, with dates, facilitators and mixed learners."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        OPEN = "open", _("Inscriptions ouvertes")
+        RUNNING = "running", _("En cours")
+        CLOSED = "closed", _("Terminée")
+
+    class JoinPolicy(models.TextChoices):
+        INVITATION = "invitation", _("Sur invitation uniquement")
+        APPROVAL = "approval", _("Ouverte, avec validation de l'animateur·rice")
+
+    programme = models.ForeignKey("cms.ProgrammePage", on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(_("nom"), max_length=200)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
+    capacity = models.PositiveIntegerField(_("capacité"), default=30)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    join_policy = models.CharField(
+        _("modalité d'entrée"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.INVITATION
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortMembership(models.Model):
+    """A person in a cohort, as a learner or as a facilitator."""
+
+    class Role(models.TextChoices):
+        LEARNER = "learner", _("Apprenant·e")
+        FACILITATOR = "facilitator", _("Animateur·rice")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        ACTIVE = "active", _("Active")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cohort_memberships")
+    role = models.CharField(_("rôle"), max_length=12, choices=Role.choices, default=Role.LEARNER)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre de promotion")
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="one_membership_per_cohort")]
+
+
+class CohortGroup(models.Model):
+    """A small interprofessional team inside a cohort."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("nom"), max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("groupe")
+        ordering = ["cohort", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "name"], name="unique_group_name_in_cohort")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A learner's place in one group; a learner is in at most one group per cohort."""
+
+    group = models.ForeignKey(CohortGroup, on_delete=models.CASCADE, related_name="memberships")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="group_memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+
+    class Meta:
+        verbose_name = _("membre de groupe")
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="one_group_per_cohort")]
+
+
+class Community(models.Model):
+    """A lasting space around a theme, spanning cohorts and levels."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), unique=True)
+    theme = models.TextField(_("thème"))
+    region = models.CharField(_("région"), max_length=100, blank=True)
+    programmes = models.ManyToManyField(
+        "cms.ProgrammePage", blank=True, related_name="communities", verbose_name=_("programmes liés"),
+        help_text=_("Les membres des promotions terminées de ces programmes sont invités à rejoindre la communauté."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("communauté de pratique")
+        verbose_name_plural = _("communautés de pratique")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunityMembership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Membre")
+        MODERATOR = "moderator", _("Modérateur·rice")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre de communauté")
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_membership_per_community")]
+
+
+# --- Cohort features ---------------------------------------------------------------------------
 
 
 def new_token() -> str:
