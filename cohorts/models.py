@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
+from config.sanitize import clean_html
 
 __all__ = [
     "Cohort",
@@ -279,8 +280,6 @@ class Announcement(models.Model):
     @property
     def body_html(self):
         """The stored (already sanitised) body, cleaned again on the way out and marked safe."""
-        from config.sanitize import clean_html
-
         return clean_html(self.body)
 
 

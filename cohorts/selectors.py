@@ -8,24 +8,37 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from wagtail import hooks
 
 from accounts.choices import Level, Profession
+from cms.models import CaseStudyPage, ModulePage
+from cms.selectors import case_outline
 from cohorts.models import (
     Announcement,
     Cohort,
     CohortGroup,
     CohortMembership,
     Community,
+    CommunityInvitation,
     CommunityMembership,
     GroupMembership,
     Invitation,
     LiveSession,
     ScheduleItem,
+    hash_token,
 )
-from rooms.models import Room
+from lms.models import Reflection, ReflectionComment
+from lms.selectors import (
+    DISTRIBUTION_MINIMUM,
+    decision_distributions_for_page,
+    distribution_view,
+    programme_progress_for_users,
+)
 
 __all__ = [
     "cohort_is_facilitator",
@@ -50,6 +63,8 @@ __all__ = [
     "community_list_for_user",
     "community_is_member",
     "community_directory",
+    "room_links",
+    "cohort_participation",
     "member_card",
     "cohort_dashboard",
     "cohort_progress_rows",
@@ -169,17 +184,15 @@ class CohortComposition:
 
     @property
     def warnings(self) -> list[str]:
-        from django.utils.translation import gettext as _
-
         messages = []
         if self.missing_professions:
             messages.append(
-                _("Métiers visés par le programme absents de la promotion : %(list)s.")
+                gettext("Métiers visés par le programme absents de la promotion : %(list)s.")
                 % {"list": ", ".join(self.missing_professions)}
             )
         if self.dominant_profession:
             messages.append(
-                _("Plus de la moitié de la promotion exerce le même métier (%(label)s) : la promotion risque de perdre son caractère interprofessionnel.")
+                gettext("Plus de la moitié de la promotion exerce le même métier (%(label)s) : la promotion risque de perdre son caractère interprofessionnel.")
                 % {"label": self.dominant_profession}
             )
         return messages
@@ -230,21 +243,19 @@ def cohort_composition(*, cohort: Cohort) -> CohortComposition:
 
 
 def cohort_groups_with_members(*, cohort: Cohort, visible_to=None) -> list[CohortGroup]:
-    """The cohort's groups with `group.members` (users, ordered) and `group.room` set; 3 queries."""
-    groups = list(CohortGroup.objects.filter(cohort=cohort).order_by("position", "name"))
+    """The cohort's groups (only those of `visible_to` when given) with `group.members` (users,
+    ordered by name) set: two queries, whatever the number of groups."""
+    groups = CohortGroup.objects.filter(cohort=cohort)
     if visible_to is not None:
-        groups = [g for g in groups if g.pk in set(
-            GroupMembership.objects.filter(cohort=cohort, user=visible_to).values_list("group_id", flat=True)
-        )]
+        groups = groups.filter(memberships__user=visible_to)
+    groups = list(groups.order_by("position", "name"))
     by_group: dict[int, list] = {g.pk: [] for g in groups}
-    for gm in GroupMembership.objects.filter(group__in=groups).select_related("user").order_by(
-        "user__last_name", "user__first_name"
+    for gm in GroupMembership.objects.filter(group__in=[g.pk for g in groups]).select_related("user").order_by(
+        "user__last_name", "user__first_name", "user_id"
     ):
         by_group[gm.group_id].append(gm.user)
-    rooms = {r.group_id: r for r in Room.objects.filter(kind=Room.Kind.GROUP, group__in=groups)}
     for group in groups:
         group.members = by_group[group.pk]
-        group.room = rooms.get(group.pk)
     return groups
 
 
@@ -271,8 +282,6 @@ def member_card(user, *, viewer=None) -> dict:
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
-    from cohorts.models import hash_token
-
     return Invitation.objects.select_related("cohort", "cohort__programme").filter(token_hash=hash_token(token)).first()
 
 
@@ -343,10 +352,6 @@ def community_is_member(*, user, community_id: int) -> bool:
 
 def community_list_for_user(*, user) -> list[Community]:
     """Every community, with `is_member`, `member_count` and `invited` for the directory."""
-    from django.db.models import Count
-
-    from cohorts.models import CommunityInvitation
-
     mine = CommunityMembership.objects.filter(community=OuterRef("pk"), user=user)
     invited = CommunityInvitation.objects.filter(
         community=OuterRef("pk"), user=user, status=CommunityInvitation.Status.PENDING
@@ -370,13 +375,42 @@ def _now() -> datetime:
     return timezone.now()
 
 
+# --- What the rooms app adds ------------------------------------------------------------------
+# cohorts never imports rooms (docs/architecture.md): it defines these hooks and the rooms app
+# registers its functions in rooms/wagtail_hooks.py. Without rooms, pages show no room links.
+
+ROOM_LINKS_HOOK = "room_links"
+PARTICIPATION_HOOK = "cohort_participation"
+
+
+def room_links(*, cohort: Cohort | None = None, groups=(), community: Community | None = None) -> dict:
+    """The pages where the cohort, each of `groups` and the community talk:
+    {"cohort": url, "groups": {group id: url}, "community": url}, "" where there is none.
+
+    Each `room_links` hook is called as `fn(cohort=, groups=, community=)` and returns the same
+    shape, or part of it."""
+    links = {"cohort": "", "groups": {}, "community": ""}
+    for fn in hooks.get_hooks(ROOM_LINKS_HOOK):
+        found = fn(cohort=cohort, groups=groups, community=community)
+        links["groups"].update(found.get("groups") or {})
+        links.update({key: url for key, url in found.items() if key != "groups" and url})
+    return links
+
+
+def cohort_participation(*, cohort: Cohort) -> dict[int, int]:
+    """How much each person has written in the cohort's spaces, {user id: count}: the sum of the
+    `cohort_participation` hooks, each called as `fn(cohort) -> {user id: count}`."""
+    totals: Counter = Counter()
+    for fn in hooks.get_hooks(PARTICIPATION_HOOK):
+        totals.update(fn(cohort))
+    return dict(totals)
+
+
 # --- Facilitator dashboard -------------------------------------------------------------------
 # lms provides progress, decision distributions and reflections (read-only here).
 
 
 def _lms_progress(*, programme, user_ids: list[int]) -> dict[int, dict]:
-    from lms.selectors import programme_progress_for_users
-
     return programme_progress_for_users(programme=programme, user_ids=user_ids) or {}
 
 
@@ -397,16 +431,12 @@ def _module_fraction(progress: dict, module_id: int) -> float:
 
 def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[int]) -> dict[str, dict[str, dict[str, int]]]:
     """{block id: {profession: {option id: count}}} for the decision points of one page (one query)."""
-    from lms.selectors import decision_distributions_for_page
-
     return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
 
 
 def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
     """Submitted reflections of these learners with no comment since their last submission
     (one query; lms's models, read-only)."""
-    from lms.models import Reflection, ReflectionComment
-
     commented = ReflectionComment.objects.filter(reflection=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
     rows = (
         Reflection.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
@@ -415,31 +445,11 @@ def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
         .select_related("user", "page")
         .order_by("submitted_at")[:limit]
     )
-    from django.urls import NoReverseMatch, reverse
-
-    waiting = []
-    for reflection in rows:
-        try:
-            url = reverse("lms:reflection_detail", args=[reflection.pk])
-        except NoReverseMatch:
-            url = ""
-        waiting.append({"user": reflection.user, "page": reflection.page, "submitted_at": reflection.submitted_at, "url": url})
-    return waiting
-
-
-def _room_participation(*, cohort: Cohort) -> dict[int, int]:
-    """Messages written by each person in the cohort's rooms (cohort, groups, cases): one query."""
-    from django.db.models import Count
-
-    from rooms.models import Message
-
-    rows = (
-        Message.objects.filter(room__cohort=cohort, author__isnull=False)
-        .values_list("author_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return dict(rows)
+    return [
+        {"user": reflection.user, "page": reflection.page, "submitted_at": reflection.submitted_at,
+         "url": reverse("lms:reflection_detail", args=[reflection.pk])}
+        for reflection in rows
+    ]
 
 
 class ProgressCell:
@@ -515,9 +525,6 @@ def _chart_bar(row, *, overall: bool = False) -> ChartBar:
 
 
 def _decision_charts(*, case, programme, user_ids: list[int]) -> list[DecisionChart]:
-    from cms.selectors import case_outline
-    from lms.selectors import DISTRIBUTION_MINIMUM, distribution_view
-
     charts = []
     specs = case_outline(case).decision_points
     distributions = _lms_distributions(
@@ -539,8 +546,6 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
     """Everything the facilitator dashboard shows, in a number of queries that does not grow
     with learners or modules: progress matrix (late cells against the schedule), decision
     charts of one case, reflections waiting, participation in rooms by learner and profession."""
-    from cms.models import CaseStudyPage, ModulePage
-
     now = now or timezone.now()
     programme = cohort.programme
     learners = [
@@ -556,8 +561,7 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         .values_list("page_id", "due_at")
     }
     progress = _lms_progress(programme=programme, user_ids=user_ids)
-    participation = _room_participation(cohort=cohort)
-    from django.utils.translation import gettext
+    participation = cohort_participation(cohort=cohort)
 
     late_label = gettext("en retard")
     rows = []

@@ -1,5 +1,6 @@
-"""Writes of the cohort features: cohorts and their rooms, memberships, invitations, groups,
-schedule, announcements, communities. Keyword-only, named `<entity>_<action>`."""
+"""Writes of the cohorts app: cohorts, memberships, invitations, groups, schedule, announcements,
+communities. Keyword-only, named `<entity>_<action>`. Their rooms follow through the rooms app's
+signal receivers (rooms/signals.py): nothing here knows of rooms."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 from accounts.choices import Level, Profession
 from accounts.i18n import in_recipient_language, recipient_language
 from accounts.mail import email_enqueue
-from rooms import events
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
     Announcement,
@@ -41,8 +41,8 @@ from cohorts.models import (
     hash_token,
     new_token,
 )
-from rooms.models import Room
-from config.sanitize import clean_html
+from config.sanitize import clean_html, plain_text
+from lms.services import enrolment_create
 
 __all__ = [
     "cohort_create",
@@ -79,8 +79,6 @@ ACTIVE = CohortMembership.Status.ACTIVE
 
 def _enrol(*, user, programme) -> None:
     """Enrol through lms (idempotent)."""
-    from lms.services import enrolment_create
-
     enrolment_create(user=user, programme=programme, source="cohort")
 
 
@@ -105,7 +103,7 @@ def cohort_create(
     status: str = Cohort.Status.DRAFT,
     join_policy: str = Cohort.JoinPolicy.INVITATION,
 ) -> Cohort:
-    """Create a cohort, make its creator (and `facilitators`) facilitators, and open its room."""
+    """Create a cohort and make its creator (and `facilitators`) facilitators."""
     cohort = Cohort(
         programme=programme, name=name, starts_on=starts_on, ends_on=ends_on, language=language,
         capacity=capacity, status=status, join_policy=join_policy, created_by=created_by,
@@ -116,7 +114,6 @@ def cohort_create(
     CohortMembership.objects.bulk_create(
         [CohortMembership(cohort=cohort, user=u, role=CohortMembership.Role.FACILITATOR) for u in people.values()]
     )
-    Room.objects.create(kind=Room.Kind.COHORT, cohort=cohort, name=name)
     return cohort
 
 
@@ -127,7 +124,6 @@ def cohort_update(*, cohort: Cohort, data: dict) -> Cohort:
         setattr(cohort, key, value)
     cohort.full_clean()
     cohort.save()
-    Room.objects.filter(kind=Room.Kind.COHORT, cohort=cohort).update(name=cohort.name)
     if previous_status != Cohort.Status.CLOSED and cohort.status == Cohort.Status.CLOSED:
         community_invite_cohort(cohort=cohort)
     return cohort
@@ -146,10 +142,10 @@ def cohort_facilitators_set(*, cohort: Cohort, facilitators: list, keep=None) ->
         if user_id not in current:
             CohortMembership.objects.create(cohort=cohort, user_id=user_id, role=CohortMembership.Role.FACILITATOR)
         elif current[user_id] != CohortMembership.Role.FACILITATOR:
-            CohortMembership.objects.filter(cohort=cohort, user_id=user_id).update(
-                role=CohortMembership.Role.FACILITATOR, status=ACTIVE
-            )
-            events.access_changed(user_ids=[user_id])  # an update() sends no signal: moderation rights changed
+            # Saved, not update()d: the change of rights is signalled (open room sockets re-check).
+            membership = CohortMembership.objects.get(cohort=cohort, user_id=user_id)
+            membership.role, membership.status = CohortMembership.Role.FACILITATOR, ACTIVE
+            membership.save(update_fields=["role", "status"])
 
 
 def cohort_close(*, cohort: Cohort) -> Cohort:
@@ -307,8 +303,8 @@ def invitation_accept(*, invitation: Invitation, user) -> CohortMembership:
 
 @transaction.atomic
 def groups_form(*, cohort: Cohort, size: int, seed: int = 0) -> list[CohortGroup]:
-    """Replace the cohort's groups by balanced interprofessional groups of about `size`, each
-    with its room. Same learners and seed give the same groups."""
+    """Replace the cohort's groups by balanced interprofessional groups of about `size`. Same
+    learners and seed give the same groups."""
     if size < 2:
         raise ValidationError(_("Un groupe compte au moins deux personnes."))
     learners = list(
@@ -323,14 +319,13 @@ def groups_form(*, cohort: Cohort, size: int, seed: int = 0) -> list[CohortGroup
                for pk, p, lv, o in learners]
     assignment = form_groups(members, size=size, seed=seed)
     CohortGroup.objects.filter(cohort=cohort).delete()
-    groups = CohortGroup.objects.bulk_create(
-        [CohortGroup(cohort=cohort, name=_("Groupe %(n)s") % {"n": i + 1}, position=i) for i in range(len(assignment))]
-    )
+    # Saved one by one, not bulk_create()d: each new group is signalled (the rooms app opens its room).
+    groups = [
+        CohortGroup.objects.create(cohort=cohort, name=_("Groupe %(n)s") % {"n": i + 1}, position=i)
+        for i in range(len(assignment))
+    ]
     GroupMembership.objects.bulk_create(
         [GroupMembership(group=group, cohort=cohort, user_id=uid) for group, ids in zip(groups, assignment) for uid in ids]
-    )
-    Room.objects.bulk_create(
-        [Room(kind=Room.Kind.GROUP, cohort=cohort, group=group, name=f"{group.name} · {cohort.name}"[:200]) for group in groups]
     )
     return groups
 
@@ -416,7 +411,6 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
         body=str(clean_html(linebreaks(body.strip(), autoescape=True))),
         recipient_count=len(people),
     )
-    from config.sanitize import plain_text
 
     link = _site_url(reverse("cohorts:cohort_detail", args=[cohort.pk]))
     context = {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link}
@@ -443,7 +437,7 @@ def calendar_feed_for_user(*, user) -> CalendarFeed:
 def community_create(
     *, name: str, slug: str, theme: str, region: str = "", programmes: list | tuple = (), moderators: list | tuple = ()
 ) -> Community:
-    """Create a community with its room; `moderators` become its first members."""
+    """Create a community; `moderators` become its first members."""
     community = Community(name=name, slug=slug, theme=theme, region=region)
     community.full_clean()
     community.save()
@@ -451,7 +445,6 @@ def community_create(
         community.programmes.set(programmes)
     for user in moderators:
         CommunityMembership.objects.create(community=community, user=user, role=CommunityMembership.Role.MODERATOR)
-    Room.objects.create(kind=Room.Kind.COMMUNITY, community=community, name=name)
     return community
 
 

@@ -7,6 +7,7 @@ to its learners on facilitator pages.
 import csv
 from datetime import datetime, time
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,12 +15,17 @@ from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from icalendar import Calendar, Event
 
 from accounts.choices import Role
+from accounts.models import User
+from cms.blocks import EpisodeGate
+from cms.models import CaseStudyPage, ModulePage
+from cms.selectors import case_outline
 from cohorts import selectors, services
 from cohorts.forms import (
     AnnouncementForm,
@@ -30,6 +36,7 @@ from cohorts.forms import (
     InvitationImportForm,
     LiveSessionForm,
 )
+from cohorts.grouping import Member, profession_mix
 from cohorts.models import (
     CalendarFeed,
     Cohort,
@@ -40,21 +47,8 @@ from cohorts.models import (
     LiveSession,
     ScheduleItem,
 )
-from rooms.models import Room
 
 SESSION_INVITATION = "cohorts_pending_invitation"
-
-
-def room_url(room: Room | None) -> str:
-    """The room page, whatever name the rooms URLs settle on."""
-    if room is None:
-        return ""
-    for name in ("rooms:room_detail", "cohorts:room"):
-        try:
-            return reverse(name, args=[room.pk])
-        except NoReverseMatch:
-            continue
-    return f"/rooms/{room.pk}/"
 
 
 def _may_create_cohorts(user) -> bool:
@@ -156,7 +150,7 @@ def cohort_detail(request, pk: int):
     cohort, facilitates = _cohort_for_member(request, pk)
     learners = list(selectors.cohort_learners(cohort=cohort))
     groups = selectors.cohort_groups_with_members(cohort=cohort, visible_to=None if facilitates else request.user)
-    room = Room.objects.filter(kind=Room.Kind.COHORT, cohort=cohort).first()
+    room_links = selectors.room_links(cohort=cohort, groups=groups)
     now = timezone.now()
     context = {
         "cohort": cohort,
@@ -164,11 +158,12 @@ def cohort_detail(request, pk: int):
         "facilitators": list(selectors.cohort_facilitators(cohort=cohort)),
         "members": [selectors.member_card(u) for u in learners],
         "groups": [
-            {"group": g, "members": [selectors.member_card(u) for u in g.members], "room_url": room_url(g.room)}
+            {"group": g, "members": [selectors.member_card(u) for u in g.members],
+             "room_url": room_links["groups"].get(g.pk, "")}
             for g in groups
         ],
         "composition": selectors.cohort_composition(cohort=cohort),
-        "room_url": room_url(room),
+        "room_url": room_links["cohort"],
         "announcements": selectors.announcement_list_for_user(cohort=cohort, user=request.user),
         "schedule": list(
             ScheduleItem.objects.filter(cohort=cohort).select_related("page")
@@ -308,10 +303,6 @@ def invitation_accept(request, token: str):
     if problem:
         return render(request, "cohorts/invitation_accept.html", {**context, "problem": problem}, status=410)
     if not request.user.is_authenticated:
-        from allauth.account.adapter import get_adapter
-
-        from accounts.models import User
-
         request.session[SESSION_INVITATION] = token
         # The mail proves the address: signup is prefilled and needs no second confirmation.
         get_adapter(request).stash_verified_email(request, invitation.email)
@@ -361,9 +352,9 @@ def group_list(request, pk: int):
             messages.success(request, _("Les groupes sont formés ; chacun a son salon."))
             return redirect("cohorts:group_list", cohort.pk)
     groups = selectors.cohort_groups_with_members(cohort=cohort)
+    room_links = selectors.room_links(groups=groups)
     grouped = {u.pk for g in groups for u in g.members}
     ungrouped = [u for u in selectors.cohort_learners(cohort=cohort) if u.pk not in grouped]
-    from cohorts.grouping import Member, profession_mix
 
     mixes = []
     for group in groups:
@@ -371,7 +362,7 @@ def group_list(request, pk: int):
         group.composition = selectors.composition_from_people(people, audience_codes=[])
         group.profession_count = len({p for p, _ in people if p})
         group.organisations_shared = len(group.members) - len({(u.organisation or "").lower() for u in group.members})
-        group.room_url = room_url(group.room)
+        group.room_url = room_links["groups"].get(group.pk, "")
         mixes.append([Member(u.pk, u.profession) for u in group.members])
     return render(request, "cohorts/group_list.html", {
         "cohort": cohort, "form": form, "groups": groups, "ungrouped": ungrouped,
@@ -402,10 +393,6 @@ def group_move(request, pk: int):
 
 def _schedule_rows(cohort: Cohort) -> list[dict]:
     """One row per module, per case page (debrief) and per scheduled episode of the programme."""
-    from cms.blocks import EpisodeGate
-    from cms.models import CaseStudyPage, ModulePage
-    from cms.selectors import case_outline
-
     programme = cohort.programme
     items = {(i.page_id, i.episode_id): i for i in ScheduleItem.objects.filter(cohort=cohort)}
     cases_by_module: dict[str, list] = {}
@@ -498,8 +485,6 @@ def live_session_create(request, pk: int):
 @login_required
 @require_POST
 def debrief_release(request, pk: int, page_id: int):
-    from cms.models import CaseStudyPage
-
     cohort = _cohort_for_facilitator(request, pk)
     case = get_object_or_404(CaseStudyPage.objects.descendant_of(cohort.programme), pk=page_id)
     services.debrief_release(cohort=cohort, case_page=case)
@@ -562,8 +547,6 @@ def announcement_create(request, pk: int):
 
 
 def _calendar(items, sessions, *, name: str) -> bytes:
-    from icalendar import Calendar, Event
-
     calendar = Calendar()
     calendar.add("prodid", "-//Passerelles//Calendrier des promotions//FR")
     calendar.add("version", "2.0")
@@ -643,9 +626,9 @@ def community_detail(request, slug: str):
     membership = CommunityMembership.objects.filter(community=community, user=request.user).first()
     if membership is None:
         raise Http404
-    room = Room.objects.filter(kind=Room.Kind.COMMUNITY, community=community).first()
     return render(request, "cohorts/community_detail.html", {
-        "community": community, "membership": membership, "room_url": room_url(room),
+        "community": community, "membership": membership,
+        "room_url": selectors.room_links(community=community)["community"],
         "directory": selectors.community_directory(community=community),
         "member_count": community.memberships.count(),
         "in_directory": request.user.in_directory,

@@ -4,15 +4,20 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 
-from cohorts.models import CohortMembership, ScheduleItem
+from cohorts.models import CohortMembership, CommunityMembership, Invitation, ScheduleItem
+from cohorts.selectors import (
+    active_memberships,
+    cohorts_for_programme_page,
+    live_sessions_for_user,
+    schedule_for_user,
+    user_cohort_ids,
+)
 
 
 @hooks.register("case_state")
 def cohort_case_state(state) -> None:
     """Facilitators of a cohort running the programme see everything; a learner's episodes open
     and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
-    from cohorts.selectors import cohorts_for_programme_page
-
     user, page = state.user, state.source_page  # a translation follows its original's dates
     if not getattr(user, "is_authenticated", False):
         return
@@ -38,8 +43,6 @@ def cohort_case_state(state) -> None:
 def cohort_peer_user_ids(user, programme):
     """The learners of the user's cohorts of `programme`, as a query to use inside another (no query
     of its own once the page view has read the user's memberships); None when the user is in none."""
-    from cohorts.selectors import active_memberships
-
     if not user.is_authenticated:
         return None
     cohort_ids = [row[0] for row in active_memberships(user=user) if row[3] == programme.pk]
@@ -80,8 +83,6 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
 @hooks.register("dashboard_panels")
 def cohort_dashboard_panels(request) -> list[dict]:
     """Upcoming deadlines and live sessions of the learner's cohorts, with the iCal feed link."""
-    from cohorts.selectors import live_sessions_for_user, schedule_for_user, user_cohort_ids
-
     user = request.user
     cohort_ids = user_cohort_ids(user=user)
     if not cohort_ids:  # one query for people outside any cohort
@@ -103,8 +104,6 @@ def cohort_dashboard_panels(request) -> list[dict]:
 @hooks.register("user_data_export")
 def cohort_user_data_export(user) -> dict:
     """The cohorts a person belonged to and the invitations addressed to them."""
-    from cohorts.models import CommunityMembership, Invitation
-
     return {
         "cohorts": list(
             CohortMembership.objects.filter(user=user).values("cohort__name", "role", "status", "joined_at")

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_recipient_language
-from rooms import events, presence
+from rooms import events, presence, services
 from rooms.models import Room
 from rooms.selectors import (
     NO_ACCESS,
@@ -29,7 +29,6 @@ from rooms.selectors import (
     room_messages_before,
     visible_payload,
 )
-from rooms import services
 from rooms.services import RoomError
 
 logger = logging.getLogger(__name__)

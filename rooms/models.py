@@ -16,6 +16,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
+from config.sanitize import clean_html
+
 __all__ = [
     "Room",
     "MESSAGE_MAX_LENGTH",
@@ -127,8 +129,6 @@ class Message(models.Model):
     @property
     def safe_html(self):
         """The stored HTML, sanitised again on the way out (defence in depth)."""
-        from config.sanitize import clean_html
-
         return clean_html(self.html, profile="message")
 
 
@@ -148,8 +148,6 @@ class MessageRevision(models.Model):
     @property
     def safe_html(self):
         """The stored HTML, sanitised again on the way out (defence in depth)."""
-        from config.sanitize import clean_html
-
         return clean_html(self.html, profile="message")
 
 

@@ -15,15 +15,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cohorts.selectors import active_memberships
-from lms.export import is_erased
 from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership
+from cohorts.selectors import active_memberships
+from config.sanitize import plain_text
+from lms.export import is_erased
 from rooms.models import Message, MessageRevision, Notification, Reaction, ReadMarker, Room
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ __all__ = [
     "user_can_moderate_room",
     "room_members",
     "room_list_for_user",
+    "room_links_for",
+    "message_counts_by_author",
     "room_messages_after",
     "room_messages_before",
     "room_message_get",
@@ -179,6 +182,39 @@ def room_list_for_user(*, user: User) -> QuerySet[Room]:
         .select_related("cohort", "group", "community")
         .order_by("kind", "name")
     )
+
+
+def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
+    """The room pages of a cohort, of its groups and of a community, in one query:
+    {"cohort": url, "groups": {group id: url}, "community": url} (the `room_links` hook of cohorts)."""
+    links = {"cohort": "", "groups": {}, "community": ""}
+    if cohort is None and not groups and community is None:
+        return links
+    wanted = Q(pk__in=[])
+    if cohort is not None:
+        wanted |= Q(kind=Room.Kind.COHORT, cohort_id=cohort.pk)
+    if groups:
+        wanted |= Q(kind=Room.Kind.GROUP, group_id__in=[group.pk for group in groups])
+    if community is not None:
+        wanted |= Q(kind=Room.Kind.COMMUNITY, community_id=community.pk)
+    for pk, kind, group_id in Room.objects.filter(wanted).values_list("pk", "kind", "group_id"):
+        url = reverse("rooms:room_detail", args=[pk])
+        if kind == Room.Kind.GROUP:
+            links["groups"][group_id] = url
+        else:
+            links[kind] = url
+    return links
+
+
+def message_counts_by_author(*, cohort_id: int) -> dict[int, int]:
+    """Messages written by each person in the cohort's rooms (cohort, groups, cases): one query."""
+    rows = (
+        Message.objects.filter(room__cohort_id=cohort_id, author__isnull=False)
+        .values_list("author_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def _message_queryset(room: Room) -> QuerySet[Message]:
@@ -325,8 +361,6 @@ _BLOCK_END = re.compile(r"<(?:br|/p|/li|/blockquote)\b[^>]*>")
 
 def message_excerpt(message: Message, *, length: int = 240) -> str:
     """The message as plain text on one line (for previews), cut at `length` characters."""
-    from config.sanitize import plain_text
-
     text = html_lib.unescape(plain_text(_BLOCK_END.sub(" ", message.html)))
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -1,4 +1,5 @@
-"""Writes of the rooms app: rooms themselves and messaging. Every messaging write is stored in a transaction, then broadcast
+"""Writes of the rooms app: rooms themselves (created as cohorts, groups and communities are, see
+`rooms/signals.py`) and messaging. Every messaging write is stored in a transaction, then broadcast
 after commit through `rooms.events.room_event_send` — the only exit to the channel layer."""
 
 import logging
@@ -11,14 +12,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.i18n import in_recipient_language
 from accounts.mail import email_enqueue
 from accounts.models import User
+from cohorts.models import Cohort, CohortGroup, Community
 from rooms.events import room_event_send
 from rooms.markdown import render_message
-from cohorts.models import Cohort, Community
 from rooms.models import (
     MESSAGE_MAX_LENGTH,
     REACTION_EMOJIS,
@@ -44,8 +46,10 @@ from rooms.selectors import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "room_for_cohort",
-    "room_for_community",
+    "room_create_for_cohort",
+    "room_create_for_group",
+    "room_create_for_community",
+    "room_rename_for_cohort",
     "room_get_or_create_for_case",
     "RoomError",
     "message_post",
@@ -76,17 +80,23 @@ class RoomError(Exception):
 # --- Rooms -----------------------------------------------------------------------------------
 
 
-def room_for_cohort(*, cohort: Cohort) -> Room:
-    """The cohort's room (created with the cohort; created here for cohorts made elsewhere)."""
-    room, _created = Room.objects.get_or_create(kind=Room.Kind.COHORT, cohort=cohort, defaults={"name": cohort.name})
-    return room
+def room_create_for_cohort(*, cohort: Cohort) -> Room:
+    return Room.objects.create(kind=Room.Kind.COHORT, cohort=cohort, name=cohort.name[:200])
 
 
-def room_for_community(*, community: Community) -> Room:
-    room, _created = Room.objects.get_or_create(
-        kind=Room.Kind.COMMUNITY, community=community, defaults={"name": community.name}
+def room_create_for_group(*, group: CohortGroup) -> Room:
+    return Room.objects.create(
+        kind=Room.Kind.GROUP, cohort_id=group.cohort_id, group=group, name=f"{group.name} · {group.cohort.name}"[:200]
     )
-    return room
+
+
+def room_create_for_community(*, community: Community) -> Room:
+    return Room.objects.create(kind=Room.Kind.COMMUNITY, community=community, name=community.name[:200])
+
+
+def room_rename_for_cohort(*, cohort: Cohort) -> None:
+    """The cohort's room keeps the cohort's name."""
+    Room.objects.filter(kind=Room.Kind.COHORT, cohort=cohort).exclude(name=cohort.name).update(name=cohort.name[:200])
 
 
 def room_get_or_create_for_case(*, cohort: Cohort, case_page) -> Room:

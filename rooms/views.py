@@ -14,7 +14,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import Profession
+from cms.models import CaseStudyPage
+from cms.selectors import source_page
 from cohorts.models import Cohort, CohortMembership
+from cohorts.selectors import cohorts_for_programme_page
+from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
     RoomInsights,
@@ -28,13 +32,13 @@ from rooms.selectors import (
     room_message_get,
     room_messages_before,
 )
-from rooms import services
 from rooms.services import (
     RoomError,
     message_post,
     notification_mark_read,
     notification_read,
     read_marker_set,
+    room_get_or_create_for_case,
 )
 
 __all__ = [
@@ -165,11 +169,6 @@ def _room_for(request, room_id: int):
 def case_room(request, cohort_id: int, page_id: int):
     """A cohort's room for one case, reached from the case page: opened (created the first time)
     for the members of that cohort only; anyone else gets 404, as for any room."""
-    from cms.models import CaseStudyPage
-    from cms.selectors import source_page
-    from cohorts.selectors import cohorts_for_programme_page
-    from rooms.services import room_get_or_create_for_case
-
     case = CaseStudyPage.objects.live().filter(pk=page_id).first()
     if case is None:
         raise Http404

@@ -5,7 +5,7 @@ from wagtail import hooks
 
 from cms.models import CaseStudyPage
 from cohorts.selectors import cohorts_for_programme_page
-from rooms.selectors import notification_list_for_user, room_list_for_user
+from rooms.selectors import message_counts_by_author, notification_list_for_user, room_links_for, room_list_for_user
 
 
 @hooks.register("dashboard_panels")
@@ -39,3 +39,15 @@ def case_room_link(request, page, state, context) -> None:
     cohorts = cohorts_for_programme_page(user=user, page=state.source_page)
     if cohorts:
         context["case_room_url"] = reverse("rooms:case_room", args=[cohorts[0][0], state.source_page.pk])
+
+
+@hooks.register("room_links")
+def cohort_room_links(*, cohort=None, groups=(), community=None) -> dict:
+    """The room pages the cohort, group and community pages link to (one query)."""
+    return room_links_for(cohort=cohort, groups=groups, community=community)
+
+
+@hooks.register("cohort_participation")
+def cohort_room_participation(cohort) -> dict[int, int]:
+    """Messages by each person in the cohort's rooms, for the facilitator dashboard (one query)."""
+    return message_counts_by_author(cohort_id=cohort.pk)

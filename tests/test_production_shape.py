@@ -14,6 +14,10 @@ import requests
 from asgiref.sync import sync_to_async
 from django.db import connection
 
+from tests.factories import make_user
+from tests.factories_cms import make_case
+from tests.rooms.factories import make_room_with_members
+from tests.rooms.test_rooms_multiprocess import RoomClient, _login
 from tests.servers import (
     RedisProcess,
     ServerProcess,
@@ -22,10 +26,6 @@ from tests.servers import (
     port_range_from_env,
     server_database_sessions_end,
 )
-from tests.rooms.test_rooms_multiprocess import RoomClient, _login
-from tests.factories import make_user
-from tests.factories_cms import make_case
-from tests.rooms.factories import make_room_with_members
 
 websockets = pytest.importorskip("websockets")
 

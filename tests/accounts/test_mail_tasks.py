@@ -19,8 +19,8 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.mail import MAX_ATTEMPTS, RETRY_DELAYS, email_enqueue, email_send, recipient_ref
 from cohorts.models import Announcement, Invitation
-from rooms.models import Message
 from cohorts.services import community_create, community_invite_cohort
+from rooms.models import Message
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort
 from tests.rooms.factories import make_room_with_members, post

@@ -207,8 +207,9 @@ def test_wagtail_moderation_emails_follow_the_reviewers_language(
         "first_name": "Rita", "last_name": "Relit", "profession": "other", "level": "nation", "organisation": "EHESP",
         "language": reviewer_language,
     })
-    from accounts.models import User
     from django.contrib.auth.models import Group
+
+    from accounts.models import User
 
     reviewer = User.objects.get(email="reviewer@ehesp.example")
     reviewer.groups.add(Group.objects.get(name=Role.REVIEWER.value))

@@ -74,8 +74,8 @@ def test_levels_are_mixed_once_professions_are():
 @pytest.mark.django_db
 def test_forming_groups_in_a_cohort_creates_groups_rooms_and_is_repeatable():
     from cohorts.models import CohortGroup, GroupMembership
-    from rooms.models import Room
     from cohorts.services import groups_form
+    from rooms.models import Room
     from tests.factories_cohorts import make_cohort
 
     cohort = make_cohort(learners=11)

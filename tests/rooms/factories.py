@@ -50,13 +50,14 @@ def add_member(cohort: Cohort, user=None, *, role: str = CohortMembership.Role.L
 
 
 def make_cohort_room(*, cohort: Cohort | None = None) -> Room:
+    """The cohort's room (the rooms app opens it when the cohort is created)."""
     cohort = cohort or make_cohort()
-    return Room.objects.create(kind=Room.Kind.COHORT, name=f"Salon {cohort.name}", cohort=cohort)
+    return Room.objects.get(kind=Room.Kind.COHORT, cohort=cohort)
 
 
 def make_group_room(*, cohort: Cohort, name: str = "Groupe A") -> tuple[CohortGroup, Room]:
     group = CohortGroup.objects.create(cohort=cohort, name=name)
-    return group, Room.objects.create(kind=Room.Kind.GROUP, name=f"Salon {name}", cohort=cohort, group=group)
+    return group, Room.objects.get(kind=Room.Kind.GROUP, group=group)
 
 
 def add_to_group(group: CohortGroup, user) -> None:
@@ -65,7 +66,7 @@ def add_to_group(group: CohortGroup, user) -> None:
 
 def make_community_room(*, name: str = "Parcours patients") -> tuple[Community, Room]:
     community = Community.objects.create(name=name, slug=f"c-{uuid.uuid4().hex[:8]}", theme="Parcours de soins")
-    return community, Room.objects.create(kind=Room.Kind.COMMUNITY, name=f"Salon {name}", community=community)
+    return community, Room.objects.get(kind=Room.Kind.COMMUNITY, community=community)
 
 
 def add_to_community(community: Community, user, *, role=CommunityMembership.Role.MEMBER) -> None:

@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from rooms.models import Room
 from tests.factories import make_user
-from tests.factories_cms import discussion_prompt_block, episode_block, make_case, make_lesson, make_module, make_programme
+from tests.factories_cms import (
+    discussion_prompt_block,
+    episode_block,
+    make_case,
+    make_lesson,
+    make_module,
+    make_programme,
+)
 from tests.rooms.factories import add_member, make_cohort
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,9 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from cohorts.services import community_create, community_join, groups_form
 from rooms.models import Room
 from rooms.selectors import room_list_for_user, room_moderators, user_can_access_room
-from cohorts.services import community_create, community_join, groups_form
 from rooms.services import room_get_or_create_for_case
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_case, make_cohort, make_facilitator, make_module

@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 
 from rooms.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from rooms.models import Message, MessageReport
-from tests.rooms.rooms_ws import connect, drain, joined, messages_in, receive, receive_until, send
 from tests.factories import make_user
 from tests.rooms.factories import make_room_with_members, post
+from tests.rooms.rooms_ws import connect, drain, joined, messages_in, receive, receive_until, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

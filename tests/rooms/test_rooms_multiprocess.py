@@ -16,8 +16,8 @@ from django.db import connection
 from django.test import Client
 
 from rooms.models import Message
-from tests.servers import RedisProcess, ServerProcess
 from tests.rooms.factories import make_room_with_members
+from tests.servers import RedisProcess, ServerProcess
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402

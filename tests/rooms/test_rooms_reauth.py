@@ -4,19 +4,18 @@ Through the full ASGI application and the channel layer of the settings (in memo
 CI's second stage); the multi-process form is in test_rooms_multiprocess.py.
 """
 
-import asyncio
 import time
 
 import pytest
 from channels.db import database_sync_to_async
 
-from rooms.consumers import CLOSE_READ_ONLY, CLOSE_REVOKED
-from cohorts.models import Cohort, CohortGroup, CohortMembership, GroupMembership
-from rooms.models import Message, Room
 from cohorts import services as cohort_services
+from cohorts.models import Cohort, CohortMembership, GroupMembership
 from lms.export import account_erase
-from tests.rooms.rooms_ws import connect, drain, joined, receive, receive_until, send
+from rooms.consumers import CLOSE_READ_ONLY, CLOSE_REVOKED
+from rooms.models import Message, Room
 from tests.rooms.factories import add_member, add_to_group, make_cohort, make_group_room, make_room_with_members
+from tests.rooms.rooms_ws import connect, drain, joined, receive_until, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

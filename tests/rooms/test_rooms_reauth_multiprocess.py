@@ -12,17 +12,17 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 
-from rooms.consumers import CLOSE_READ_ONLY, CLOSE_REVOKED, CLOSE_TOO_LARGE
-from cohorts.models import Cohort, CohortMembership
 from cohorts import services as cohort_services
+from cohorts.models import Cohort, CohortMembership
 from lms.export import account_erase
+from rooms.consumers import CLOSE_READ_ONLY, CLOSE_REVOKED, CLOSE_TOO_LARGE
+from tests.rooms.factories import add_member, add_to_group, make_cohort, make_group_room
 from tests.rooms.test_rooms_multiprocess import (  # noqa: F401 — fixtures
     RoomClient,
     _close_thread_connections,
     _login,
     cluster,
 )
-from tests.rooms.factories import add_member, add_to_group, make_cohort, make_group_room
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402

@@ -4,7 +4,9 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from rooms.models import Mention, Message, MessageRevision, Notification, Room
+from accounts.choices import Profession
+from cohorts.models import CohortMembership
+from rooms.models import Mention, Message, MessageRevision, Notification
 from rooms.selectors import (
     cohort_room_insights,
     room_access,
@@ -23,8 +25,6 @@ from rooms.services import (
     message_report,
     read_marker_set,
 )
-from accounts.choices import Profession
-from cohorts.models import CohortMembership
 from tests.factories import make_user
 from tests.rooms.factories import (
     add_member,

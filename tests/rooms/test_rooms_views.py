@@ -9,7 +9,15 @@ from accounts.choices import Profession
 from cohorts.models import CohortMembership
 from rooms.models import Message, ReadMarker
 from tests.factories import make_user
-from tests.rooms.factories import add_member, add_to_community, make_community_room, make_cohort, make_cohort_room, make_room_with_members, post
+from tests.rooms.factories import (
+    add_member,
+    add_to_community,
+    make_cohort,
+    make_cohort_room,
+    make_community_room,
+    make_room_with_members,
+    post,
+)
 
 pytestmark = pytest.mark.django_db
 
