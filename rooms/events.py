@@ -1,4 +1,5 @@
-"""The one exit for real-time room events: nothing else in the codebase touches the channel layer.
+"""The one exit for real-time room events: nothing else in the product touches the channel layer
+(`bench/consumers.py`, the benchmarks' bare floor, is outside it on purpose).
 
 Services build a plain dict and call `room_event_send` after their transaction commits; the
 consumer subscribes and unsubscribes through `room_subscribe` / `room_unsubscribe` and sends
@@ -114,7 +115,7 @@ async def _access_check_send(groups: list[str]) -> None:
 def access_changed(*, user_ids=(), room_ids=()) -> None:
     """Once the current transaction commits, ask the open sockets of these people and rooms to
     check their access again (they close if it is gone). Call it for any change of who may read
-    a room; `cohorts/signals.py` calls it for every membership, cohort and account change."""
+    a room; `rooms/signals.py` calls it for every membership, cohort and account change."""
     groups = [user_group(pk) for pk in sorted(set(user_ids))] + [room_group(pk) for pk in sorted(set(room_ids))]
     if not groups:
         return
