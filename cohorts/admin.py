@@ -29,12 +29,6 @@ class CohortAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [MembershipInline]
 
-    def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_cohort
-
-        super().save_model(request, obj, form, change)
-        room_for_cohort(cohort=obj)
-
 
 @admin.register(CohortGroup)
 class CohortGroupAdmin(admin.ModelAdmin):
@@ -80,12 +74,6 @@ class CommunityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["programmes"]
     inlines = [CommunityMembershipInline]
-
-    def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_community
-
-        super().save_model(request, obj, form, change)
-        room_for_community(community=obj)
 
 
 @admin.register(CommunityInvitation)

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import Level, Profession
+from accounts.choices import Level, Profession, Role
+from cms.models import ProgrammePage
 from cohorts.models import Cohort, CohortGroup, LiveSession
 
 User = get_user_model()
@@ -38,12 +39,10 @@ class CohortForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from cms.models import ProgrammePage
 
         self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
         self.fields["programme"].label = _("Programme")
         self.fields["capacity"].min_value = 2
-        from accounts.choices import Role
 
         others = User.objects.filter(groups__name=Role.FACILITATOR.value, is_active=True).order_by("last_name", "first_name")
         if user is not None:

@@ -1,24 +1,23 @@
 """What cohorts adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
-import importlib.util
-
 from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 
-from cohorts.models import CohortMembership, ScheduleItem
-
-# Wagtail loads only this module; the rooms code keeps its hooks in its own file.
-if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
-    import cohorts.hooks_rooms  # noqa: F401,E402
+from cohorts.models import CohortMembership, CommunityMembership, Invitation, ScheduleItem
+from cohorts.selectors import (
+    active_memberships,
+    cohorts_for_programme_page,
+    live_sessions_for_user,
+    schedule_for_user,
+    user_cohort_ids,
+)
 
 
 @hooks.register("case_state")
 def cohort_case_state(state) -> None:
     """Facilitators of a cohort running the programme see everything; a learner's episodes open
     and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
-    from cohorts.selectors.cohorts import cohorts_for_programme_page
-
     user, page = state.user, state.source_page  # a translation follows its original's dates
     if not getattr(user, "is_authenticated", False):
         return
@@ -44,8 +43,6 @@ def cohort_case_state(state) -> None:
 def cohort_peer_user_ids(user, programme):
     """The learners of the user's cohorts of `programme`, as a query to use inside another (no query
     of its own once the page view has read the user's memberships); None when the user is in none."""
-    from cohorts.selectors.cohorts import active_memberships
-
     if not user.is_authenticated:
         return None
     cohort_ids = [row[0] for row in active_memberships(user=user) if row[3] == programme.pk]
@@ -83,30 +80,9 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
     ).exists()
 
 
-@hooks.register("case_page_context")
-def case_room_link(request, page, state, context) -> None:
-    """`case_room_url`: the room where the reader's cohort discusses this case (created when someone
-    first goes in), linked from the case page and its discussion prompts. No query of its own."""
-    from django.urls import reverse
-
-    from cms.models import CaseStudyPage
-    from cohorts.selectors.cohorts import cohorts_for_programme_page
-
-    user = request.user
-    if not user.is_authenticated or getattr(request, "is_preview", False):
-        return
-    if not isinstance(state.source_page, CaseStudyPage):
-        return
-    cohorts = cohorts_for_programme_page(user=user, page=state.source_page)
-    if cohorts:
-        context["case_room_url"] = reverse("cohorts:case_room", args=[cohorts[0][0], state.source_page.pk])
-
-
 @hooks.register("dashboard_panels")
 def cohort_dashboard_panels(request) -> list[dict]:
     """Upcoming deadlines and live sessions of the learner's cohorts, with the iCal feed link."""
-    from cohorts.selectors.cohorts import live_sessions_for_user, schedule_for_user, user_cohort_ids
-
     user = request.user
     cohort_ids = user_cohort_ids(user=user)
     if not cohort_ids:  # one query for people outside any cohort
@@ -128,8 +104,6 @@ def cohort_dashboard_panels(request) -> list[dict]:
 @hooks.register("user_data_export")
 def cohort_user_data_export(user) -> dict:
     """The cohorts a person belonged to and the invitations addressed to them."""
-    from cohorts.models import CommunityMembership, Invitation
-
     return {
         "cohorts": list(
             CohortMembership.objects.filter(user=user).values("cohort__name", "role", "status", "joined_at")

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("lms.urls")),
     path("", include("cohorts.urls")),
+    path("", include("rooms.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -62,7 +62,7 @@ def _clear_cache():
 def unreachable_redis_cache(settings):
     """The production cache backend (config.cache.TolerantRedisCache) pointed at a port nothing
     listens on: Redis stopped, as far as the code can tell. Returns the location."""
-    from cohorts.testing_servers import free_port, port_range_from_env
+    from tests.servers import free_port, port_range_from_env
 
     location = f"redis://127.0.0.1:{free_port(port_range_from_env())}/0"
     settings.CACHES = {

@@ -14,7 +14,11 @@ import requests
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from cohorts.testing_servers import (
+from tests.factories import make_user
+from tests.factories_cms import make_case
+from tests.rooms.factories import make_room_with_members
+from tests.rooms.test_rooms_multiprocess import RoomClient, _login
+from tests.servers import (
     RedisProcess,
     ServerProcess,
     database_url_for_server,
@@ -22,10 +26,6 @@ from cohorts.testing_servers import (
     port_range_from_env,
     server_database_sessions_end,
 )
-from tests.cohorts.test_rooms_multiprocess import RoomClient, _login
-from tests.factories import make_user
-from tests.factories_cms import make_case
-from tests.factories_rooms import make_room_with_members
 
 websockets = pytest.importorskip("websockets")
 

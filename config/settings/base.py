@@ -64,6 +64,7 @@ LOCAL_APPS = [
     "cms",
     "lms",
     "cohorts",
+    "rooms",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -103,7 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
-                "cohorts.context_processors.notifications",
+                "rooms.context_processors.notifications",
             ],
         },
     },

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import Announcement, GroupMembership
-from cohorts.selectors.cohorts import cohort_dashboard
-from cohorts.services.cohorts import announcement_send, groups_form, schedule_save
+from cohorts.selectors import cohort_dashboard
+from cohorts.services import announcement_send, groups_form, schedule_save
 from tests.factories_cohorts import make_cohort, make_programme
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from accounts.demo import DEMO_PASSWORD
-from cohorts.testing_servers import ServerProcess, database_url_for_server, server_database_sessions_end
+from tests.servers import ServerProcess, database_url_for_server, server_database_sessions_end
 
 __all__ = [
     "AXE_PAGES", "CHROMIUM", "CHROMIUM_ARGS", "DEMO_PASSWORD", "FACTORY_PASSWORD", "WAIT", "ServerProcess",

@@ -3,7 +3,7 @@ a facilitator moderates without JavaScript, a client whose socket cannot connect
 the plain forms, a non-member is refused.
 
 Django's `live_server` speaks WSGI only, so the room (a WebSocket) is served by a daphne process
-(`cohorts.testing_servers.ServerProcess`). That process cannot open the in-memory SQLite test
+(`tests.servers.ServerProcess`). That process cannot open the in-memory SQLite test
 database: `database_url_for_server` gives it a file copy (SQLite) or the test database itself
 (PostgreSQL). Everything the server must know is therefore created before it starts, and what
 the server stores is checked through the browser. The shared set-up (server, Chromium, signing
@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.browser import FACTORY_PASSWORD, WAIT, axe_check, login
 from tests.factories import make_user
-from tests.factories_rooms import make_room_with_members, post
+from tests.rooms.factories import make_room_with_members, post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
