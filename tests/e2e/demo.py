@@ -39,7 +39,8 @@ def demo_urls() -> dict:
 
     from cms.models import CataloguePage, CaseStudyPage, ModulePage, ProgrammePage
     from cohorts.demo import COHORT_NAME, COMMUNITY_SLUG, PROGRAMME_SLUG
-    from cohorts.models import Cohort, CommunityMembership, GroupMembership, Room
+    from cohorts.models import Cohort, CommunityMembership, GroupMembership
+    from rooms.models import Room
 
     french = Locale.get_default()
     programme = ProgrammePage.objects.get(slug=PROGRAMME_SLUG, locale=french)

@@ -10,7 +10,7 @@ import pytest
 
 from cohorts.models import CohortMembership
 from tests.e2e.browser import FACTORY_PASSWORD, WAIT, axe_check, login
-from tests.factories_rooms import add_member, add_to_group, make_cohort, make_group_room, post
+from tests.rooms.factories import add_member, add_to_group, make_cohort, make_group_room, post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
