@@ -17,11 +17,12 @@ https://channels.readthedocs.io/en/stable/topics/channel_layers.html
 import asyncio
 import json
 import logging
-import os
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+
+from rooms.asgiref_adapter import server_event_loop
 
 logger = logging.getLogger(__name__)
 
@@ -69,19 +70,11 @@ def room_event_send(*, room_id: int, event: dict) -> bool:
     not stand idle while Redis answers. Order is kept by the consumers (see `RoomConsumer._deliver`).
     Called from plain synchronous code (a view, a command), it waits for the broadcast.
     """
-    loop = _server_event_loop()
+    loop = server_event_loop()
     if loop is not None:
         asyncio.run_coroutine_threadsafe(room_event_send_async(room_id=room_id, event=event), loop)
         return True
     return async_to_sync(room_event_send_async)(room_id=room_id, event=event)
-
-
-def _server_event_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop that called us through sync_to_async, if any (asgiref records it per thread)."""
-    if os.getpid() != getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None):
-        return None
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
-    return loop if loop is not None and loop.is_running() else None
 
 
 async def room_subscribe(*, room_id: int, user_id: int, channel_name: str) -> None:
@@ -121,7 +114,7 @@ def access_changed(*, user_ids=(), room_ids=()) -> None:
         return
 
     def send():
-        loop = _server_event_loop()
+        loop = server_event_loop()
         if loop is not None:
             asyncio.run_coroutine_threadsafe(_access_check_send(groups), loop)
         else:
