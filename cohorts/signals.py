@@ -2,26 +2,31 @@
 open room sockets to re-check their access when who may read a room changes."""
 
 from allauth.account.signals import user_logged_in, user_signed_up
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from cohorts import events
+from cohorts import events, services
 from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership, Room
 
 
 @receiver(user_signed_up, dispatch_uid="cohorts_invitation_after_signup")
-def invitation_after_signup(sender, request, user, **kwargs):
-    from cohorts.views.cohorts import accept_pending_invitation
-
-    accept_pending_invitation(request, user)
-
-
 @receiver(user_logged_in, dispatch_uid="cohorts_invitation_after_login")
 def invitation_after_login(sender, request, user, **kwargs):
-    from cohorts.views.cohorts import accept_pending_invitation
-
-    accept_pending_invitation(request, user)
+    """The invitation link was followed before the person had an account: accept it now."""
+    token = request.session.pop(services.PENDING_INVITATION_SESSION_KEY, None) if request is not None else None
+    if not token:
+        return
+    try:
+        invitation = services.invitation_accept_by_token(token=token, user=user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Bienvenue dans la promotion « %(name)s » !") % {"name": invitation.cohort.name})
 
 
 # --- Open sockets follow every change of who may read a room ---------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
 from cohorts.models.core import Cohort, CohortGroup, Community
+from config.sanitize import clean_html
 
 __all__ = [
     "Invitation",
@@ -96,6 +97,7 @@ class ScheduleItem(models.Model):
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True) | Q(due_at__isnull=True) | Q(due_at__gte=models.F("opens_at")),
                 name="schedule_due_after_opening",
+                violation_error_message=_("L'échéance précède l'ouverture."),
             ),
         ]
 
@@ -118,7 +120,10 @@ class LiveSession(models.Model):
         verbose_name_plural = _("séances en direct")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start",
+                violation_error_message=_("La séance doit finir après son début."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,8 +151,6 @@ class Announcement(models.Model):
     @property
     def body_html(self):
         """The stored (already sanitised) body, cleaned again on the way out and marked safe."""
-        from config.sanitize import clean_html
-
         return clean_html(self.body)
 
 

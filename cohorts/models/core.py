@@ -42,7 +42,10 @@ class Cohort(models.Model):
         verbose_name = _("promotion")
         ordering = ["-starts_on", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start",
+                violation_error_message=_("La fin doit suivre le début."),
+            ),
         ]
 
     def __str__(self) -> str:
