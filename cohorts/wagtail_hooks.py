@@ -6,7 +6,23 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 
-from cohorts.models import CohortMembership, ScheduleItem
+from cohorts.models import (
+    Announcement,
+    CalendarFeed,
+    CohortMembership,
+    CommunityInvitation,
+    CommunityMembership,
+    GroupMembership,
+    Invitation,
+    ScheduleItem,
+)
+from cohorts.selectors import (
+    active_memberships,
+    cohorts_for_programme_page,
+    live_sessions_for_user,
+    schedule_for_user,
+    user_cohort_ids,
+)
 
 # Wagtail loads only this module; the rooms code keeps its hooks in its own file.
 if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
@@ -17,8 +33,6 @@ if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
 def cohort_case_state(state) -> None:
     """Facilitators of a cohort running the programme see everything; a learner's episodes open
     and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
-    from cohorts.selectors.cohorts import cohorts_for_programme_page
-
     user, page = state.user, state.source_page  # a translation follows its original's dates
     if not getattr(user, "is_authenticated", False):
         return
@@ -44,8 +58,6 @@ def cohort_case_state(state) -> None:
 def cohort_peer_user_ids(user, programme):
     """The learners of the user's cohorts of `programme`, as a query to use inside another (no query
     of its own once the page view has read the user's memberships); None when the user is in none."""
-    from cohorts.selectors.cohorts import active_memberships
-
     if not user.is_authenticated:
         return None
     cohort_ids = [row[0] for row in active_memberships(user=user) if row[3] == programme.pk]
@@ -105,8 +117,6 @@ def case_room_link(request, page, state, context) -> None:
 @hooks.register("dashboard_panels")
 def cohort_dashboard_panels(request) -> list[dict]:
     """Upcoming deadlines and live sessions of the learner's cohorts, with the iCal feed link."""
-    from cohorts.selectors.cohorts import live_sessions_for_user, schedule_for_user, user_cohort_ids
-
     user = request.user
     cohort_ids = user_cohort_ids(user=user)
     if not cohort_ids:  # one query for people outside any cohort
@@ -127,15 +137,38 @@ def cohort_dashboard_panels(request) -> list[dict]:
 
 @hooks.register("user_data_export")
 def cohort_user_data_export(user) -> dict:
-    """The cohorts a person belonged to and the invitations addressed to them."""
-    from cohorts.models import CommunityMembership, Invitation
-
+    """What cohorts holds about a person (docs/privacy.md): their memberships of cohorts, groups and
+    communities, the invitations addressed to them, and the announcements they wrote."""
     return {
         "cohorts": list(
             CohortMembership.objects.filter(user=user).values("cohort__name", "role", "status", "joined_at")
         ),
+        "groups": list(GroupMembership.objects.filter(user=user).values("cohort__name", "group__name")),
         "communities": list(CommunityMembership.objects.filter(user=user).values("community__name", "role", "joined_at")),
-        "invitations": list(Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user)).values(
-            "cohort__name", "status", "created_at"
+        "invitations": list(_invitations_of(user).values(
+            "cohort__name", "email", "name", "profession", "level", "organisation", "status", "created_at", "accepted_at",
+        )),
+        "community_invitations": list(
+            CommunityInvitation.objects.filter(user=user).values("community__name", "status", "created_at")
+        ),
+        "announcements": list(Announcement.objects.filter(author=user).values(
+            "cohort__name", "group__name", "subject", "body", "recipient_count", "created_at",
         )),
     }
+
+
+@hooks.register("user_erase")
+def cohort_user_erase(user) -> None:
+    """Before the account becomes an anonymous tombstone (lms.export.account_erase): delete the
+    invitations addressed to the person (with the name and details the facilitator typed), their
+    community memberships and invitations, and their calendar feed. Cohort and group memberships
+    stay, so that the cohort's figures do not change; they, and the announcements the person
+    wrote, now name "Ancien·ne participant·e"."""
+    _invitations_of(user).delete()
+    CommunityInvitation.objects.filter(user=user).delete()
+    CommunityMembership.objects.filter(user=user).delete()
+    CalendarFeed.objects.filter(user=user).delete()
+
+
+def _invitations_of(user):
+    return Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user))
