@@ -6,9 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails, the Wagtail admin's and the sites framework's domain follow the served address
+# (config/settings/base.py reads SITE_URL); set SITE_URL yourself behind a proxy or another name.
+SITE_URL ?= http://$(HOST):$(PORT)
+DJANGO_ENV := SITE_URL='$(SITE_URL)'
 UV_VERSION := 0.13.9
 
-.PHONY: install run serve test migrate seed messages check bench clean
+.PHONY: install run serve test migrate seed messages check bench screenshots clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Passerelles needs Python 3.11 or newer")'
@@ -31,10 +35,10 @@ $(STAMP): requirements.lock
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(DJANGO_ENV) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(DJANGO_ENV) $(BIN)/python manage.py seed_demo
 
 run: seed serve
 
@@ -44,9 +48,20 @@ serve: install
 	@echo "  Demo login: directrice@passerelles.test / passerelles-demo  (all accounts in README.md)"
 	@echo "  E-mails (verification links) are printed below. Stop with Ctrl+C."
 	@echo ""
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(DJANGO_ENV) $(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
-test: install
+# The browser tests (tests/e2e) drive Debian's chromium and check pages with axe-core, pinned in
+# tests/e2e/package-lock.json. Without chromium they are skipped and pytest says so; without npm
+# they run without the accessibility checks and pytest says so too.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else \
+	  echo "npm not found: the browser tests will run without axe-core (accessibility checks)."; \
+	fi
+
+test: install $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Source strings are French; English is the translation. The compiled .mo files are committed,
@@ -63,5 +78,9 @@ check: install
 bench: install
 	$(BIN)/python bench/serving.py
 
+# The key pages of the demo at 1280 and 390 px, into docs/screenshots/ (needs chromium).
+screenshots: seed
+	$(BIN)/python docs/screenshots.py
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3* bench/out
+	rm -rf $(VENV) staticfiles db.sqlite3* bench/out tests/e2e/node_modules

@@ -1,12 +1,16 @@
-"""allauth adapter: stores the profile with the account, applies the user's language at login and
-writes allauth's e-mails in the account holder's language."""
+"""allauth adapter: stores the profile with the account, applies the user's language at login, sends
+each person to their own starting page and writes allauth's e-mails in the account holder's language."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 
+from accounts.backends import can_access_admin
+from accounts.choices import Role
 from accounts.i18n import in_recipient_language
 from accounts.mail import email_enqueue
 from accounts.models import User
@@ -25,6 +29,27 @@ def language_cookie_set(response, language: str) -> None:
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def start_url(user) -> str:
+    """The page a person starts from after signing in: facilitators their cohorts, content staff
+    (editors, reviewers, admins) the content admin, everyone else their learner dashboard.
+
+    The pages belong to apps above accounts, so they are found by URL name; the site's home page
+    stands in for one that is not installed.
+    """
+    if user.has_role(Role.FACILITATOR):
+        names = ["cohorts:cohort_list", "lms:dashboard"]
+    elif can_access_admin(user):
+        names = ["wagtailadmin_home"]
+    else:
+        names = ["lms:dashboard"]
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -46,6 +71,10 @@ class AccountAdapter(DefaultAccountAdapter):
             request.LANGUAGE_CODE = user.language
         # Accounts made outside the site (createsuperuser, the shell) get Wagtail's e-mail language here.
         user_admin_language_sync(user=user)
+
+    def get_login_redirect_url(self, request):
+        """Called only without a safe `?next=` (allauth checks it first, `is_safe_url`)."""
+        return start_url(request.user)
 
     def post_login(self, request, user, **kwargs):
         response = super().post_login(request, user, **kwargs)

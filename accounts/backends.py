@@ -3,13 +3,16 @@
 A page view checks one permission on the front end: may this user reach the content admin
 (`can_access_admin`: the header link, and case pages show content staff every part). The session's
 user is read with that answer in the same query (`get_user`), and any other check reads all of a
-user's permissions in one query, not two (`get_all_permissions`).
+user's permissions in one query, not two (`get_all_permissions`), kept where Django's and allauth's
+backends find them too (`accounts.django_adapter`).
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
+
+from accounts.django_adapter import permission_cache_get, permission_cache_set
 
 ADMIN_ACCESS = ("wagtailadmin", "access_admin")
 
@@ -30,17 +33,18 @@ class ModelBackend(DjangoModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
-                rows = Permission.objects.values_list("content_type__app_label", "codename")
-            else:
-                rows = (
-                    Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
-                    .values_list("content_type__app_label", "codename")
-                    .distinct()
-                )
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
-        return user_obj._perm_cache
+        cached = permission_cache_get(user_obj)
+        if cached is not None:
+            return cached
+        if user_obj.is_superuser:
+            rows = Permission.objects.values_list("content_type__app_label", "codename")
+        else:
+            rows = (
+                Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
+                .values_list("content_type__app_label", "codename")
+                .distinct()
+            )
+        return permission_cache_set(user_obj, {f"{app_label}.{codename}" for app_label, codename in rows})
 
 
 def can_access_admin(user) -> bool:

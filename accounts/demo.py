@@ -1,5 +1,6 @@
 """Demo accounts: one per role and one learner per profession. Listed in the README."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
 from accounts.choices import Level, Profession, Role
@@ -23,8 +24,6 @@ DEMO_USERS = [
 
 
 def seed(*, stdout) -> None:
-    from allauth.account.models import EmailAddress
-
     for email, first, last, profession, level, organisation, region, roles, superuser in DEMO_USERS:
         user, created = User.objects.get_or_create(
             email=email,

@@ -1,6 +1,11 @@
 """Writes on accounts."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sites.models import Site
 from django.db import transaction
+from wagtail.users.models import UserProfile
 
 from accounts.models import User
 from config.sanitize import clean_html
@@ -61,6 +66,18 @@ def user_admin_language_sync(*, user: User) -> None:
     """Wagtail writes its own e-mails (moderation: submitted, approved, rejected…) in the language of
     its user profile, else in the sender's request language: keep that profile language the user's.
     Called wherever `User.language` is written (signup, profile, switcher, Django admin)."""
-    from wagtail.users.models import UserProfile
-
     UserProfile.objects.update_or_create(user=user, defaults={"preferred_language": user.language})
+
+
+def site_sync(*, url: str | None = None) -> Site:
+    """Name the sites framework's Site after the platform and give it the domain of `SITE_URL`.
+
+    allauth signs its e-mails with this Site ("Merci d'utiliser Passerelles !"); Django creates it
+    as "example.com". Run after every `migrate` (`AccountsConfig.ready`), so a server started on
+    another port or domain (`make run PORT=8101` sets `SITE_URL`) is named by its own address.
+    """
+    domain = urlsplit(url or settings.SITE_URL).netloc
+    site, _ = Site.objects.update_or_create(
+        pk=settings.SITE_ID, defaults={"name": settings.WAGTAIL_SITE_NAME, "domain": domain}
+    )
+    return site

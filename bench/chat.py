@@ -45,7 +45,7 @@ def setup_room(n_users: int):
 
     call_command("migrate", verbosity=0, interactive=False)
     from tests.factories import make_user
-    from tests.factories_rooms import add_member, make_cohort, make_cohort_room
+    from tests.rooms.factories import add_member, make_cohort, make_cohort_room
 
     cohort = make_cohort(name=f"Banc d'essai {uuid.uuid4().hex[:6]}")
     room = make_cohort_room(cohort=cohort)
@@ -211,7 +211,7 @@ async def memory_run(server, room_id: int, cookies: list[str]) -> dict:
 
 
 def main() -> None:
-    from cohorts.testing_servers import RedisProcess, ServerProcess
+    from tests.servers import RedisProcess, ServerProcess
 
     # On SIGTERM (e.g. `timeout`), unwind so that the `finally` blocks stop the servers and Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

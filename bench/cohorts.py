@@ -33,7 +33,7 @@ def seed(scale: dict) -> int:
     from django.db import transaction
 
     from cohorts.models import Cohort
-    from cohorts.services.cohorts import groups_form, schedule_save
+    from cohorts.services import groups_form, schedule_save
     from tests.factories_cohorts import add_learner, make_cohort, make_programme
 
     call_command("migrate", verbosity=0)

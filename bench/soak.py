@@ -4,7 +4,7 @@
         .venv/bin/python bench/soak.py
 
 Two daphne processes (`config.settings.bench`) share PostgreSQL (DATABASE_URL, which must
-exist) and a private redis-server (`cohorts.testing_servers`; TEST_SERVER_PORTS limits their
+exist) and a private redis-server (`tests.servers`; TEST_SERVER_PORTS limits their
 ports). 60 learners of one cohort are split by `groups_form` into 6 groups of 10, so 6 group
 rooms; each learner holds one socket to their group's room, half on each process, for
 SOAK_MINUTES minutes (default 10; fractions such as 0.5 are allowed). The rooms are mostly idle:
@@ -72,10 +72,11 @@ def setup_data() -> tuple[dict[int, list[int]], dict[int, str]]:
     call_command("migrate", verbosity=0, interactive=False)
     from accounts.choices import Profession
     from accounts.models import User
-    from cohorts.models import GroupMembership, Room
-    from cohorts.services.cohorts import groups_form
+    from cohorts.models import GroupMembership
+    from rooms.models import Room
+    from cohorts.services import groups_form
     from tests.factories import make_user
-    from tests.factories_rooms import add_member, make_cohort
+    from tests.rooms.factories import add_member, make_cohort
 
     tag = uuid.uuid4().hex[:6]
     professions = list(Profession.values)
@@ -505,7 +506,7 @@ def main() -> None:
     setup(None)
     from django.db import connection
 
-    from cohorts.testing_servers import (
+    from tests.servers import (
         RedisProcess,
         ServerProcess,
         database_url_for_server,

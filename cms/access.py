@@ -13,7 +13,9 @@ from datetime import datetime
 from django.utils import timezone
 from wagtail import hooks
 
+from accounts.backends import can_access_admin
 from cms.blocks import EpisodeGate
+from cms.models import CasePerspective
 from cms.selectors import CaseOutline, case_outline, source_page
 
 CASE_STATE_HOOK = "case_state"
@@ -61,8 +63,6 @@ def is_content_staff(user) -> bool:
 
     The same check as the page header's (read with the session's user, no query of its own).
     """
-    from accounts.backends import can_access_admin
-
     return can_access_admin(user)
 
 
@@ -72,8 +72,6 @@ def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline
     `preview_profession` is the admin preview "as a learner of this profession": the state is
     then a learner's, whatever the hooks say, with every episode open to check its briefs.
     """
-    from cms.models import CasePerspective
-
     state = CaseState(
         user=user, page=page, outline=outline or case_outline(page), preview_profession=preview_profession,
         source_page=source_page(page),

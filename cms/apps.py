@@ -7,6 +7,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Contenus")
 
     def ready(self):
-        from cms import content_cache
+        from cms import content_cache  # imports Wagtail's models: only once the apps are loaded
 
         content_cache.connect_signals()

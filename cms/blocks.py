@@ -113,7 +113,11 @@ class DecisionPointBlock(blocks.StructBlock):
 
     question = blocks.CharBlock(label=_("Question"))
     context = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, required=False, label=_("Éléments de contexte"))
-    options = blocks.ListBlock(DecisionOptionBlock(), min_num=2, label=_("Options"))
+    options = blocks.ListBlock(
+        # A new decision point starts with its two empty options: born with one, it showed
+        # the editor the red "minimum 2" error before anything was typed.
+        DecisionOptionBlock(), min_num=2, default=[{"label": ""}, {"label": ""}], label=_("Options"),
+    )
     rationale_required = blocks.BooleanBlock(
         required=False, default=True, label=_("Justification obligatoire"),
         help_text=_("L'apprenant·e doit expliquer son choix avant de valider."),
@@ -265,7 +269,10 @@ class QuizQuestionBlock(blocks.StructBlock):
         choices=[("single", _("Une seule réponse")), ("multiple", _("Plusieurs réponses"))],
         default="single", label=_("Type"),
     )
-    options = blocks.ListBlock(QuizOptionBlock(), min_num=2, label=_("Réponses possibles"))
+    options = blocks.ListBlock(
+        QuizOptionBlock(),  # starts with two empty answers, like a decision point's options
+        min_num=2, default=[{"label": "", "correct": False, "feedback": ""}] * 2, label=_("Réponses possibles"),
+    )
 
     class Meta:
         icon = "list-ul"

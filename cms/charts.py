@@ -10,6 +10,20 @@ from cms.blocks import parse_number
 
 WIDTH, HEIGHT = 640, 340
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 64
+LEGEND_ROW = 20  # px between two rows of the legend
+LEGEND_CHARACTER = 6.8  # px: a generous width of one character of the legend (12 px sans-serif)
+
+
+def _legend_places(names: list[str]) -> list[tuple[float, int]]:
+    """(x, row) of each legend entry: left to right, onto the next row rather than off the chart."""
+    places, x, row = [], float(LEFT), 0
+    for name in names:
+        width = 18 + len(name) * LEGEND_CHARACTER
+        if x > LEFT and x + width > WIDTH - RIGHT:
+            x, row = float(LEFT), row + 1
+        places.append((x, row))
+        x += width + 24
+    return places
 
 
 def _nice_max(value: float) -> float:
@@ -104,15 +118,17 @@ def chart_svg(*, rows: list[list[str]], kind: str, title: str) -> SafeString:
         '<text class="chart__label" x="{}" y="{}" text-anchor="middle">{}</text>',
         ((_n(LEFT + index * band + band / 2), HEIGHT - BOTTOM + 18, label) for index, label in enumerate(labels)),
     )
+    places = _legend_places([name for name, _points in series])
     legend = format_html_join(
         "",
         '<rect class="chart__series chart__series--{}" x="{}" y="{}" width="12" height="12"/>'
         '<text class="chart__legend" x="{}" y="{}">{}</text>',
         (
-            (index % 5 + 1, LEFT + index * 160, HEIGHT - 24, LEFT + index * 160 + 18, HEIGHT - 13, name)
-            for index, (name, _points) in enumerate(series)
+            (index % 5 + 1, _n(x), HEIGHT - 24 + row * LEGEND_ROW, _n(x + 18), HEIGHT - 13 + row * LEGEND_ROW, name)
+            for index, ((name, _points), (x, row)) in enumerate(zip(series, places, strict=True))
         ),
     )
+    height = HEIGHT + places[-1][1] * LEGEND_ROW
     summary = _("Graphique : %(title)s. %(series)s selon %(axis)s.") % {
         "title": title, "series": ", ".join(name for name, _points in series), "axis": headers[0],
     }
@@ -120,6 +136,6 @@ def chart_svg(*, rows: list[list[str]], kind: str, title: str) -> SafeString:
         '<svg class="chart chart--{}" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}'
         '<line class="chart__axis" x1="{}" x2="{}" y1="{}" y2="{}"/>{}{}{}</svg>',
-        kind, WIDTH, HEIGHT, summary, summary, mark_safe("".join(grid)),
+        kind, WIDTH, height, summary, summary, mark_safe("".join(grid)),
         LEFT, WIDTH - RIGHT, _n(y(max(low, 0))), _n(y(max(low, 0))), mark_safe("".join(marks)), axis_labels, legend,
     )

@@ -22,7 +22,9 @@ from typing import Callable, TypeVar
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.utils import translation
+from django.http.request import split_domain_port
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 T = TypeVar("T")
 
@@ -88,41 +90,24 @@ def cached_many(name: str, keys: list, build_missing: Callable[[list], dict]) ->
 # --- What the site serves --------------------------------------------------------------------
 
 
-def site_for(hostname: str, port: int):
-    """The Site serving `hostname:port` as Wagtail chooses it, with its root page (specific) attached.
-
-    Replaces the query Wagtail makes for every page request (see `cms.middleware`)."""
-    from wagtail.models import Site
-    from wagtail.models.sites import get_site_for_hostname
+def site_for(request):
+    """The Site serving the request's host and port (`Site.find_for_request`), with its root page
+    (specific) attached. Replaces the query Wagtail makes for every page request (see `cms.middleware`,
+    which runs after Django's CommonMiddleware has checked the host against ALLOWED_HOSTS)."""
 
     def build():
-        try:
-            site = get_site_for_hostname(hostname, port)
-        except Site.DoesNotExist:
-            return None
-        site.root_page = site.root_page.specific
+        site = Site.find_for_request(request)
+        if site is not None:
+            site.root_page = site.root_page.specific
         return site
 
-    return cached("site", (hostname, port), build)
-
-
-def localized_page(page, language: str):
-    """`page` in `language` (Wagtail's `localized`, specific), or `page` itself when it has no live translation."""
-    from wagtail.models import TranslatableMixin
-
-    def build():
-        with translation.override(language):
-            return TranslatableMixin.localized.fget(page).specific
-
-    return cached("localized", (page.pk, language), build)
+    return cached("site", (split_domain_port(request.get_host())[0], request.get_port()), build)
 
 
 def route_chain(root, path_components: tuple[str, ...]):
     """The pages along `path_components` under `root`, as `(ancestors, page)` with `page` specific,
     or None when a step is missing. One entry per URL and generation; Wagtail's `route` then checks
     the page is live as usual."""
-    from wagtail.models import Page
-
     def build():
         url_paths = [root.url_path + "/".join(path_components[: n + 1]) + "/" for n in range(len(path_components))]
         found = {page.url_path: page for page in Page.objects.filter(url_path__in=url_paths, path__startswith=root.path)}
@@ -138,8 +123,6 @@ def view_restriction_may_apply(page) -> bool:
     """False when no view restriction covers `page` or its ancestors, so Wagtail need not query them.
 
     Alias pages take their source's restrictions: while any alias exists, always ask Wagtail."""
-    from wagtail.models import Page, PageViewRestriction
-
     def build():
         paths = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
         return paths, Page.objects.filter(alias_of__isnull=False).exists()
@@ -160,8 +143,6 @@ _WATCHED_LABELS = {
 
 
 def _on_model_change(sender, instance, **kwargs) -> None:
-    from wagtail.models import Page
-
     if isinstance(instance, Page) or sender._meta.label_lower in _WATCHED_LABELS:
         content_changed()
 
@@ -172,8 +153,6 @@ def _on_page_signal(sender, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Called once by `CmsConfig.ready`."""
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
     post_save.connect(_on_model_change, dispatch_uid="cms-content-cache-save")
     post_delete.connect(_on_model_change, dispatch_uid="cms-content-cache-delete")
     for signal in (page_published, page_unpublished, post_page_move):

@@ -27,6 +27,8 @@ from cms.models import (
     Profession,
     ProgrammePage,
 )
+from fixtures.frameworks import COMPETENCIES, PROFESSIONS
+from fixtures.programme import MODULES, PAGES, PAGES_EN, PROGRAMME, PROGRAMME_EN, TRANSLATED_MODULES
 
 # Fixed namespace for the demo's block ids: changing it would orphan stored answers.
 BLOCK_ID_NAMESPACE = uuid.UUID("6f1d3c52-8a0e-4d6b-9a57-2f1e3b7c9d40")
@@ -304,8 +306,6 @@ def _english_snippets(source_objects, lookup: dict, attribute: str) -> list:
 def _translate_module(
     programme: ProgrammePage, fr_spec: dict, en_spec: dict, *, english: Locale, competencies, professions
 ) -> int:
-    from fixtures.programme import PAGES_EN, PROGRAMME_EN
-
     created = 0
     programme = programme.specific
     catalogue = programme.get_parent().specific
@@ -352,9 +352,6 @@ def _translate_module(
 
 def seed(*, stdout) -> None:
     """Create what is missing of the demo programme; leave existing pages and snippets untouched."""
-    from fixtures.frameworks import COMPETENCIES, PROFESSIONS
-    from fixtures.programme import MODULES, PAGES, PROGRAMME, TRANSLATED_MODULES
-
     french, english = _locales()
     professions = _snippets(Profession, "code", PROFESSIONS, french, english)
     competencies = _snippets(Competency, "slug", COMPETENCIES, french, english)

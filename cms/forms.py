@@ -1,9 +1,11 @@
 """Forms of the cms public pages."""
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
+from cms.models import Competency
 
 
 class CatalogueFilterForm(forms.Form):
@@ -26,10 +28,6 @@ class CatalogueFilterForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from django.utils import translation
-
-        from cms.models import Competency
-
         super().__init__(*args, **kwargs)
         language = translation.get_language() or "fr"
         names: dict[str, str] = {}

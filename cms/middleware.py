@@ -2,10 +2,10 @@
 content cache instead (`cms.content_cache.site_for`), with its root page already fetched."""
 
 from django.db import DatabaseError
-from django.http.request import split_domain_port
 from wagtail import views as wagtail_views
 
 from cms import content_cache
+from cms.wagtail_adapter import request_site_set
 
 
 class CachedSiteMiddleware:
@@ -20,8 +20,7 @@ class CachedSiteMiddleware:
         if view_func is not wagtail_views.serve:
             return None
         try:
-            hostname = split_domain_port(request._get_raw_host())[0]
-            request._wagtail_site = content_cache.site_for(hostname, request.get_port())
+            request_site_set(request, content_cache.site_for(request))
         except DatabaseError:
             pass  # Wagtail looks the site up itself, and reports the failure as it always does
         return None

@@ -4,9 +4,9 @@ HomePage → CataloguePage → ProgrammePage → ModulePage → CaseStudyPage | 
 cms knows nothing of lms or cohorts: they add learner state through `cms.access` (hook
 `case_state`) and learner records to case and lesson pages through the hook
 `case_page_context`, called as `fn(request, page, state, context)`. A hook may set in
-`context`: `form_actions` ({block kind: URL}) or `block_actions` ({block id: URL}) where
-answers are posted, `records` ({block id: dict}) with what the learner already recorded
-(`choice`, `choices`, `rationale`, `text`, `fields`), and `case_room_url`.
+`context`: `block_actions` ({block id: URL}) where answers are posted, `records` ({block id:
+dict}) with what the learner already recorded (`choice`, `rationale`, `distribution`,
+`choices`, `text`, `detail_url`, `fields`, `print_url`), and `case_room_url`.
 """
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from wagtail.models import Locale, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from accounts.choices import Level
 from accounts.choices import Profession as ProfessionCode
 from cms import content_cache
 from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
@@ -110,7 +111,7 @@ class HomePage(CachedContentMixin, Page):
 
     def route(self, request, path_components):
         """Find the page and its ancestors from the content cache (one query per URL and content
-        generation), not two queries per level.
+        generation), not one query per level.
 
         The ancestors are kept on the page (`breadcrumb_ancestors`) for the breadcrumbs. A reader
         whose language has its own home page but no translation of the requested page is served
@@ -121,11 +122,6 @@ class HomePage(CachedContentMixin, Page):
         found = content_cache.route_chain(self, tuple(path_components))
         if found is not None:
             ancestors, target = found
-            parent = self
-            for page in ancestors:
-                page._cached_parent_obj = parent
-                parent = page
-            target._cached_parent_obj = parent
             target.breadcrumb_ancestors = ancestors
             return target.route(request, [])
         try:
@@ -141,12 +137,14 @@ class HomePage(CachedContentMixin, Page):
 
     @property
     def localized(self):
-        """This home page in the active language, from the content cache: Wagtail asks it on every
-        page request (`site.root_page.localized`) and would spend two queries on it."""
-        return content_cache.localized_page(self, translation.get_language() or settings.LANGUAGE_CODE)
+        """This home page in the active language (specific), from the content cache: Wagtail asks it
+        on every page request (`site.root_page.localized` in `Page.route_for_request`) and would spend
+        two queries on it."""
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        return content_cache.cached("localized", (self.pk, language), lambda: super(HomePage, self).localized.specific)
 
     def get_context(self, request, *args, **kwargs):
-        from cms.selectors import catalogue_entries
+        from cms.selectors import catalogue_entries  # not at the top: cms.selectors imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         context["programmes"] = catalogue_entries()[:6]
@@ -171,8 +169,8 @@ class CataloguePage(CachedContentMixin, Page):
         verbose_name = _("catalogue")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.forms import CatalogueFilterForm
-        from cms.selectors import catalogue_entries
+        from cms.forms import CatalogueFilterForm  # not at the top: cms.forms imports cms.models
+        from cms.selectors import catalogue_entries  # not at the top: cms.selectors imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         form = CatalogueFilterForm(request.GET or None)
@@ -253,8 +251,6 @@ class ProgrammePage(CachedContentMixin, Page):
         return bool(self.dpc_action_number)
 
     def get_audience_levels_display(self) -> list[str]:
-        from accounts.choices import Level
-
         labels = dict(Level.choices)
         return [str(labels[code]) for code in self.audience_levels if code in labels]
 
@@ -319,8 +315,8 @@ class AssessedPage(CachedContentMixin, Page):
 
     def case_state_for(self, request):
         """The visibility state of this page for the request's user (or the admin preview's profession)."""
-        from cms.access import case_state
-        from cms.selectors import live_case_outline
+        from cms.access import case_state  # not at the top: cms.access imports cms.models
+        from cms.selectors import live_case_outline  # not at the top: cms.selectors imports cms.models
 
         previewing = getattr(request, "is_preview", False)
         mode = getattr(request, "preview_mode", None) if previewing else None
@@ -390,7 +386,7 @@ class CaseStudyPage(AssessedPage):
         verbose_name_plural = _("études de cas")
 
     def searchable_body(self) -> str:
-        from cms.selectors import public_text
+        from cms.selectors import public_text  # not at the top: cms.selectors imports cms.models
 
         return public_text(self.body)
 
@@ -402,7 +398,7 @@ class CaseStudyPage(AssessedPage):
         ]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import case_parts
+        from cms.rendering import case_parts  # not at the top: cms.rendering imports cms.models (via cms.access)
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)
@@ -439,7 +435,7 @@ class LessonPage(AssessedPage):
         verbose_name = _("leçon")
 
     def searchable_body(self) -> str:
-        from cms.selectors import public_text
+        from cms.selectors import public_text  # not at the top: cms.selectors imports cms.models
 
         return public_text(self.body)
 
@@ -448,7 +444,7 @@ class LessonPage(AssessedPage):
         return [("facilitator", _("Comme un·e animateur·rice")), ("learner-other", _("Comme un·e apprenant·e"))]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import lesson_items
+        from cms.rendering import lesson_items  # not at the top: cms.rendering imports cms.models (via cms.access)
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)

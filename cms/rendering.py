@@ -53,7 +53,7 @@ def _items(stream, state: CaseState) -> list[BodyItem]:
                 group.hidden_briefs += 1
             continue
         items.append(BodyItem(kind=kind, child=child))
-    return [item for item in items if item.kind != "briefs" or item.briefs or item.hidden_briefs]
+    return items
 
 
 def _closed_reason(gate: str, opens_at: datetime | None) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 
+from wagtail.models import Locale
 from wagtail.search.backends.database.postgres.postgres import (
     PostgresIndex,
     PostgresSearchBackend,
@@ -33,8 +34,6 @@ from wagtail.search.backends.database.postgres.postgres import (
 class LanguageIndex(PostgresIndex):
     def add_items(self, model, objs):
         """Index each language's objects with that language's configuration."""
-        from wagtail.models import Locale
-
         languages = dict(Locale.objects.values_list("pk", "language_code"))
         groups: dict[str, list] = defaultdict(list)
         for obj in objs:

@@ -6,6 +6,14 @@ returns and checks submitted option ids against them.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import translation
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page
+
+from cms import content_cache
+from cms.models import CaseStudyPage, Competency, LessonPage, ModulePage, Profession, ProgrammePage
 from config.sanitize import plain_text
 
 # Blocks whose text never leaves the facilitator's view.
@@ -169,10 +177,6 @@ def source_page(page):
     same case: lms, cms (perspectives) and cohorts (dates, rooms) key their data on this page,
     so nothing is lost or counted twice from one language to the other. Translations keep their
     block ids, so answers match the blocks in either language."""
-    from wagtail.models import Locale, Page
-
-    from cms import content_cache
-
     default_locale_id = content_cache.cached("default-locale", (), lambda: Locale.get_default().pk)
     if page.locale_id == default_locale_id or page.pk is None:
         return page
@@ -187,8 +191,6 @@ def source_page(page):
 def live_case_outline(page) -> CaseOutline:
     """`case_outline` of the page as published, from the content cache (walking a body costs
     milliseconds). Never for a preview or a revision: those have their own body."""
-    from cms import content_cache
-
     return content_cache.cached("case-outline", (page.pk,), lambda: case_outline(page))
 
 
@@ -235,13 +237,6 @@ def catalogue_entries(
     One programme appears once: in the active language when it has a live translation there,
     otherwise in the default language (French). Costs a fixed number of queries.
     """
-    from django.conf import settings
-    from django.db.models import Prefetch
-    from django.utils import translation
-    from wagtail.coreutils import get_supported_content_language_variant
-
-    from cms.models import Competency, Profession, ProgrammePage
-
     default_code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
     language = get_supported_content_language_variant(language or translation.get_language() or default_code)
     wanted = [default_code] if language == default_code else [language, default_code]
@@ -285,10 +280,6 @@ def search_pages(*, query: str, limit: int = 30) -> list:
 
     The index only holds learner-visible text (`public_text`): never notes or debriefs.
     """
-    from wagtail.models import Page
-
-    from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
-
     query = (query or "").strip()
     if not query:
         return []
@@ -304,10 +295,6 @@ def search_pages(*, query: str, limit: int = 30) -> list:
 
 def _one_translation_each(pages: list) -> list:
     """Keep one page per translation group: the reader's language, else French, else the first hit."""
-    from django.conf import settings
-    from django.utils import translation
-    from wagtail.models import Locale
-
     codes = [(translation.get_language() or settings.LANGUAGE_CODE).split("-")[0], settings.LANGUAGE_CODE]
     locale_rank = {pk: codes.index(code) for pk, code in Locale.objects.filter(language_code__in=codes).values_list("pk", "language_code")}
     chosen: dict = {}

@@ -1,6 +1,7 @@
 """Writes of the cms app."""
 
 from cms.models import CasePerspective
+from cms.selectors import source_page
 
 
 def case_perspective_choose(*, user, page, profession: str) -> CasePerspective:
@@ -9,8 +10,6 @@ def case_perspective_choose(*, user, page, profession: str) -> CasePerspective:
     The caller has checked that `profession` has a brief in the case. Calling again, even with
     another profession, returns the perspective already chosen.
     """
-    from cms.selectors import source_page
-
     perspective, _created = CasePerspective.objects.get_or_create(
         user=user, page_id=source_page(page).pk, defaults={"profession": profession}
     )

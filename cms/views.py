@@ -37,5 +37,5 @@ def case_perspective(request, page_id: int):
 def search(request):
     """Search programmes, modules, cases and lessons (`/search/?q=`)."""
     query = request.GET.get("q", "").strip()[:200]
-    results = search_pages(query=query) if query else []
+    results = search_pages(query=query)
     return TemplateResponse(request, "cms/search.html", {"query": query, "results": results, "page_title": _("Recherche")})

@@ -31,13 +31,10 @@ class CohortAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
 
     def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_cohort
-
         if change:  # through the service, like the site: closing invites the members to the communities
             services.cohort_update(cohort=obj, data={name: form.cleaned_data[name] for name in form.changed_data})
         else:
             super().save_model(request, obj, form, change)
-        room_for_cohort(cohort=obj)
 
 
 @admin.register(CohortGroup)
@@ -84,12 +81,6 @@ class CommunityAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["programmes"]
     inlines = [CommunityMembershipInline]
-
-    def save_model(self, request, obj, form, change):
-        from cohorts.services.cohorts import room_for_community
-
-        super().save_model(request, obj, form, change)
-        room_for_community(community=obj)
 
 
 @admin.register(CommunityInvitation)

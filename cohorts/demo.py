@@ -9,9 +9,36 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.choices import Level, Profession, Role
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import User
+from cms.blocks import EpisodeGate
+from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
+from cms.selectors import case_outline
+from cohorts.models import (
+    Announcement,
+    Cohort,
+    Community,
+    CommunityMembership,
+    Invitation,
+    LiveSession,
+    hash_token,
+    new_token,
+)
+from cohorts.services import (
+    announcement_send,
+    cohort_create,
+    cohort_member_add,
+    community_create,
+    groups_form,
+    live_session_create,
+    schedule_save,
+)
+from lms import services as lms
 
 PROGRAMME_SLUG = "manager-la-cooperation-en-sante"
 COHORT_NAME = "Promotion Bretagne 2026-2027"
@@ -57,12 +84,6 @@ def _aware(day: date, hour: int = 9) -> datetime:
 
 
 def _learners(stdout):
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth.models import Group
-
-    from accounts.demo import DEMO_PASSWORD
-    from accounts.models import User
-
     learner_group, _created = Group.objects.get_or_create(name=Role.LEARNER.value)
     people = list(User.objects.filter(email__in=DEMO_LEARNERS).order_by("email"))
     for email, first, last, profession, level, organisation, region, interests in EXTRA_LEARNERS:
@@ -81,11 +102,6 @@ def _learners(stdout):
 
 
 def _schedule(cohort, programme, today: date) -> None:
-    from cms.blocks import EpisodeGate
-    from cms.models import CaseStudyPage, ModulePage
-    from cms.selectors import case_outline
-    from cohorts.services.cohorts import schedule_save
-
     rows = []
     modules = list(ModulePage.objects.child_of(programme).live().order_by("path"))
     for index, module in enumerate(modules):
@@ -107,11 +123,6 @@ def _schedule(cohort, programme, today: date) -> None:
 
 def _records(cohort, programme, learners, facilitator, stdout) -> int:
     """Answers, reflections and completions at various stages, through lms's services."""
-    from cms.models import LessonPage, ModulePage
-    from cms.selectors import case_outline
-
-    from lms import services as lms
-
     modules = list(ModulePage.objects.child_of(programme).live().order_by("path"))
     stored = 0
     for index, learner in enumerate(learners):
@@ -141,9 +152,9 @@ def _records(cohort, programme, learners, facilitator, stdout) -> int:
                             author=facilitator, reflection=version.reflection,
                             html="<p>Merci pour cette analyse : pensez à la partager avec votre groupe lors de la classe virtuelle.</p>",
                         )
-                if outline.quiz_questions:
-                    answers = {q.id: [o.id for o in q.options if o.correct] for q in outline.quiz_questions}
-                    lms.quiz_attempt_submit(user=learner, page=page, number=1, answers=answers)
+                for question in outline.quiz_questions:
+                    lms.quiz_answer_submit(user=learner, page=page, block_id=question.id,
+                                           option_ids=[o.id for o in question.options if o.correct])
             except Exception as error:  # a closed episode, an exhausted quiz…: the demo goes on
                 if error.__class__.__name__ not in {"LearningError", "ValidationError", "PermissionDenied"}:
                     raise
@@ -151,18 +162,6 @@ def _records(cohort, programme, learners, facilitator, stdout) -> int:
 
 
 def seed(*, stdout) -> None:
-    from accounts.models import User
-    from cms.models import ProgrammePage
-    from cohorts.models import Announcement, Cohort, Community, CommunityMembership, Invitation, LiveSession, hash_token, new_token
-    from cohorts.services.cohorts import (
-        announcement_send,
-        cohort_create,
-        cohort_member_add,
-        community_create,
-        groups_form,
-        live_session_create,
-    )
-
     programme = ProgrammePage.objects.filter(slug=PROGRAMME_SLUG).order_by("pk").first()
     if programme is None:
         stdout.write(f"Demo cohort: programme « {PROGRAMME_SLUG} » absent (run the cms demo first); nothing done.")
@@ -221,7 +220,3 @@ def seed(*, stdout) -> None:
         f"Demo cohort: « {cohort.name} », {len(learners)} learners in {cohort.groups.count()} groups, "
         f"{records} learning records, community « {community.name} »."
     )
-
-    from cohorts.demo_rooms import seed as seed_room_conversation
-
-    seed_room_conversation(stdout=stdout)

@@ -1,7 +1,5 @@
 """What cohorts adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
-import importlib.util
-
 from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
@@ -23,10 +21,6 @@ from cohorts.selectors import (
     schedule_for_user,
     user_cohort_ids,
 )
-
-# Wagtail loads only this module; the rooms code keeps its hooks in its own file.
-if importlib.util.find_spec("cohorts.hooks_rooms") is not None:
-    import cohorts.hooks_rooms  # noqa: F401,E402
 
 
 @hooks.register("case_state")
@@ -93,25 +87,6 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
     return CohortMembership.objects.filter(
         cohort_id__in=facilitated, user=learner, status=CohortMembership.Status.ACTIVE
     ).exists()
-
-
-@hooks.register("case_page_context")
-def case_room_link(request, page, state, context) -> None:
-    """`case_room_url`: the room where the reader's cohort discusses this case (created when someone
-    first goes in), linked from the case page and its discussion prompts. No query of its own."""
-    from django.urls import reverse
-
-    from cms.models import CaseStudyPage
-    from cohorts.selectors.cohorts import cohorts_for_programme_page
-
-    user = request.user
-    if not user.is_authenticated or getattr(request, "is_preview", False):
-        return
-    if not isinstance(state.source_page, CaseStudyPage):
-        return
-    cohorts = cohorts_for_programme_page(user=user, page=state.source_page)
-    if cohorts:
-        context["case_room_url"] = reverse("cohorts:case_room", args=[cohorts[0][0], state.source_page.pk])
 
 
 @hooks.register("dashboard_panels")

@@ -42,22 +42,21 @@ class _Outage:
         """True while Redis is down and the next attempt is not due yet."""
         return self.since is not None and time.monotonic() < self.retry_at
 
-    def failed(self, location: str, error: Exception) -> None:
+    def failed(self, error: Exception) -> None:
         with self.lock:
             now = time.monotonic()
             self.retry_at = now + RETRY_AFTER
             if self.since is None:
                 self.since = now
-                logger.warning(
-                    "Cache unreachable (%s: %s): serving without it until it answers again", location, error
-                )
+                # redis-py's message names host and port, never the password a URL may hold.
+                logger.warning("Cache unreachable (%s): serving without it until it answers again", error)
 
-    def answered(self, location: str) -> None:
+    def answered(self) -> None:
         if self.since is None:
             return
         with self.lock:
             if self.since is not None:
-                logger.info("Cache reachable again (%s) after %.0f s", location, time.monotonic() - self.since)
+                logger.info("Cache reachable again after %.0f s", time.monotonic() - self.since)
                 self.since = None
 
 
@@ -68,7 +67,6 @@ _outages_lock = threading.Lock()
 class TolerantRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._location = ",".join(self._servers)
         with _outages_lock:
             self._outage = _outages.setdefault(tuple(self._servers), _Outage())
 
@@ -79,9 +77,9 @@ class TolerantRedisCache(RedisCache):
         try:
             result = method(self, *args)
         except UNREACHABLE as error:
-            self._outage.failed(self._location, error)
+            self._outage.failed(error)
             return fallback()
-        self._outage.answered(self._location)
+        self._outage.answered()
         return result
 
     def ping(self) -> bool:

@@ -5,9 +5,10 @@ The last route refuses, before the handshake, any path that no other route match
 """
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.urls import re_path
 
-from cohorts.routing import websocket_urlpatterns as cohorts_websocket_urlpatterns
+from rooms.routing import websocket_urlpatterns as rooms_websocket_urlpatterns
 
 CLOSE_NOT_FOUND = 4404
 
@@ -19,4 +20,13 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_NOT_FOUND)
 
 
-websocket_urlpatterns = [*cohorts_websocket_urlpatterns, re_path(r"", UnknownPathConsumer.as_asgi())]
+bench_websocket_urlpatterns = []
+if settings.BENCHMARK_ENDPOINTS:
+    # bench/chat.py's floor: a bare broadcast consumer, no auth, no database. Never in production.
+    from bench.consumers import websocket_urlpatterns as bench_websocket_urlpatterns
+
+websocket_urlpatterns = [
+    *rooms_websocket_urlpatterns,
+    *bench_websocket_urlpatterns,
+    re_path(r"", UnknownPathConsumer.as_asgi()),
+]

@@ -14,6 +14,7 @@ from config import views
 # switcher's cookie, so a link shared between colleagues works for both.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("lms.urls")),
     path("", include("cohorts.urls")),
+    path("", include("rooms.urls")),
     path("", include("cms.urls")),
 ]
 

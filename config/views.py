@@ -7,6 +7,8 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -76,3 +78,9 @@ _FLOOR_PAGE = (
 def bench_floor(request):
     """A constant page through the full middleware stack; routed only when BENCHMARK_ENDPOINTS is on."""
     return HttpResponse(_FLOOR_PAGE)
+
+
+@require_GET
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the page links: send them to the static one."""
+    return redirect(static("favicon.ico"), permanent=True)

@@ -5,8 +5,12 @@ run). The cohorts demo adds the cohort's other learners afterwards.
 """
 
 from django.db import transaction
+from wagtail.models import Page
 
 from accounts.models import User
+from cms.models import ProgrammePage
+from cms.selectors import case_outline
+from lms import selectors, services
 
 DEMO_PROGRAMME_SLUG = "manager-la-cooperation-en-sante"
 DEMO_LEARNERS = [
@@ -41,17 +45,11 @@ REFLECTION_DRAFT = (
 
 
 def seed(*, stdout) -> None:
-    from cms.models import ProgrammePage
-    from cms.selectors import case_outline
-    from lms import selectors, services
-
     programme = ProgrammePage.objects.live().filter(slug=DEMO_PROGRAMME_SLUG).first()
     if programme is None:
         stdout.write("lms demo: demo programme not found, no enrolments created.")
         return
     structure = selectors.programme_structure(programme=programme)
-    from wagtail.models import Page
-
     specific = {page.pk: page for page in Page.objects.filter(pk__in=structure.page_ids).specific()}
     pages = [specific[ref.pk] for ref in structure.pages]
     learners = list(User.objects.filter(email__in=DEMO_LEARNERS))
@@ -84,10 +82,8 @@ def seed(*, stdout) -> None:
 
 def _quietly(fn, **kwargs):
     """Run a service; a refusal (already locked, episode closed) is expected on a second run."""
-    from lms.services import LearningError
-
     try:
         with transaction.atomic():
             return fn(**kwargs) or True
-    except LearningError:
+    except services.LearningError:
         return False

@@ -1,17 +1,19 @@
 """A learner's data: everything the platform holds about them, and its erasure (GDPR art. 15, 17, 20).
 
 See docs/privacy.md. Other apps add their part through the `user_data_export` and
-`user_erase` hooks (cohorts: memberships and room messages).
+`user_erase` hooks (who registers them: docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import uuid
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
+from cms.models import CasePerspective
 from lms.models import (
     Certificate,
     DecisionAnswer,
@@ -97,8 +99,6 @@ def user_data_export(*, user) -> dict:
             for c in Certificate.objects.filter(user=user)
         ],
     }
-    from cms.models import CasePerspective
-
     data["case_perspectives"] = [
         {"page_id": p.page_id, "profession": p.profession} for p in CasePerspective.objects.filter(user=user)
     ]
@@ -110,6 +110,8 @@ def user_data_export(*, user) -> dict:
 
 
 def is_erased(user) -> bool:
+    """Whether the account is the tombstone of an erased person (rooms show its messages as
+    "Ancien·ne participant·e", in each reader's language)."""
     return (user.email or "").endswith("@" + ERASED_EMAIL_DOMAIN)
 
 
@@ -132,17 +134,8 @@ def account_erase(*, user) -> None:
     QuizAttempt.objects.filter(user=user).update(answers={})
     Enrolment.objects.filter(user=user).update(last_page=None, last_visited_at=None)
 
-    from allauth.account.models import EmailAddress
-    from cms.models import CasePerspective
-
     EmailAddress.objects.filter(user=user).delete()
     CasePerspective.objects.filter(user=user).delete()
-    try:
-        from allauth.socialaccount.models import SocialAccount
-
-        SocialAccount.objects.filter(user=user).delete()
-    except Exception:  # socialaccount not installed
-        pass
     user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
     for name in ["first_name", "last_name", "organisation", "region", "rpps", "bio", "interests", "profession", "level"]:
         setattr(user, name, "")

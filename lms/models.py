@@ -111,10 +111,6 @@ class Reflection(models.Model):
         verbose_name = _("réflexion")
         constraints = [models.UniqueConstraint(fields=["user", "page", "block_id"], name="one_reflection_per_prompt")]
 
-    @property
-    def is_submitted(self) -> bool:
-        return self.submitted_at is not None
-
 
 class ReflectionVersion(models.Model):
     """A submitted text, kept as it was sent."""

@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
+
+from accounts.formats import day
 
 BRAND = colors.HexColor("#0b5e6b")
 INK = colors.HexColor("#1c2733")
@@ -22,8 +25,6 @@ def _hours(value) -> str:
 
 def _wrap(c: canvas.Canvas, text: str, x: float, y: float, width: float, font: str, size: int, leading: float) -> float:
     """Draw `text` wrapped to `width`; return the y below it."""
-    from reportlab.lib.utils import simpleSplit
-
     c.setFont(font, size)
     for line in simpleSplit(text, font, size, width):
         c.drawString(x, y, line)
@@ -68,8 +69,8 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
     c.drawCentredString(width / 2, y - 14 * mm, certificate.programme_title)
     c.setFont("Helvetica", 12)
     period = _("du %(start)s au %(end)s") % {
-        "start": formats.date_format(certificate.started_on, "j F Y"),
-        "end": formats.date_format(certificate.completed_on, "j F Y"),
+        "start": day(certificate.started_on),
+        "end": day(certificate.completed_on),
     }
     c.drawCentredString(
         width / 2, y - 24 * mm,
@@ -96,7 +97,7 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
 
     c.setFillColor(SOFT)
     c.setFont("Helvetica", 10)
-    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": formats.date_format(certificate.issued_at, "j F Y")})
+    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": day(certificate.issued_at)})
     c.drawString(24 * mm, 24 * mm, _("Code de vérification : %(code)s") % {"code": certificate.code})
     c.drawString(24 * mm, 18 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
     c.linkURL(verify_url, (24 * mm, 16 * mm, width - 24 * mm, 22 * mm))

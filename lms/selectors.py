@@ -1,7 +1,9 @@
-"""Reads of learning records: progress, distributions, a learner's records on a page, the dashboard.
+"""Reads of learning records: programme structures and progress, enrolments, decision distributions,
+a learner's reflections on a page, the dashboard, certificates and the transcript.
 
-Every function here runs a fixed number of queries whatever the size of the data: callers
-(the dashboard, case pages, the cohorts facilitator dashboard) rely on that.
+Every function here runs a fixed number of queries whatever the size of the data: callers (the
+dashboard, case pages, the transcript, the cohorts facilitator dashboard) rely on that, and the
+query-count tests in tests/lms hold them to it.
 """
 
 from __future__ import annotations
@@ -12,29 +14,29 @@ from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.utils import translation
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from wagtail import hooks
-from wagtail.models import Page
+from wagtail.models import Page, Site
 
 from accounts.choices import Profession
+from accounts.models import User
 from cms import content_cache
+from cms.models import ProgrammePage
+from cms.selectors import source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
     Enrolment,
     PageCompletion,
-    QuizAttempt,
     Reflection,
-    ReflectionComment,
     ReflectionVersion,
-    Worksheet,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
-LEARNING_PAGE_MODELS = ("casestudypage", "lessonpage")
 
 
 # --- Programme structure -------------------------------------------------------------------
@@ -72,8 +74,6 @@ class _SiteRoots:
 
     def get(self):
         if self._value is None:
-            from wagtail.models import Site
-
             self._value = Site.get_site_root_paths()  # cached by Wagtail
         return self._value
 
@@ -133,9 +133,7 @@ def _tree_rows(filter_q: Q) -> list[PageRef]:
 def _structure_from_rows(programme, rows: list[PageRef], title: str = "") -> ProgrammeStructure:
     structure = ProgrammeStructure(programme=programme, title=title or programme.title)
     current: ModuleNode | None = None
-    for ref in rows:
-        if not ref.path.startswith(programme.path) or ref.depth <= programme.depth:
-            continue
+    for ref in rows:  # the programme's subtree, two levels deep, in tree order (`_subtree_q`)
         if ref.depth == programme.depth + 1:
             current = ModuleNode(page=ref)
             structure.modules.append(current)
@@ -200,10 +198,6 @@ def programme_structure(*, programme: Page) -> ProgrammeStructure:
 def programme_for_page(*, page: Page):
     """The programme a case study, lesson or module belongs to (for a translation: its original's,
     where the learner is enrolled), or None. One query per content generation."""
-    from cms.models import ProgrammePage
-
-    from cms.selectors import source_page
-
     def build():
         original = source_page(page)  # a translation belongs to its original's programme
         steps = Page.steplen
@@ -276,14 +270,6 @@ def enrolment_get(*, user, programme) -> Enrolment | None:
     return Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
 
 
-def enrolment_list_for_learner(*, user) -> list[Enrolment]:
-    return list(
-        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
-        .select_related("programme")
-        .order_by("-last_visited_at", "-enrolled_at")
-    )
-
-
 # --- Decision points -----------------------------------------------------------------------
 
 
@@ -305,20 +291,6 @@ def _peer_filter(*, programme, user_ids) -> Q:
             )
         )
     return Q(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
-
-
-def decision_distribution(*, page, block_id: str, user_ids: Iterable[int] | None) -> dict[str, dict[str, int]]:
-    """Raw counts {profession: {option id: count}} of the given learners' answers (no minimum applied).
-
-    `user_ids=None` counts every learner. One query.
-    """
-    answers = DecisionAnswer.objects.filter(page_id=page.pk, block_id=block_id)
-    if user_ids is not None:
-        answers = answers.filter(user_id__in=user_ids if isinstance(user_ids, QuerySet) else list(user_ids))
-    result: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in answers.values("profession", "option_id").annotate(n=Count("id")).order_by():
-        result[row["profession"] or Profession.OTHER][row["option_id"]] = row["n"]
-    return dict(result)
 
 
 def decision_distributions_for_page(*, page, programme, user_ids) -> dict[str, dict[str, dict[str, int]]]:
@@ -364,8 +336,6 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
     is "everyone" minus "the directors"): while the merged answers are too few to be shown, the
     smallest profession shown is merged with them. So what is hidden is always none or at least
     the minimum."""
-    from django.utils.translation import gettext
-
     total = sum(sum(counts.values()) for counts in raw.values())
     if not count_is_shown(total):
         return DistributionView(visible=False, total=total)
@@ -424,64 +394,18 @@ def can_read_learner_work(*, viewer, learner_id: int) -> bool:
         return False
     if viewer.pk == learner_id:
         return True
-    from accounts.models import User
-
     learner = User(pk=learner_id)
     return any(fn(viewer, learner) for fn in hooks.get_hooks(CAN_READ_LEARNER_WORK_HOOK))
 
 
-@dataclass
-class PageRecords:
-    """Everything a learner has recorded on one page, indexed by block id."""
-
-    answers: dict[str, DecisionAnswer] = field(default_factory=dict)
-    reflections: dict[str, Reflection] = field(default_factory=dict)
-    worksheets: dict[str, Worksheet] = field(default_factory=dict)
-    attempts: list[QuizAttempt] = field(default_factory=list)
-    completed: bool = False
-
-
 def reflections_for_page(*, user, page) -> dict[str, Reflection]:
-    """The learner's reflections on a page by block id, each with `latest` (its last submitted
-    ReflectionVersion, or None) and its facilitators' `comment_list`. Two queries at most."""
+    """The learner's reflections on a page by block id, each with `latest_html` (the body of its last
+    submitted version, or None). One query."""
     latest = ReflectionVersion.objects.filter(reflection=OuterRef("pk")).order_by("-number")
-    reflections = (
-        Reflection.objects.filter(user=user, page_id=page.pk)
-        .annotate(
-            latest_number=Subquery(latest.values("number")[:1]),
-            latest_html=Subquery(latest.values("body_html")[:1]),
-            latest_at=Subquery(latest.values("submitted_at")[:1]),
-        )
-        .prefetch_related(
-            Prefetch("comments", queryset=ReflectionComment.objects.select_related("author"), to_attr="comment_list")
-        )
+    reflections = Reflection.objects.filter(user=user, page_id=page.pk).annotate(
+        latest_html=Subquery(latest.values("body_html")[:1])
     )
-    result = {}
-    for reflection in reflections:
-        reflection.latest = (
-            ReflectionVersion(reflection=reflection, number=reflection.latest_number,
-                              body_html=reflection.latest_html, submitted_at=reflection.latest_at)
-            if reflection.latest_number else None
-        )
-        result[reflection.block_id] = reflection
-    return result
-
-
-def page_records(*, user, page) -> PageRecords:
-    """A learner's records on a page: five queries (answers, reflections + versions + comments, worksheets,
-    attempts, completion), fewer when some are empty."""
-    records = PageRecords()
-    if not user.is_authenticated:
-        return records
-    records.answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=page.pk)}
-    reflections = list(
-        Reflection.objects.filter(user=user, page_id=page.pk).prefetch_related("versions", "comments__author")
-    )
-    records.reflections = {r.block_id: r for r in reflections}
-    records.worksheets = {w.block_id: w for w in Worksheet.objects.filter(user=user, page_id=page.pk)}
-    records.attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).order_by("number"))
-    records.completed = PageCompletion.objects.filter(user=user, page_id=page.pk).exists()
-    return records
+    return {reflection.block_id: reflection for reflection in reflections}
 
 
 # --- Dashboard and certificates ------------------------------------------------------------
@@ -534,8 +458,6 @@ def dashboard_programmes(*, user) -> list[dict]:
 def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
     """A few live programmes open to self-enrolment that the learner does not follow (no query while
     the content cache holds the list of open programmes)."""
-    from cms.models import ProgrammePage
-
     def build():
         return list(
             ProgrammePage.objects.live().filter(open_enrolment=True)
@@ -549,22 +471,26 @@ def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
 
 
 def transcript_rows(*, user) -> list[dict]:
-    """Completed modules of every programme the learner followed, with the hours of completed programmes."""
+    """Completed modules of every programme the learner followed, with the hours of completed programmes.
+
+    Three queries whatever the number of programmes (enrolments, certificates, completions), and one
+    more for all the programme structures the content cache does not hold yet."""
     enrolments = list(Enrolment.objects.filter(user=user).select_related("programme").order_by("enrolled_at"))
+    if not enrolments:
+        return []
     certificates = {c.programme_id: c for c in Certificate.objects.filter(user=user)}
+    structures = programme_structures(programmes=[e.programme for e in enrolments])
+    completions = dict(
+        PageCompletion.objects.filter(
+            user=user, page_id__in=[page_id for s in structures.values() for page_id in s.page_ids]
+        ).values_list("page_id", "completed_at")
+    )
     rows = []
     for enrolment in enrolments:
         programme = enrolment.programme
-        structure = programme_structure(programme=programme)
-        completions = dict(
-            PageCompletion.objects.filter(user=user, page_id__in=structure.page_ids).values_list("page_id", "completed_at")
-        )
-        certificate = certificates.get(programme.pk)
-        for module in structure.modules:
+        for module in structures[programme.pk].modules:
             dates = [completions[p.pk] for p in module.pages if p.pk in completions]
             if module.pages and len(dates) == len(module.pages):
-                from django.utils import timezone
-
                 rows.append({
                     "programme": programme.title,
                     "module": module.page.title,
@@ -572,6 +498,7 @@ def transcript_rows(*, user) -> list[dict]:
                     "hours": "",
                     "code": "",
                 })
+        certificate = certificates.get(programme.pk)
         if certificate is not None:
             rows.append({
                 "programme": programme.title,

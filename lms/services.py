@@ -2,7 +2,8 @@
 
 Every write on a page goes through `learner_access`: the learner must be enrolled in the
 page's programme and the block's episode must be open for them; otherwise `LearningError`
-(403) and nothing is stored. Bad input raises `LearningError` (400) before any row is written.
+(`NOT_ALLOWED`) and nothing is stored. Bad input raises `LearningError` (`INVALID`) before any
+row is written. Services know nothing of HTTP: `lms.views` maps each code to a response.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.models import Page
 
 from cms.access import CaseState, case_state
+from cms.blocks import WorksheetTemplate
+from cms.models import CaseStudyPage, LessonPage, ProgrammePage
+from cms.selectors import case_outline, source_page
 from config.sanitize import clean_html, plain_text
 from lms import selectors
 from lms.models import (
@@ -38,12 +44,17 @@ CERTIFICATE_COHORT_HOOK = "certificate_cohort_name"
 
 
 class LearningError(Exception):
-    """A refused write: `status` is the HTTP status a view answers with, `message` says why, in French."""
+    """A refused write, raised before anything is stored: `code` says what kind of refusal (views map
+    it to a response), `message` says why, translated into the active language."""
 
-    def __init__(self, message: str, *, status: int = 400):
+    INVALID = "invalid"  # the input breaks a rule: an unknown option, a text too long, a locked answer
+    NOT_ALLOWED = "not_allowed"  # not for this user: not enrolled, episode not open yet, not a facilitator
+    NOT_FOUND = "not_found"  # no such live programme, page or block
+
+    def __init__(self, message: str, *, code: str = INVALID):
         super().__init__(message)
         self.message = message
-        self.status = status
+        self.code = code
 
 
 # --- Enrolment -----------------------------------------------------------------------------
@@ -76,11 +87,11 @@ def enrolment_create(*, user: AbstractBaseUser, programme, source: str = "self")
 def enrolment_self_enrol(*, user, programme) -> Enrolment:
     """Self-enrolment: only in a live programme open to it."""
     if not programme.live:
-        raise LearningError(_("Ce programme n'est pas publié."), status=404)
+        raise LearningError(_("Ce programme n'est pas publié."), code=LearningError.NOT_FOUND)
     existing = selectors.enrolment_get(user=user, programme=programme)
     if not programme.open_enrolment and existing is None:
         raise LearningError(
-            _("Ce programme est réservé aux promotions : l'inscription se fait sur invitation."), status=403
+            _("Ce programme est réservé aux promotions : l'inscription se fait sur invitation."), code=LearningError.NOT_ALLOWED
         )
     return enrolment_create(user=user, programme=programme, source=Enrolment.Source.SELF)
 
@@ -89,7 +100,7 @@ def enrolment_leave(*, user, programme) -> Enrolment:
     """Leave a programme: the records stay, the programme leaves the dashboard."""
     enrolment = Enrolment.objects.filter(user=user, programme_id=programme.pk).first()
     if enrolment is None or enrolment.status != Enrolment.Status.ACTIVE:
-        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), status=400)
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."))
     enrolment.status = Enrolment.Status.LEFT
     enrolment.left_at = timezone.now()
     enrolment.save(update_fields=["status", "left_at"])
@@ -111,30 +122,27 @@ class LearnerAccess:
 def learning_page_get(*, page_id: int) -> Page:
     """A live case study or lesson, or LearningError 404. For a translation, its default-language
     original, under which records are kept (`cms.selectors.source_page`)."""
-    from cms.models import CaseStudyPage, LessonPage
-    from cms.selectors import source_page
-
     page = Page.objects.live().filter(pk=page_id).specific().first()
     if page is None or not isinstance(page, (CaseStudyPage, LessonPage)):
-        raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), status=404)
+        raise LearningError(_("Cette page n'existe pas ou n'est pas publiée."), code=LearningError.NOT_FOUND)
     return source_page(page)
 
 
 def learner_access(*, user, page: Page, episode_id: str | None = None, episode_ids=()) -> LearnerAccess:
     """Check that `user` may record work on `page` (and in the given episodes), or raise LearningError 403."""
     if not user.is_authenticated:
-        raise LearningError(_("Connectez-vous pour enregistrer votre travail."), status=403)
+        raise LearningError(_("Connectez-vous pour enregistrer votre travail."), code=LearningError.NOT_ALLOWED)
     programme = selectors.programme_for_page(page=page)
     enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
     if enrolment is None or not enrolment.is_active:
         raise LearningError(
             _("Vous n'êtes pas inscrit·e au programme de cette page : inscrivez-vous pour enregistrer vos réponses."),
-            status=403,
+            code=LearningError.NOT_ALLOWED,
         )
     state = case_state(user=user, page=page)
     for episode in {episode_id, *episode_ids} - {None}:
         if not state.episode_is_open(episode):
-            raise LearningError(_("Cet épisode du cas n'est pas encore ouvert pour vous."), status=403)
+            raise LearningError(_("Cet épisode du cas n'est pas encore ouvert pour vous."), code=LearningError.NOT_ALLOWED)
     return LearnerAccess(user=user, page=page, programme=programme, enrolment=enrolment, state=state)
 
 
@@ -203,7 +211,7 @@ def page_mark_done(*, user, page) -> bool:
     access = learner_access(user=user, page=page)
     if not page_needs_mark_done(access.state.outline):
         raise LearningError(
-            _("Cette page se termine en répondant à ses activités (décisions, réflexions, quiz)."), status=400
+            _("Cette page se termine en répondant à ses activités (décisions, réflexions, quiz).")
         )
     return page_completion_refresh(access=access, reason=PageCompletion.Reason.MARKED)
 
@@ -217,12 +225,10 @@ def decision_answer_submit(
 ) -> tuple[DecisionAnswer, bool]:
     """Store the learner's choice once. Returns (answer, created); an identical retry returns the
     stored answer; a different one on a locked point is refused (400)."""
-    from cms.selectors import case_outline
-
     outline = case_outline(page)
     outline_spec = outline.decision_point(block_id)
     if outline_spec is None:
-        raise LearningError(_("Ce point de décision n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Ce point de décision n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     access = learner_access(user=user, page=page, episode_id=outline_spec.episode_id)
     rationale = (rationale or "").strip()
     if option_id not in {option.id for option in outline_spec.options}:
@@ -259,18 +265,14 @@ def _reflection_html(html: str) -> str:
     text = html or ""
     if "<" not in text:
         paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-        from django.utils.html import escape
-
         text = "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
     return str(clean_html(text, profile="rich"))
 
 
 def _reflection_prompt(page, block_id: str):
-    from cms.selectors import case_outline
-
     spec = next((p for p in case_outline(page).reflection_prompts if p.id == block_id), None)
     if spec is None:
-        raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette consigne de réflexion n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     return spec
 
 
@@ -331,9 +333,9 @@ def reflection_comment_add(*, author, reflection: Reflection, html: str) -> Refl
     if author.pk == reflection.user_id or not selectors.can_read_learner_work(
         viewer=author, learner_id=reflection.user_id
     ):
-        raise LearningError(_("Seul·e un·e animateur·rice de la promotion de l'apprenant·e peut commenter."), status=403)
+        raise LearningError(_("Seul·e un·e animateur·rice de la promotion de l'apprenant·e peut commenter."), code=LearningError.NOT_ALLOWED)
     if reflection.submitted_at is None:
-        raise LearningError(_("Cette réflexion n'a pas encore été envoyée."), status=400)
+        raise LearningError(_("Cette réflexion n'a pas encore été envoyée."))
     if len(html or "") > MAX_COMMENT:
         raise LearningError(_("Le commentaire est trop long (%(max)d caractères au plus).") % {"max": MAX_COMMENT})
     body = _reflection_html(html)
@@ -389,52 +391,14 @@ def _quiz_can_start(*, user, page) -> int:
 
 
 @transaction.atomic
-def quiz_attempt_submit(*, user, page, number: int, answers: dict[str, list[str]]) -> tuple[QuizAttempt, bool]:
-    """Record attempt `number` (1, 2, …) with every question answered. A retried request with the same
-    number returns the stored attempt."""
-    from cms.selectors import case_outline
-
-    questions = case_outline(page).quiz_questions
-    if not questions:
-        raise LearningError(_("Cette page n'a pas de quiz."), status=404)
-    access = learner_access(user=user, page=page, episode_ids=[q.episode_id for q in questions])
-    # Validate every answer before writing anything.
-    unknown = set(answers) - {q.id for q in questions}
-    if unknown:
-        raise LearningError(_("Une question envoyée n'existe pas dans ce quiz."))
-    clean = {question.id: _quiz_validate(question, answers.get(question.id, [])) for question in questions}
-
-    existing = QuizAttempt.objects.filter(user=user, page_id=page.pk, number=number).first()
-    if existing is not None:
-        if existing.answers == clean and existing.is_complete:
-            return existing, False
-        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    expected = _quiz_can_start(user=user, page=page)
-    if number != expected:
-        raise LearningError(_("Numéro de tentative inattendu : rechargez la page."))
-    try:
-        with transaction.atomic():
-            attempt = QuizAttempt.objects.create(user=user, page_id=page.pk, number=number, answers=clean)
-    except IntegrityError:
-        existing = QuizAttempt.objects.get(user=user, page_id=page.pk, number=number)
-        if existing.answers == clean:
-            return existing, False
-        raise LearningError(_("Cette tentative est déjà enregistrée : rechargez la page pour en commencer une autre."))
-    _quiz_finish(attempt=attempt, questions=questions, page=page, access=access)
-    return attempt, True
-
-
-@transaction.atomic
 def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> tuple[QuizAttempt, bool]:
     """Answer one question of the current attempt (opening one when needed); the attempt is scored
     when its last question is answered. Re-sending the same answer stores nothing; a different one
     for a question already answered in this attempt is refused (400)."""
-    from cms.selectors import case_outline
-
     questions = case_outline(page).quiz_questions
     question = next((q for q in questions if q.id == block_id), None)
     if question is None:
-        raise LearningError(_("Cette question n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette question n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     access = learner_access(user=user, page=page, episode_id=question.episode_id)
     chosen = _quiz_validate(question, option_ids)
     attempt = (
@@ -475,12 +439,9 @@ def quiz_answer_submit(*, user, page, block_id: str, option_ids: list[str]) -> t
 @transaction.atomic
 def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksheet:
     """Save the worksheet's fields (plain text, escaped when shown); unknown fields are refused."""
-    from cms.blocks import WorksheetTemplate
-    from cms.selectors import case_outline
-
     spec = next((w for w in case_outline(page).worksheets if w.id == block_id), None)
     if spec is None:
-        raise LearningError(_("Cette fiche n'existe pas sur cette page."), status=404)
+        raise LearningError(_("Cette fiche n'existe pas sur cette page."), code=LearningError.NOT_FOUND)
     learner_access(user=user, page=page, episode_id=spec.episode_id)
     keys = [key for key, _label in WorksheetTemplate.FIELDS.get(spec.template_kind, [])]
     unknown = set(data) - set(keys)
@@ -514,8 +475,6 @@ def worksheet_save(*, user, page, block_id: str, data: dict[str, str]) -> Worksh
 
 
 def _cohort_name(user, programme) -> str:
-    from wagtail import hooks
-
     for fn in hooks.get_hooks(CERTIFICATE_COHORT_HOOK):
         name = fn(user, programme)
         if name:
@@ -529,8 +488,6 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
     existing = Certificate.objects.filter(user_id=enrolment.user_id, programme_id=enrolment.programme_id).first()
     if existing is not None:
         return existing
-    from cms.models import ProgrammePage
-
     programme = ProgrammePage.objects.get(pk=enrolment.programme_id)
     user = enrolment.user
     structure = selectors.programme_structure(programme=programme)

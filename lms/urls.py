@@ -15,7 +15,6 @@ urlpatterns = [
     path("learn/pages/<int:page_id>/decisions/<str:block_id>/", views.decision_submit, name="decision_submit"),
     path("learn/pages/<int:page_id>/reflections/<str:block_id>/draft/", views.reflection_draft, name="reflection_draft"),
     path("learn/pages/<int:page_id>/reflections/<str:block_id>/submit/", views.reflection_submit, name="reflection_submit"),
-    path("learn/pages/<int:page_id>/quiz/", views.quiz_submit, name="quiz_submit"),
     path("learn/pages/<int:page_id>/quiz/<str:block_id>/", views.quiz_answer, name="quiz_answer"),
     path("learn/pages/<int:page_id>/worksheets/<str:block_id>/", views.worksheet_save, name="worksheet_save"),
     path("learn/pages/<int:page_id>/done/", views.mark_done, name="mark_done"),

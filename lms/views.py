@@ -1,8 +1,9 @@
 """lms views: thin — parse, check who may do what, call a service or a selector, render.
 
 Write views answer HTML forms with a redirect back to the block (and a message), and
-`fetch` calls (Accept: application/json) with JSON. A refused write answers 400/403/404
-with a clear message and stores nothing (the services validate before writing).
+`fetch` calls (Accept: application/json) with JSON. A refused write (`LearningError`) answers
+400, 403 or 404 after its code (`REFUSAL_STATUS`) with a clear message, and stores nothing (the
+services validate before writing).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from wagtail import hooks
 
+from cms.blocks import WorksheetTemplate
+from cms.models import ProgrammePage
+from cms.selectors import source_page
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_export
 from lms.models import Certificate, Reflection, Worksheet
@@ -35,10 +39,14 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+REFUSAL_STATUS = {LearningError.INVALID: 400, LearningError.NOT_ALLOWED: 403, LearningError.NOT_FOUND: 404}
+
+
 def _refuse(request, error: LearningError):
+    status = REFUSAL_STATUS[error.code]
     if _wants_json(request):
-        return JsonResponse({"ok": False, "error": error.message}, status=error.status)
-    return render(request, "lms/refused.html", {"message": error.message, "status": error.status}, status=error.status)
+        return JsonResponse({"ok": False, "code": error.code, "error": error.message}, status=status)
+    return render(request, "lms/refused.html", {"message": error.message, "status": status}, status=status)
 
 
 def _back(request, page, anchor: str = ""):
@@ -53,7 +61,9 @@ def learning_write(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return _refuse(request, LearningError(_("Connectez-vous pour enregistrer votre travail."), status=403))
+            return _refuse(
+                request, LearningError(_("Connectez-vous pour enregistrer votre travail."), code=LearningError.NOT_ALLOWED)
+            )
         try:
             return view(request, *args, **kwargs)
         except LearningError as error:
@@ -67,9 +77,6 @@ def learning_write(view):
 
 def _programme_or_404(programme_id: int):
     """A live programme; for a translation, its original (where enrolments are kept)."""
-    from cms.models import ProgrammePage
-    from cms.selectors import source_page
-
     return source_page(get_object_or_404(ProgrammePage.objects.live(), pk=programme_id))
 
 
@@ -129,8 +136,7 @@ def decision_submit(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
     answer, created = services.decision_answer_submit(
         user=request.user, page=page, block_id=block_id,
-        # "option" from lms's own form, "option_id" from the cms block template.
-        option_id=request.POST.get("option") or request.POST.get("option_id", ""),
+        option_id=request.POST.get("option_id", ""),
         rationale=request.POST.get("rationale", ""),
     )
     if _wants_json(request):
@@ -140,15 +146,10 @@ def decision_submit(request, page_id: int, block_id: str):
     return _back(request, page, f"block-{block_id}")
 
 
-def _reflection_body(request) -> str:
-    # "body" (HTML) from lms's editor, "text" (plain) from the cms block template.
-    return request.POST.get("body") if "body" in request.POST else request.POST.get("text", "")
-
-
 @learning_write
 def reflection_draft(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    reflection = services.reflection_draft_save(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
+    reflection = services.reflection_draft_save(user=request.user, page=page, block_id=block_id, html=request.POST.get("text", ""))
     if _wants_json(request):
         return JsonResponse({"ok": True, "saved_at": reflection.draft_saved_at.isoformat()})
     messages.success(request, _("Brouillon enregistré."))
@@ -158,7 +159,7 @@ def reflection_draft(request, page_id: int, block_id: str):
 @learning_write
 def reflection_submit(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    version, created = services.reflection_submit(user=request.user, page=page, block_id=block_id, html=_reflection_body(request))
+    version, created = services.reflection_submit(user=request.user, page=page, block_id=block_id, html=request.POST.get("text", ""))
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": created, "version": version.number}, status=201 if created else 200)
     if created:
@@ -167,34 +168,10 @@ def reflection_submit(request, page_id: int, block_id: str):
 
 
 @learning_write
-def quiz_submit(request, page_id: int):
-    page = services.learning_page_get(page_id=page_id)
-    try:
-        number = int(request.POST.get("attempt", ""))
-    except ValueError:
-        raise LearningError(_("Numéro de tentative manquant : rechargez la page."))
-    answers = {
-        key[len("q-"):]: request.POST.getlist(key) for key in request.POST if key.startswith("q-")
-    }
-    attempt, created = services.quiz_attempt_submit(user=request.user, page=page, number=number, answers=answers)
-    if _wants_json(request):
-        return JsonResponse({"ok": True, "score": attempt.score, "passed": attempt.passed}, status=201 if created else 200)
-    if created:
-        if attempt.passed:
-            messages.success(request, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score})
-        else:
-            messages.warning(request, _("Score : %(score)d %%. Relisez les retours avant de réessayer.") % {"score": attempt.score})
-    return _back(request, page, "lms-quiz")
-
-
-WORKSHEET_IGNORED_FIELDS = {"csrfmiddlewaretoken", "page_id", "block_id"}
-
-
-@learning_write
 def quiz_answer(request, page_id: int, block_id: str):
     """One question of the current attempt (the cms quiz block posts one question at a time)."""
     page = services.learning_page_get(page_id=page_id)
-    option_ids = request.POST.getlist("option_ids") or request.POST.getlist("option")
+    option_ids = request.POST.getlist("option_ids")
     attempt, created = services.quiz_answer_submit(user=request.user, page=page, block_id=block_id, option_ids=option_ids)
     if _wants_json(request):
         return JsonResponse(
@@ -215,10 +192,7 @@ def quiz_answer(request, page_id: int, block_id: str):
 @learning_write
 def worksheet_save(request, page_id: int, block_id: str):
     page = services.learning_page_get(page_id=page_id)
-    # "f-<key>" from lms's own form, bare keys from the cms block template.
-    data = {
-        key.removeprefix("f-"): value for key, value in request.POST.items() if key not in WORKSHEET_IGNORED_FIELDS
-    }
+    data = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
     worksheet = services.worksheet_save(user=request.user, page=page, block_id=block_id, data=data)
     if _wants_json(request):
         return JsonResponse({"ok": True, "id": worksheet.pk})
@@ -279,8 +253,6 @@ def reflection_comment(request, pk: int):
 @login_required
 @require_GET
 def worksheet_detail(request, pk: int):
-    from cms.blocks import WorksheetTemplate
-
     worksheet = get_object_or_404(Worksheet.objects.select_related("user", "page"), pk=pk)
     _readable_or_404(request, worksheet.user_id)
     fields = [

@@ -2,6 +2,7 @@
 
 from wagtail import hooks
 
+from lms.context import add_to_case_page_context
 from lms.models import DecisionAnswer
 
 
@@ -11,7 +12,7 @@ def fill_answered_decisions(state) -> None:
 
     The answers themselves are kept on the state so the page context does not fetch them again."""
     user = state.user
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         state.lms_answers = {}
         return
     answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.source_page.pk)}
@@ -22,6 +23,4 @@ def fill_answered_decisions(state) -> None:
 @hooks.register("case_page_context")
 def add_learning_records(request, page, state, context) -> None:
     """Add the learner's records and the forms' action URLs (`lms`, `block_actions`, `records`)."""
-    from lms.context import add_to_case_page_context
-
     add_to_case_page_context(request=request, page=page, state=state, context=context)

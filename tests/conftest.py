@@ -6,10 +6,19 @@ import shutil
 import pytest
 
 
+E2E_SKIPPED = "e2e: skipped — chromium not installed (apt-get install chromium; .ci/run does)"
+
+
+def pytest_report_header(config):
+    """Say at the start whether the browser tests (tests/e2e) will run."""
+    chromium = shutil.which("chromium")
+    return f"e2e: Chromium at {chromium}" if chromium else E2E_SKIPPED
+
+
 def pytest_collection_modifyitems(config, items):
     """Skip tests whose service is absent here; .ci/run provides them."""
     skip_redis = pytest.mark.skip(reason="needs REDIS_URL (run by .ci/run)")
-    skip_browser = pytest.mark.skip(reason="needs /usr/bin/chromium")
+    skip_browser = pytest.mark.skip(reason=E2E_SKIPPED)
     skip_postgres = pytest.mark.skip(reason="needs DATABASE_URL on PostgreSQL (run by .ci/run)")
     has_browser = shutil.which("chromium") is not None
     from django.conf import settings
@@ -53,7 +62,7 @@ def _clear_cache():
 def unreachable_redis_cache(settings):
     """The production cache backend (config.cache.TolerantRedisCache) pointed at a port nothing
     listens on: Redis stopped, as far as the code can tell. Returns the location."""
-    from cohorts.testing_servers import free_port, port_range_from_env
+    from tests.servers import free_port, port_range_from_env
 
     location = f"redis://127.0.0.1:{free_port(port_range_from_env())}/0"
     settings.CACHES = {

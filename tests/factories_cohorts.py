@@ -88,7 +88,7 @@ def make_facilitator(**fields):
 
 def make_cohort(*, programme=None, facilitator=None, learners: int = 0, status: str = "running", capacity: int = 100, **fields):
     """A cohort (with its room) and `learners` learners spread over professions and levels."""
-    from cohorts.services.cohorts import cohort_create, cohort_member_add
+    from cohorts.services import cohort_create, cohort_member_add
 
     programme = programme or make_programme()
     facilitator = facilitator or make_facilitator()
@@ -106,7 +106,7 @@ def make_cohort(*, programme=None, facilitator=None, learners: int = 0, status: 
 
 
 def add_learner(cohort, user=None, **fields):
-    from cohorts.services.cohorts import cohort_member_add
+    from cohorts.services import cohort_member_add
 
     user = user or make_user(**fields)
     cohort_member_add(cohort=cohort, user=user)

@@ -161,4 +161,14 @@ def complete_case(*, user, course: Course) -> None:
     services.decision_answer_submit(user=user, page=course.case, block_id=ids.decision2, option_id=ids.decision2_options[1], rationale="Ensuite.")
     services.reflection_submit(user=user, page=course.case, block_id=ids.reflection, html="<p>Ma réflexion.</p>")
     if ids.quiz_questions:
-        services.quiz_attempt_submit(user=user, page=course.case, number=1, answers=ids.quiz_correct)
+        answer_quiz(user=user, page=course.case, answers=ids.quiz_correct)
+
+
+def answer_quiz(*, user, page, answers: dict[str, list[str]]):
+    """One attempt at the page's quiz, a question at a time as the quiz blocks post it; the scored attempt."""
+    from lms import services
+
+    attempt = None
+    for block_id, option_ids in answers.items():
+        attempt, _created = services.quiz_answer_submit(user=user, page=page, block_id=block_id, option_ids=option_ids)
+    return attempt

@@ -14,7 +14,11 @@ import requests
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from cohorts.testing_servers import (
+from tests.factories import make_user
+from tests.factories_cms import make_case
+from tests.rooms.factories import make_room_with_members
+from tests.rooms.test_rooms_multiprocess import RoomClient, _login
+from tests.servers import (
     RedisProcess,
     ServerProcess,
     database_url_for_server,
@@ -22,10 +26,6 @@ from cohorts.testing_servers import (
     port_range_from_env,
     server_database_sessions_end,
 )
-from tests.cohorts.test_rooms_multiprocess import RoomClient, _login
-from tests.factories import make_user
-from tests.factories_cms import make_case
-from tests.factories_rooms import make_room_with_members
 
 websockets = pytest.importorskip("websockets")
 
@@ -73,8 +73,8 @@ def start_servers(tmp_path):
             }
             pairs.append((redis, ServerProcess(env=env, port=_unused_port(taken))))
             started.extend(pairs[-1])
-        with ThreadPoolExecutor(count) as pool:
-            list(pool.map(lambda pair: pair[1].start(), pairs))
+        with ThreadPoolExecutor(count) as pool:  # generous: CI machines are shared
+            list(pool.map(lambda pair: pair[1].start(timeout=180), pairs))
         return pairs
 
     yield start
@@ -130,20 +130,20 @@ async def _a_room_socket_left_idle_stays_open_and_then_receives_a_message(server
 
 
 def _status(session: requests.Session, url: str) -> int:
-    return session.get(url, timeout=10, allow_redirects=False).status_code
+    return session.get(url, timeout=30, allow_redirects=False).status_code
 
 
 def _login_post(base: str, email: str) -> requests.Response:
     """A browser's login: GET the form (CSRF cookie and token), then POST valid credentials."""
     session = requests.Session()
-    page = session.get(f"{base}/accounts/login/", timeout=10)
+    page = session.get(f"{base}/accounts/login/", timeout=30)
     assert page.status_code == 200, page.status_code
     token = session.cookies["csrftoken"]
     return session.post(
         f"{base}/accounts/login/",
         data={"login": email, "password": PASSWORD, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base}/accounts/login/"},
-        timeout=10,
+        timeout=30,
         allow_redirects=False,
     )
 
@@ -176,13 +176,13 @@ async def _a_redis_outage_leaves_pages_and_login_working_and_rooms_recover(redis
 
     redis.stop()
     assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, email) == expected
-    health = await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=10)
+    health = await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=30)
     assert health.status_code == 503
     assert health.json()["failing"] == ["cache", "channel_layer"]
 
     redis.start()  # same port, server untouched
-    deadline = time.monotonic() + 15
-    while (await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=10)).status_code != 200:
+    deadline = time.monotonic() + 30
+    while (await sync_to_async(requests.get)(f"{server.http}/healthz", timeout=30)).status_code != 200:
         assert time.monotonic() < deadline, "/healthz did not recover"
         await asyncio.sleep(0.5)
     assert await sync_to_async(_answers)(server.http, case_url, alice_cookie, email) == expected

@@ -2,6 +2,7 @@
 
 from django import template
 
+from accounts.choices import Profession
 from cms.blocks import WorksheetTemplate, parse_table
 from cms.charts import chart_svg
 
@@ -21,15 +22,10 @@ def exhibit_chart(rows: list[list[str]], kind: str, title: str):
 
 
 @register.simple_tag(takes_context=True)
-def form_action(context, kind: str, block_id) -> str:
-    """The URL where an answer to block `block_id` is posted, as provided by the `case_page_context` hook.
-
-    A hook may set `block_actions[block_id]` (one URL per block) or `form_actions[kind]` (one URL per
-    block kind, the block id travelling as a hidden input). No URL means no form is rendered.
-    """
-    block_actions = context.get("block_actions") or {}
-    form_actions = context.get("form_actions") or {}
-    return block_actions.get(str(block_id)) or form_actions.get(kind) or ""
+def form_action(context, block_id) -> str:
+    """The URL where an answer to block `block_id` is posted (`block_actions[block_id]`, from the
+    `case_page_context` hook). No URL means no form is rendered."""
+    return (context.get("block_actions") or {}).get(str(block_id)) or ""
 
 
 @register.simple_tag(takes_context=True)
@@ -41,7 +37,7 @@ def block_record(context, block_id):
 @register.simple_tag
 def worksheet_fields(template_kind: str, record=None) -> list[dict]:
     """The structured fields of a worksheet template, with what the learner already wrote."""
-    values = (record or {}).get("fields", {}) if isinstance(record, dict) else {}
+    values = record["fields"] if record else {}
     return [
         {"key": key, "label": label, "value": values.get(key, "")}
         for key, label in WorksheetTemplate.FIELDS.get(template_kind, [])
@@ -49,16 +45,6 @@ def worksheet_fields(template_kind: str, record=None) -> list[dict]:
 
 
 @register.filter
-def get_item(mapping, key):
-    try:
-        return mapping.get(str(key))
-    except AttributeError:
-        return None
-
-
-@register.filter
 def profession_label(code: str) -> str:
     """The interface name of a profession code."""
-    from accounts.choices import Profession
-
     return str(dict(Profession.choices).get(code, code))

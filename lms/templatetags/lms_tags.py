@@ -3,21 +3,17 @@
 from django import template
 from django.template.loader import render_to_string
 
+from cms.selectors import source_page
+from config.sanitize import clean_html
+from lms import selectors
+
 register = template.Library()
 
 
 @register.filter
 def lookup(mapping, key):
-    """`{{ lms.decisions|lookup:block_id }}`: a dict item by a variable key (None when absent)."""
-    if not mapping or not hasattr(mapping, "get"):
-        return None
-    value = mapping.get(key)
-    return value if value is not None else mapping.get(str(key))
-
-
-@register.filter
-def contains(container, item) -> bool:
-    return bool(container) and item in container
+    """`{{ progress.modules|lookup:module.id }}`: a dict item by a variable key (None when absent)."""
+    return (mapping or {}).get(key)
 
 
 @register.simple_tag(takes_context=True)
@@ -30,9 +26,6 @@ def render_panel(context, panel: dict):
 def lms_programme_panel(context, programme):
     """For the cms programme page: enrol button, or the learner's progress by module and next step.
     A translated programme shows the enrolment and progress of its original (`source_page`)."""
-    from cms.selectors import source_page
-    from lms import selectors
-
     programme = source_page(programme)
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -52,6 +45,4 @@ def lms_programme_panel(context, programme):
 @register.filter
 def rich(value):
     """Show stored user HTML: always through the project's one sanitiser (never `|safe`)."""
-    from config.sanitize import clean_html
-
     return clean_html(value, profile="rich")

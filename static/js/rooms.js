@@ -75,6 +75,8 @@ function startRoom(root) {
       if (event.code === 4410 || event.code === 4409) {
         setStatus(event.code === 4409 ? T.read_only : T.revoked, "closed");
         form.hidden = true;
+        presence.textContent = "";
+        typingLine.textContent = "";
         return;
       }
       for (const entry of pending.values()) markPending(entry, T.waiting);
@@ -130,27 +132,58 @@ function startRoom(root) {
     }
   }
 
+  // --- Where the reader is -------------------------------------------------------------------
+
+  // The compose bar stays at the bottom of the window (sticky): scrolling a message into view
+  // keeps it above the bar, whatever the bar's height (a reply line, a phone's width).
+  function keepClearOfCompose() {
+    document.documentElement.style.scrollPaddingBottom = `${form.offsetHeight}px`;
+  }
+  keepClearOfCompose();
+  new ResizeObserver(keepClearOfCompose).observe(form);
+
+  function latestMessage() {
+    return log.lastElementChild;
+  }
+
+  // True while the latest message is on screen: new messages then keep it in view; a reader who
+  // scrolled up to older messages is left where they are.
+  function atLatest() {
+    const latest = latestMessage();
+    return !latest || latest.getBoundingClientRect().top < window.innerHeight - form.offsetHeight;
+  }
+
+  function showLatest() {
+    latestMessage()?.scrollIntoView({ block: "end" });
+  }
+
   // --- Frames from the server ----------------------------------------------------------------
 
   function handle(frame) {
     switch (frame.type) {
-      case "resume":
+      case "resume": {
+        const follow = atLatest();
         frame.messages.forEach((m) => upsert(m, false));
+        if (follow && frame.messages.length) showLatest();
         if (frame.messages.length > 3) announce(fmt(T.new_messages, frame.messages.length));
         else frame.messages.forEach((m) => announceMessage(m));
         scheduleRead();
         break;
+      }
       case "resumed":
         ready = true;
         attempt = 0;
         setStatus(T.connected, "connected");
         flushPending();
         break;
-      case "message":
+      case "message": {
+        const follow = atLatest();
         upsert(frame.message, false);
+        if (follow) showLatest();
         announceMessage(frame.message);
         scheduleRead();
         break;
+      }
       case "message.updated":
         if (payloads.has(frame.message.id) || document.getElementById(`m-${frame.message.id}`)) upsert(frame.message, true);
         break;
@@ -220,6 +253,35 @@ function startRoom(root) {
 
   // --- Rendering -----------------------------------------------------------------------------
 
+  // A moment written as the server writes it (accounts/formats.py, day_time): the page gives the
+  // Django date format of its language and the time zone; Intl gives the names and that zone's
+  // clock, so a message reads the same live and after a reload, whatever the browser's zone.
+  const momentFormat = root.dataset.timeFormat;
+  const language = document.documentElement.lang || "fr";
+  const clock = new Intl.DateTimeFormat(language, {
+    timeZone: root.dataset.timeZone, weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+
+  function formatMoment(iso) {
+    const part = Object.fromEntries(clock.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    let firstDay = part.day === "1" && language.startsWith("fr"); // French writes « 1er »
+    let text = "";
+    for (let i = 0; i < momentFormat.length; i += 1) {
+      const c = momentFormat[i];
+      if (c === "\\") {
+        i += 1;
+        text += momentFormat[i] || "";
+      } else if (c === "j") {
+        text += part.day + (firstDay ? "er" : "");
+        firstDay = false;
+      } else {
+        text += { d: part.day.padStart(2, "0"), F: part.month, Y: part.year, H: part.hour, i: part.minute, l: part.weekday }[c] ?? c;
+      }
+    }
+    return text;
+  }
+
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) node.className = className;
@@ -248,9 +310,7 @@ function startRoom(root) {
     if (m.author.profession) meta.append(el("span", `badge badge--${m.author.profession}`, m.author.profession_label));
     const time = el("time", "msg__time");
     time.dateTime = m.created_at;
-    time.textContent = new Date(m.created_at).toLocaleString(document.documentElement.lang || "fr", {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-    });
+    time.textContent = formatMoment(m.created_at);
     meta.append(time);
     if (m.edited && !m.deleted) meta.append(editedFlag(m));
     if (m.pinned && !m.deleted) meta.append(el("span", "badge badge--warn", T.pinned));
@@ -472,7 +532,7 @@ function startRoom(root) {
     flushPending();
     if (!entry.sentAt) markPending(entry, T.waiting);
     resetCompose();
-    element.scrollIntoView({ block: "nearest" });
+    element.scrollIntoView({ block: "end" });
   });
 
   textarea.addEventListener("keydown", (event) => {
@@ -570,6 +630,9 @@ function startRoom(root) {
     item.append(actions({ id, author: { id: mine ? userId : -1 }, hidden: item.classList.contains("msg--hidden"),
       pinned: Boolean(item.querySelector(".badge--warn")) }));
   }
+
+  // The room opens at the latest message, unless the address names one (#m-12).
+  if (!location.hash) showLatest();
 
   window.setInterval(() => {
     send({ type: "ping" });

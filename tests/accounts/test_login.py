@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 
+from accounts.choices import Role
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,31 @@ def test_account_pages_need_a_signed_in_user(client):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("roles", "start"),
+    [
+        ((Role.LEARNER,), "/dashboard/"),
+        ((Role.FACILITATOR,), "/cohorts/"),
+        ((Role.LEARNER, Role.FACILITATOR), "/cohorts/"),
+        ((Role.EDITOR,), "/admin/"),
+        ((Role.REVIEWER,), "/admin/"),
+    ],
+)
+def test_login_lands_on_the_persons_own_starting_page(client, roles, start):
+    user = make_user(roles=roles)
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == start
+
+
+def test_login_follows_a_safe_next_and_ignores_an_outside_one(client):
+    user = make_user()
+    response = client.post("/accounts/login/?next=/catalogue/", {"login": user.email, "password": PASSWORD})
+    assert response["Location"] == "/catalogue/"
+    client.post("/accounts/logout/")
+    response = client.post(
+        "/accounts/login/?next=https://evil.example/steal", {"login": user.email, "password": PASSWORD}
+    )
+    assert response["Location"] == "/dashboard/"

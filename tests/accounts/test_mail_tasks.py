@@ -18,11 +18,12 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accounts.mail import MAX_ATTEMPTS, RETRY_DELAYS, email_enqueue, email_send, recipient_ref
-from cohorts.models import Announcement, Invitation, Message
-from cohorts.services.cohorts import community_create, community_invite_cohort
+from cohorts.models import Announcement, Invitation
+from cohorts.services import community_create, community_invite_cohort
+from rooms.models import Message
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort
-from tests.factories_rooms import make_room_with_members, post
+from tests.rooms.factories import make_room_with_members, post
 
 pytestmark = pytest.mark.django_db
 
@@ -242,7 +243,7 @@ async def test_with_smtp_down_a_mention_through_the_socket_is_stored_and_its_mai
     from channels.db import database_sync_to_async as db
     from channels.layers import channel_layers
 
-    from tests.cohorts.rooms_ws import joined, receive_until, send
+    from tests.rooms.rooms_ws import joined, receive_until, send
 
     channel_layers.backends.clear()
     room, _facilitator, (alice, bob) = await db(make_room_with_members)()

@@ -1,6 +1,7 @@
 """Error pages, the benchmark floor, and the page frame's accessibility landmarks."""
 
 import importlib
+import re
 
 import pytest
 from django.test import override_settings
@@ -57,3 +58,18 @@ def test_page_title_names_the_page_then_the_platform(client):
     html = client.get("/accounts/login/").content.decode()
     title = html.split("<title>")[1].split("</title>")[0]
     assert " ".join(title.split()) == "Connexion · Passerelles"
+
+
+def test_every_page_links_a_favicon_and_favicon_ico_is_served(client):
+    html = client.get("/accounts/login/").content.decode()
+    icons = re.findall(r'<link rel="icon" href="([^"]+)"', html)
+    assert icons == ["/static/favicon.ico", "/static/favicon.svg"]
+    svg = client.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
+    assert b"<svg" in b"".join(svg.streaming_content)
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.ico"
+    ico = client.get(response["Location"])
+    assert ico.status_code == 200
+    assert b"".join(ico.streaming_content)[:4] == b"\x00\x00\x01\x00"  # an ICO file's header

@@ -132,11 +132,16 @@ def test_default_setup_prints_emails_on_the_console_and_uses_in_memory_layers():
 def test_redis_url_switches_channel_layer_and_cache_to_redis_and_email_host_to_smtp():
     out = _print_setting(
         "config.settings.dev",
-        "settings.EMAIL_BACKEND, settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CACHES['default']['BACKEND']",
+        "settings.EMAIL_BACKEND, settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CACHES['default']['BACKEND'], "
+        # The layer's read timeout against channels-redis' idle blocking read (tests/test_production_shape.py runs it).
+        "settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['socket_timeout'], "
+        "__import__('channels_redis.core').core.RedisChannelLayer.brpop_timeout",
         REDIS_URL="redis://127.0.0.1:6379/9",
         EMAIL_HOST="smtp.example.fr",
     )
-    assert "smtp.EmailBackend" in out and "RedisChannelLayer" in out and "RedisCache" in out
+    email, layer, cache, socket_timeout, blocking_read = out.split()
+    assert "smtp.EmailBackend" in email and "RedisChannelLayer" in layer and cache == "config.cache.TolerantRedisCache"
+    assert float(socket_timeout) > float(blocking_read) + 5
 
 
 def test_benchmark_endpoints_stay_off_in_production_even_when_asked():

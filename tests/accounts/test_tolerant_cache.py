@@ -7,7 +7,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from cohorts.testing_servers import RedisProcess, free_port, port_range_from_env
+from tests.servers import RedisProcess, free_port, port_range_from_env
 from config import cache as tolerant
 from config.cache import TolerantRedisCache
 from tests.factories import make_user

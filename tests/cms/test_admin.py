@@ -1,5 +1,7 @@
 """The admin: every page type's editor opens, levels are checkboxes, bad levels are refused."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from wagtail.test.utils.form_data import nested_form_data, rich_text
@@ -60,3 +62,11 @@ def test_the_model_refuses_unknown_levels():
     with pytest.raises(ValidationError) as raised:
         page.full_clean(exclude=["path", "depth", "content_type", "locale", "translation_key", "draft_title"])
     assert "moon" in str(raised.value)
+
+
+def test_the_admin_page_search_counts_pages_not_none(editor_client):
+    make_case(title="Sortir de l'hôpital")
+    for name in ("wagtailadmin_pages:search", "wagtailadmin_pages:search_results"):
+        html = editor_client.get(reverse(name), {"q": "hôpital"}).content.decode()
+        count = re.search(r"1-1 sur 1\s+(\S+)", html)
+        assert count and count.group(1) == "page", count and count.group(0)

@@ -1,6 +1,7 @@
 """Every block renders; bad input in the admin is refused with a clear message."""
 
 import pytest
+from wagtail import blocks
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
@@ -78,6 +79,31 @@ def test_a_decision_point_with_one_option_is_refused():
     block = DecisionPointBlock()
     value = block.to_python(decision_point_block(options=("Seule option",))["value"])
     assert "au moins deux options" in errors_of(block, value)
+
+
+def _list_blocks(block):
+    """Every ListBlock inside `block`, at any depth."""
+    if isinstance(block, blocks.ListBlock):
+        yield block
+        yield from _list_blocks(block.child_block)
+    for child in getattr(block, "child_blocks", {}).values():
+        yield from _list_blocks(child)
+
+
+@pytest.mark.parametrize("stream", [CaseBodyBlock(), LessonBodyBlock()], ids=["case", "lesson"])
+def test_a_new_block_in_the_editor_is_born_with_as_many_items_as_its_lists_require(stream):
+    """The editor fills a new block with its default: a decision point born with one option showed
+    the red "minimum 2" error at once. The form state is what the editor's JavaScript receives."""
+    lists = list(_list_blocks(stream))
+    assert any(block.meta.min_num for block in lists)
+    for block in lists:
+        if block.meta.min_num:
+            items = block.get_form_state(block.get_default())
+            assert len(items) >= block.meta.min_num, block.label
+            # Each item is a complete child, every field present, as the editor's "add" button makes one.
+            fresh = block.child_block.get_form_state(block.child_block.get_default())
+            assert all(item["value"] == fresh for item in items), block.label
+    assert len(DecisionPointBlock().get_default()["options"]) == 2
 
 
 def test_an_exhibit_table_with_ragged_rows_is_refused():

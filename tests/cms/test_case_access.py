@@ -128,15 +128,15 @@ def test_answer_forms_appear_only_when_lms_provides_their_action_urls(client, ca
     assert 'name="option_id"' not in html
 
     def actions(request, page, state, context):
-        context["form_actions"] = {
-            "decision_point": "/learning/answers/", "quiz_question": "/learning/quiz/",
-            "reflection_prompt": "/learning/reflections/", "worksheet": "/learning/worksheets/",
+        context["block_actions"] = {
+            decision.id: "/learning/answers/",
+            **{spec.id: "/learning/reflections/" for spec in outline.reflection_prompts},
+            **{spec.id: "/learning/worksheets/" for spec in outline.worksheets},
         }
 
     with hooks.register_temporarily(CASE_PAGE_CONTEXT_HOOK, actions):
         html = client.get(case.url).content.decode()
-    assert 'action="/learning/answers/"' in html
-    assert f'name="block_id" value="{decision.id}"' in html
+    assert 'action="/learning/answers/"' in html and 'name="option_id"' in html
     for option in decision.options:
         assert f'value="{option.id}"' in html
     assert 'action="/learning/reflections/"' in html and 'action="/learning/worksheets/"' in html

@@ -7,7 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from cohorts.models import CommunityInvitation, CommunityMembership
-from cohorts.services.cohorts import cohort_close, community_create
+from cohorts.services import cohort_close, community_create
 from tests.factories import make_user
 from tests.factories_cohorts import make_cohort
 

@@ -5,7 +5,7 @@ import math
 import pytest
 from django.urls import reverse
 
-from cohorts.selectors.cohorts import cohort_composition, composition_from_people, diversity_index
+from cohorts.selectors import cohort_composition, composition_from_people, diversity_index
 from tests.factories_cohorts import add_learner, make_cohort, make_programme
 
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cohorts.models import Invitation
-from cohorts.services.cohorts import invitation_import_csv
+from cohorts.services import invitation_import_csv
 from tests.factories_cohorts import make_cohort
 
 pytestmark = pytest.mark.django_db

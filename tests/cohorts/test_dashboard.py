@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.models import Announcement, GroupMembership
-from cohorts.selectors.cohorts import cohort_dashboard
-from cohorts.services.cohorts import announcement_send, groups_form, schedule_save
+from cohorts.selectors import cohort_dashboard
+from cohorts.services import announcement_send, groups_form, schedule_save
 from tests.factories_cohorts import make_cohort, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -64,28 +64,6 @@ def test_progress_export_is_a_spreadsheet_ready_csv(client):
     assert len(rows) == 1 + 4
 
 
-def test_decision_charts_draw_one_bar_per_profession(monkeypatch):
-    from cms.selectors import case_outline
-    from cohorts.selectors import cohorts as selectors
-
-    programme = make_programme(modules=1, cases_per_module=1)
-    cohort = make_cohort(programme=programme, learners=2)
-    case = cohort_dashboard(cohort=cohort)["case"]
-    spec = case_outline(case).decision_points[0]
-    first, second = (o.id for o in spec.options)
-    monkeypatch.setattr(selectors, "_lms_distributions", lambda **kw: {
-        spec.id: {"physician": {first: 3, second: 1}, "nurse": {first: 1, second: 2}},
-    })
-    charts = cohort_dashboard(cohort=cohort)["charts"]
-    bars = {bar.code: bar for bar in charts[0].bars if not bar.overall}
-    assert set(bars) == {"physician", "nurse"}
-    assert [s["percent"] for s in bars["physician"].segments] == [75, 25]
-    assert bars["physician"].segments[1]["x"] == bars["physician"].segments[0]["width"]
-    overall = charts[0].bars[-1]
-    assert overall.overall and [s["count"] for s in overall.segments] == [4, 3]
-    assert charts[0].answers == 7 and charts[0].small == []
-
-
 def _answer(cohort, professions_and_choices):
     """Cohort learners of these professions answer the first decision point of the first case."""
     from cms.selectors import case_outline
@@ -98,6 +76,19 @@ def _answer(cohort, professions_and_choices):
         learner = add_learner(cohort, profession=profession)
         decision_answer_submit(user=learner, page=case, block_id=spec.id, option_id=spec.options[choice].id, rationale="")
     return spec
+
+
+def test_decision_charts_draw_one_bar_per_profession():
+    cohort = make_cohort(programme=make_programme(modules=1, cases_per_module=1), learners=2)
+    _answer(cohort, [("physician", 0)] * 3 + [("physician", 1), ("nurse", 0), ("nurse", 1), ("nurse", 1)])
+    charts = cohort_dashboard(cohort=cohort)["charts"]
+    bars = {bar.code: bar for bar in charts[0].bars if not bar.overall}
+    assert set(bars) == {"physician", "nurse"}
+    assert [s["percent"] for s in bars["physician"].segments] == [75, 25]
+    assert bars["physician"].segments[1]["x"] == bars["physician"].segments[0]["width"]
+    overall = charts[0].bars[-1]
+    assert overall.overall and [s["count"] for s in overall.segments] == [4, 3]
+    assert charts[0].answers == 7 and charts[0].small == []
 
 
 def _decisions_section(html: str) -> str:

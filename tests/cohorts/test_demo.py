@@ -8,7 +8,8 @@ import pytest
 from accounts import demo as accounts_demo
 from accounts.choices import Level, Profession
 from cohorts import demo
-from cohorts.models import Cohort, CohortGroup, CohortMembership, Community, GroupMembership, LiveSession, Room, ScheduleItem
+from cohorts.models import Cohort, CohortGroup, CohortMembership, Community, GroupMembership, LiveSession, ScheduleItem
+from rooms.models import Room
 from tests.factories_cohorts import make_case, make_catalogue, make_module
 
 pytestmark = pytest.mark.django_db

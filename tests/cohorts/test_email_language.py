@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.i18n import in_recipient_language, recipient_language
-from cohorts.services.cohorts import community_create, community_invite_cohort
+from cohorts.services import community_create, community_invite_cohort
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort, make_facilitator
-from tests.factories_rooms import make_room_with_members, post
+from tests.rooms.factories import make_room_with_members, post
 
 pytestmark = pytest.mark.django_db
 
@@ -207,8 +207,9 @@ def test_wagtail_moderation_emails_follow_the_reviewers_language(
         "first_name": "Rita", "last_name": "Relit", "profession": "other", "level": "nation", "organisation": "EHESP",
         "language": reviewer_language,
     })
-    from accounts.models import User
     from django.contrib.auth.models import Group
+
+    from accounts.models import User
 
     reviewer = User.objects.get(email="reviewer@ehesp.example")
     reviewer.groups.add(Group.objects.get(name=Role.REVIEWER.value))

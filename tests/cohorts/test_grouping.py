@@ -73,8 +73,9 @@ def test_levels_are_mixed_once_professions_are():
 
 @pytest.mark.django_db
 def test_forming_groups_in_a_cohort_creates_groups_rooms_and_is_repeatable():
-    from cohorts.models import CohortGroup, GroupMembership, Room
-    from cohorts.services.cohorts import groups_form
+    from cohorts.models import CohortGroup, GroupMembership
+    from cohorts.services import groups_form
+    from rooms.models import Room
     from tests.factories_cohorts import make_cohort
 
     cohort = make_cohort(learners=11)
@@ -93,7 +94,7 @@ def test_the_facilitator_moves_a_learner_by_hand(client):
     from django.urls import reverse
 
     from cohorts.models import GroupMembership
-    from cohorts.services.cohorts import groups_form
+    from cohorts.services import groups_form
     from tests.factories_cohorts import make_cohort
 
     cohort = make_cohort(learners=6)
@@ -109,7 +110,7 @@ def test_a_learner_cannot_move_people_between_groups(client):
     from django.urls import reverse
 
     from cohorts.models import GroupMembership
-    from cohorts.services.cohorts import groups_form
+    from cohorts.services import groups_form
     from tests.factories_cohorts import make_cohort
 
     cohort = make_cohort(learners=6)

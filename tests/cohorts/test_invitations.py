@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cohorts.models import CohortMembership, Invitation
-from cohorts.services.cohorts import invitation_accept, invitation_create, invitation_resend, invitation_revoke
+from cohorts.services import invitation_accept, invitation_create, invitation_resend, invitation_revoke
 from tests.factories import make_user
 from tests.factories_cohorts import make_cohort
 

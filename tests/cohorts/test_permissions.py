@@ -18,7 +18,7 @@ from cohorts.models import (
     LiveSession,
     ScheduleItem,
 )
-from cohorts.services.cohorts import community_create, groups_form, invitation_create
+from cohorts.services import community_create, groups_form, invitation_create
 from tests.factories import make_user
 from tests.factories_cohorts import make_case, make_cohort, make_module
 
@@ -184,7 +184,7 @@ def test_only_facilitators_create_cohorts(client, world):
 
 
 def test_a_facilitator_creates_a_cohort_from_the_site_with_its_room(client, world):
-    from cohorts.models import Room
+    from rooms.models import Room
 
     client.force_login(world["facilitator"])
     response = client.post(reverse("cohorts:cohort_create"), {

@@ -14,7 +14,7 @@ from icalendar import Calendar
 from cms.access import case_state
 from cms.selectors import case_outline
 from cohorts.models import CalendarFeed, LiveSession, ScheduleItem
-from cohorts.services.cohorts import debrief_release, live_session_create, schedule_save
+from cohorts.services import debrief_release, live_session_create, schedule_save
 from cohorts.wagtail_hooks import (
     cohort_can_read_learner_work,
     cohort_case_state,

@@ -5,25 +5,11 @@ from django.conf import settings
 
 from lms import services
 from lms.models import Reflection
+from tests.e2e.browser import axe_check
 from tests.factories import make_user
 from tests.factories_lms import make_course
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield instance
-        instance.close()
 
 
 def test_a_reflection_draft_is_autosaved_and_restored_after_a_closed_tab(live_server, client, browser):
@@ -39,6 +25,7 @@ def test_a_reflection_draft_is_autosaved_and_restored_after_a_closed_tab(live_se
     url = live_server.url + course.case.url
     page = context.new_page()
     page.goto(url)
+    axe_check(page, label="case page with a reflection")
     textarea = page.locator(f"#block-{course.ids.reflection} textarea[name=text]")
     textarea.fill("Premier jet : réunir les chefs de pôle.")
     page.get_by_text("Brouillon enregistré à").wait_for(timeout=15000)

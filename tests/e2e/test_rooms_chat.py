@@ -3,33 +3,22 @@ a facilitator moderates without JavaScript, a client whose socket cannot connect
 the plain forms, a non-member is refused.
 
 Django's `live_server` speaks WSGI only, so the room (a WebSocket) is served by a daphne process
-(`cohorts.testing_servers.ServerProcess`). That process cannot open the in-memory SQLite test
+(`tests.servers.ServerProcess`). That process cannot open the in-memory SQLite test
 database: `database_url_for_server` gives it a file copy (SQLite) or the test database itself
 (PostgreSQL). Everything the server must know is therefore created before it starts, and what
-the server stores is checked through the browser. `TEST_SERVER_PORTS=8100-8149` keeps the
-server on those ports.
+the server stores is checked through the browser. The shared set-up (server, Chromium, signing
+in, axe) is in conftest.py.
 """
 
-import contextlib
 import re
-import uuid
 
 import pytest
 
-from cohorts.testing_servers import (
-    ServerProcess,
-    database_url_for_server,
-    server_database_sessions_end,
-)
+from tests.e2e.browser import FACTORY_PASSWORD, WAIT, axe_check, login
 from tests.factories import make_user
-from tests.factories_rooms import make_room_with_members, post
+from tests.rooms.factories import make_room_with_members, post
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
-PASSWORD = "correct-horse-battery"  # tests.factories.make_user's default
-WAIT = 15_000  # ms: generous for a loaded machine; every wait ends as soon as its condition holds
 
 # Records each text the sender's newest message status line takes ("Envoi…", then "Envoyé"),
 # however fast the acknowledgement comes back.
@@ -44,79 +33,24 @@ RECORD_SEND_STATES = """() => {
 }"""
 
 
-@contextlib.contextmanager
-def chromium():
-    """Launched once the data exists: the ORM is not used inside Playwright's sync API, whose
-    event loop would leave a database connection open behind the test (PostgreSQL then cannot
-    drop the test database)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+def _signed_in_page(new_page, server, user, next_path: str, *, scripts: bool = True):
+    return login(new_page(server, scripts=scripts), user.email, FACTORY_PASSWORD, next=next_path)
 
 
-@pytest.fixture
-def start_server(tmp_path):
-    """Start a daphne process on what the test database holds now; stopped after the test."""
-    servers = []
+def test_two_members_chat_live_and_a_non_member_is_refused(start_server, new_page):
+    from playwright.sync_api import expect
 
-    def start() -> ServerProcess:
-        from django.db import connection
-
-        env = {
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": database_url_for_server(connection, tmp_path),
-            "CHANNEL_LAYER_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
-            "CACHE_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
-            "LOG_LEVEL": "WARNING",
-        }
-        server = ServerProcess(env=env)
-        servers.append(server)
-        return server.start()
-
-    yield start
-    for server in servers:
-        server.stop()
-    if servers:
-        from django.db import connection
-
-        server_database_sessions_end(connection)
-
-
-def _signed_in_page(browser, server, user, next_path: str, *, javascript: bool = True):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=javascript)
-    return _sign_in(context.new_page(), server, user, next_path)
-
-
-def _sign_in(page, server, user, next_path: str):
-    page.goto(f"{server.http}/accounts/login/?next={next_path}")
-    page.fill("#id_login", user.email)
-    page.fill("#id_password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"), timeout=WAIT)
-    return page
-
-
-def test_two_members_chat_live_and_a_non_member_is_refused(start_server):
     room, facilitator, (learner,) = make_room_with_members(learners=1)
     post(room, facilitator, "Bienvenue dans le salon !")
     outsider = make_user()
     server = start_server()
-    with chromium() as browser:
-        _chat(browser, server, f"/rooms/{room.pk}/", learner, facilitator, outsider)
+    room_path = f"/rooms/{room.pk}/"
 
-
-def _chat(browser, server, room_path, learner, facilitator, outsider):
-    from playwright.sync_api import expect
-
-    alice = _signed_in_page(browser, server, learner, room_path)
-    bruno = _signed_in_page(browser, server, facilitator, room_path)
+    alice = _signed_in_page(new_page, server, learner, room_path)
+    bruno = _signed_in_page(new_page, server, facilitator, room_path)
     for page in (alice, bruno):
         expect(page.locator("[data-room]")).to_have_attribute("data-state", "connected", timeout=WAIT)
+    axe_check(alice, label="room, learner")
     bruno.evaluate("() => { window.notReloaded = true; }")
     # With JavaScript, the plain forms under each message give way to the client's buttons.
     expect(alice.locator("#m-1 .msg__forms")).to_be_hidden()
@@ -160,29 +94,30 @@ def _chat(browser, server, room_path, learner, facilitator, outsider):
     expect(bruno.locator(".room-history__versions .msg__body")).to_have_text(
         ["Qui pilote le projet côté GHT ?", "Qui porte le projet côté GHT ?"]
     )
+    axe_check(bruno, label="message history")
 
     # The facilitator, without JavaScript, hides her message with the plain form: the page
     # comes back on the message with a notice, and her open page shows it hidden, live.
-    plain = _signed_in_page(browser, server, facilitator, room_path, javascript=False)
+    plain = _signed_in_page(new_page, server, facilitator, room_path, scripts=False)
     plain.locator("#m-2 .msg__forms").get_by_role("button", name="Masquer").click()
     plain.wait_for_url(re.compile(r"#m-2$"), timeout=WAIT)
     expect(plain.locator(".room-compose__notices")).to_contain_text("masqué pour les membres")
     expect(plain.locator("#m-2 .msg__forms").get_by_role("button", name="Rétablir")).to_be_visible()
+    axe_check(plain, label="room without JavaScript, facilitator")
     expect(alice.locator("#m-2 .msg__tombstone")).to_have_text("Message masqué par l'animation.", timeout=WAIT)
     expect(alice.locator("#m-2 .msg__body")).to_have_count(0)
 
     # When her socket cannot connect, the client's buttons post the plain forms instead.
-    offline = browser.new_context(viewport={"width": 1280, "height": 900})
-    offline.route_web_socket(re.compile(r"/ws/rooms/"), lambda ws: None)  # open, but never "resumed"
-    cut_off = offline.new_page()
+    cut_off = new_page(server)
+    cut_off.context.route_web_socket(re.compile(r"/ws/rooms/"), lambda ws: None)  # open, but never "resumed"
     cut_off.on("dialog", lambda dialog: dialog.accept("Hors sujet"))
-    _sign_in(cut_off, server, learner, room_path)
+    login(cut_off, learner.email, FACTORY_PASSWORD, next=room_path)
     cut_off.locator("#m-3 .msg__actions").get_by_role("button", name="Signaler").click()
     cut_off.wait_for_url(re.compile(r"#m-3$"), timeout=WAIT)
     expect(cut_off.locator(".room-compose__notices")).to_contain_text("l'animation a été prévenue", timeout=WAIT)
 
     # Someone signed in but not in the cohort learns nothing about the room.
-    intruder = _signed_in_page(browser, server, outsider, "/accounts/profile/")
+    intruder = _signed_in_page(new_page, server, outsider, "/accounts/profile/")
     response = intruder.goto(f"{server.http}{room_path}")
     assert response.status == 404
     assert "GHT" not in intruder.content()

@@ -40,12 +40,12 @@ def decision_url(course, block_id=None):
 def test_a_decision_is_stored_then_locked(client, course, learner):
     client.force_login(learner)
     url = decision_url(course)
-    ok = client.post(url, {"option": course.ids.decision1_options[0], "rationale": "Réunir les chefs de pôle."})
+    ok = client.post(url, {"option_id": course.ids.decision1_options[0], "rationale": "Réunir les chefs de pôle."})
     assert ok.status_code == 302
     answer = DecisionAnswer.objects.get(user=learner)
     assert answer.option_id == course.ids.decision1_options[0] and answer.profession == "director"
 
-    changed = client.post(url, {"option": course.ids.decision1_options[1], "rationale": "Autre idée."})
+    changed = client.post(url, {"option_id": course.ids.decision1_options[1], "rationale": "Autre idée."})
     assert changed.status_code == 400
     assert "déjà validée" in text(changed)
     answer.refresh_from_db()
@@ -54,7 +54,7 @@ def test_a_decision_is_stored_then_locked(client, course, learner):
 
 def test_a_retried_decision_stores_one_answer(client, course, learner):
     client.force_login(learner)
-    data = {"option": course.ids.decision1_options[0], "rationale": "Même texte."}
+    data = {"option_id": course.ids.decision1_options[0], "rationale": "Même texte."}
     first = client.post(decision_url(course), data, HTTP_ACCEPT="application/json")
     again = client.post(decision_url(course), data, HTTP_ACCEPT="application/json")
     assert first.status_code == 201 and again.status_code == 200
@@ -93,7 +93,7 @@ def test_two_concurrent_submissions_store_one_answer(course, learner):
 
 def test_a_tampered_option_id_gives_400_and_stores_nothing(client, course, learner):
     client.force_login(learner)
-    response = client.post(decision_url(course), {"option": course.ids.decision2_options[0], "rationale": "x"})
+    response = client.post(decision_url(course), {"option_id": course.ids.decision2_options[0], "rationale": "x"})
     assert response.status_code == 400
     assert "option n'existe pas" in text(response)
     assert not DecisionAnswer.objects.exists()
@@ -101,7 +101,7 @@ def test_a_tampered_option_id_gives_400_and_stores_nothing(client, course, learn
 
 def test_a_missing_rationale_is_refused_with_a_message(client, course, learner):
     client.force_login(learner)
-    response = client.post(decision_url(course), {"option": course.ids.decision1_options[0], "rationale": "  "})
+    response = client.post(decision_url(course), {"option_id": course.ids.decision1_options[0], "rationale": "  "})
     assert response.status_code == 400
     assert "justification est obligatoire" in text(response)
     assert not DecisionAnswer.objects.exists()
@@ -110,7 +110,7 @@ def test_a_missing_rationale_is_refused_with_a_message(client, course, learner):
 def test_a_learner_not_enrolled_is_refused_with_403_and_nothing_stored(client, course):
     outsider = make_user()
     client.force_login(outsider)
-    response = client.post(decision_url(course), {"option": course.ids.decision1_options[0], "rationale": "x"})
+    response = client.post(decision_url(course), {"option_id": course.ids.decision1_options[0], "rationale": "x"})
     assert response.status_code == 403
     assert "pas inscrit" in text(response)
     assert not DecisionAnswer.objects.exists()
@@ -119,13 +119,13 @@ def test_a_learner_not_enrolled_is_refused_with_403_and_nothing_stored(client, c
 def test_a_learner_who_left_the_programme_can_no_longer_answer(client, course, learner):
     services.enrolment_leave(user=learner, programme=course.programme)
     client.force_login(learner)
-    response = client.post(decision_url(course), {"option": course.ids.decision1_options[0], "rationale": "x"})
+    response = client.post(decision_url(course), {"option_id": course.ids.decision1_options[0], "rationale": "x"})
     assert response.status_code == 403
     assert not DecisionAnswer.objects.exists()
 
 
 def test_anonymous_writes_are_refused(client, course):
-    response = client.post(decision_url(course), {"option": course.ids.decision1_options[0], "rationale": "x"})
+    response = client.post(decision_url(course), {"option_id": course.ids.decision1_options[0], "rationale": "x"})
     assert response.status_code == 403
     assert not DecisionAnswer.objects.exists()
 
@@ -133,19 +133,19 @@ def test_anonymous_writes_are_refused(client, course):
 def test_a_decision_in_an_episode_not_yet_open_is_refused(client, course, learner):
     client.force_login(learner)
     url = decision_url(course, course.ids.decision2)
-    refused = client.post(url, {"option": course.ids.decision2_options[0], "rationale": "trop tôt"})
+    refused = client.post(url, {"option_id": course.ids.decision2_options[0], "rationale": "trop tôt"})
     assert refused.status_code == 403
     assert "pas encore ouvert" in text(refused)
     assert not DecisionAnswer.objects.exists()
-    client.post(decision_url(course), {"option": course.ids.decision1_options[0], "rationale": "d'abord"})
-    opened = client.post(url, {"option": course.ids.decision2_options[0], "rationale": "ensuite"})
+    client.post(decision_url(course), {"option_id": course.ids.decision1_options[0], "rationale": "d'abord"})
+    opened = client.post(url, {"option_id": course.ids.decision2_options[0], "rationale": "ensuite"})
     assert opened.status_code == 302
     assert DecisionAnswer.objects.filter(block_id=course.ids.decision2).count() == 1
 
 
 def test_an_unknown_block_id_is_404(client, course, learner):
     client.force_login(learner)
-    response = client.post(decision_url(course, "not-a-block"), {"option": "x", "rationale": "x"})
+    response = client.post(decision_url(course, "not-a-block"), {"option_id": "x", "rationale": "x"})
     assert response.status_code == 404
 
 
@@ -166,7 +166,7 @@ def test_reflections_are_sanitised_keeping_the_allowed_formatting(client, course
         "<p>Un <strong>paragraphe</strong> <em>nuancé</em></p><ul><li>point</li></ul><ol><li>un</li></ol>"
         '<blockquote>citation</blockquote><p><a href="https://www.has-sante.fr">HAS</a></p>' + "".join(XSS)
     )
-    response = client.post(reverse("lms:reflection_submit", args=[course.case.pk, course.ids.reflection]), {"body": html})
+    response = client.post(reverse("lms:reflection_submit", args=[course.case.pk, course.ids.reflection]), {"text": html})
     assert response.status_code == 302
     body = ReflectionVersion.objects.get().body_html
     for kept in ["<strong>paragraphe</strong>", "<em>nuancé</em>", "<ul><li>point</li></ul>", "<ol><li>un</li></ol>",
@@ -180,7 +180,7 @@ def test_reflections_are_sanitised_keeping_the_allowed_formatting(client, course
 def test_a_reflection_draft_is_saved_sanitised_and_shown_again(client, course, learner):
     client.force_login(learner)
     url = reverse("lms:reflection_draft", args=[course.case.pk, course.ids.reflection])
-    response = client.post(url, {"body": "<p>Début de réponse</p><script>x()</script>"}, HTTP_ACCEPT="application/json")
+    response = client.post(url, {"text": "<p>Début de réponse</p><script>x()</script>"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 200 and response.json()["ok"]
     reflection = Reflection.objects.get(user=learner)
     assert reflection.draft_html == "<p>Début de réponse</p>"
@@ -190,9 +190,9 @@ def test_a_reflection_draft_is_saved_sanitised_and_shown_again(client, course, l
 def test_submitted_versions_are_all_kept_and_a_retry_adds_none(client, course, learner):
     client.force_login(learner)
     url = reverse("lms:reflection_submit", args=[course.case.pk, course.ids.reflection])
-    client.post(url, {"body": "<p>Première version</p>"})
-    client.post(url, {"body": "<p>Première version</p>"})
-    client.post(url, {"body": "<p>Deuxième version</p>"})
+    client.post(url, {"text": "<p>Première version</p>"})
+    client.post(url, {"text": "<p>Première version</p>"})
+    client.post(url, {"text": "<p>Deuxième version</p>"})
     versions = list(ReflectionVersion.objects.order_by("number").values_list("number", "body_html"))
     assert versions == [(1, "<p>Première version</p>"), (2, "<p>Deuxième version</p>")]
 
@@ -200,48 +200,51 @@ def test_submitted_versions_are_all_kept_and_a_retry_adds_none(client, course, l
 def test_an_empty_reflection_is_refused(client, course, learner):
     client.force_login(learner)
     url = reverse("lms:reflection_submit", args=[course.case.pk, course.ids.reflection])
-    response = client.post(url, {"body": "<script>only()</script>"})
+    response = client.post(url, {"text": "<script>only()</script>"})
     assert response.status_code == 400
     assert not ReflectionVersion.objects.exists()
+
+
+def quiz_url(course, question_id):
+    return reverse("lms:quiz_answer", args=[course.case.pk, question_id])
 
 
 def test_quiz_attempts_score_pass_and_respect_the_attempt_limit(client, course, learner):
     client.force_login(learner)
     services.decision_answer_submit(user=learner, page=course.case, block_id=course.ids.decision1,
                                     option_id=course.ids.decision1_options[0], rationale="r")
-    url = reverse("lms:quiz_submit", args=[course.case.pk])
-    wrong = {"attempt": 1, **{f"q-{q}": v for q, v in course.ids.quiz_wrong.items()}}
-    for number in (1, 2, 3):
-        wrong["attempt"] = number
-        assert client.post(url, wrong).status_code == 302
-    assert list(QuizAttempt.objects.values_list("score", flat=True)) == [0, 0, 0]
-    wrong["attempt"] = 4
-    refused = client.post(url, wrong)
+    for _attempt in (1, 2, 3):
+        for question, wrong in course.ids.quiz_wrong.items():
+            assert client.post(quiz_url(course, question), {"option_ids": wrong}).status_code == 302
+    assert list(QuizAttempt.objects.order_by("number").values_list("score", "passed")) == [(0, False)] * 3
+    q1 = course.ids.quiz_questions[0]
+    refused = client.post(quiz_url(course, q1), {"option_ids": course.ids.quiz_wrong[q1]})
     assert refused.status_code == 400 and "3 tentatives" in text(refused)
     assert QuizAttempt.objects.count() == 3
 
 
-def test_a_quiz_with_a_tampered_or_missing_answer_stores_nothing(client, course, learner):
+def test_a_quiz_answer_tampered_or_missing_stores_nothing(client, course, learner):
     client.force_login(learner)
     services.decision_answer_submit(user=learner, page=course.case, block_id=course.ids.decision1,
                                     option_id=course.ids.decision1_options[0], rationale="r")
-    url = reverse("lms:quiz_submit", args=[course.case.pk])
     q1, q2 = course.ids.quiz_questions
-    tampered = client.post(url, {"attempt": 1, f"q-{q1}": "forged-id", f"q-{q2}": course.ids.quiz_correct[q2][0]})
-    missing = client.post(url, {"attempt": 1, f"q-{q1}": course.ids.quiz_correct[q1][0]})
-    assert tampered.status_code == 400 and missing.status_code == 400
+    tampered = client.post(quiz_url(course, q1), {"option_ids": "forged-id"})
+    missing = client.post(quiz_url(course, q2), {})
+    unknown = client.post(quiz_url(course, "not-a-question"), {"option_ids": course.ids.quiz_correct[q1]})
+    assert tampered.status_code == 400 and missing.status_code == 400 and unknown.status_code == 404
     assert not QuizAttempt.objects.exists()
 
 
-def test_a_retried_quiz_attempt_is_stored_once_and_passes(client, course, learner):
+def test_a_retried_quiz_answer_is_stored_once_and_the_attempt_passes(client, course, learner):
     client.force_login(learner)
     services.decision_answer_submit(user=learner, page=course.case, block_id=course.ids.decision1,
                                     option_id=course.ids.decision1_options[0], rationale="r")
-    url = reverse("lms:quiz_submit", args=[course.case.pk])
-    data = {"attempt": 1, **{f"q-{q}": v for q, v in course.ids.quiz_correct.items()}}
-    first = client.post(url, data, HTTP_ACCEPT="application/json")
-    again = client.post(url, data, HTTP_ACCEPT="application/json")
-    assert first.status_code == 201 and first.json() == {"ok": True, "score": 100, "passed": True}
+    q1, q2 = course.ids.quiz_questions
+    client.post(quiz_url(course, q1), {"option_ids": course.ids.quiz_correct[q1]}, HTTP_ACCEPT="application/json")
+    first = client.post(quiz_url(course, q2), {"option_ids": course.ids.quiz_correct[q2]}, HTTP_ACCEPT="application/json")
+    again = client.post(quiz_url(course, q2), {"option_ids": course.ids.quiz_correct[q2]}, HTTP_ACCEPT="application/json")
+    assert first.status_code == 201
+    assert first.json() == {"ok": True, "complete": True, "score": 100, "passed": True}
     assert again.status_code == 200
     assert QuizAttempt.objects.count() == 1
 
@@ -249,11 +252,11 @@ def test_a_retried_quiz_attempt_is_stored_once_and_passes(client, course, learne
 def test_a_worksheet_is_saved_and_updated_in_place(client, course, learner):
     client.force_login(learner)
     url = reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet])
-    client.post(url, {"f-problem": "Attente aux urgences", "f-why1": "Lits d'aval saturés"})
-    client.post(url, {"f-problem": "Attente aux urgences > 6 h", "f-why1": "Lits d'aval saturés"})
+    client.post(url, {"problem": "Attente aux urgences", "why1": "Lits d'aval saturés"})
+    client.post(url, {"problem": "Attente aux urgences > 6 h", "why1": "Lits d'aval saturés"})
     sheet = Worksheet.objects.get()
     assert sheet.data["problem"] == "Attente aux urgences > 6 h" and sheet.template_kind == "five_whys"
-    bad = client.post(url, {"f-unknown": "x"})
+    bad = client.post(url, {"unknown": "x"})
     assert bad.status_code == 400
     assert Worksheet.objects.get().data["problem"] == "Attente aux urgences > 6 h"
 

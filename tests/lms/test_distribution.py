@@ -9,7 +9,7 @@ from accounts.choices import Profession
 from cms.access import case_state
 from cms.selectors import OptionSpec
 from lms import services
-from lms.context import case_page_lms_context
+from lms.context import case_page_context
 from lms.selectors import DISTRIBUTION_MINIMUM, distribution_view
 from tests.factories import make_user
 from tests.factories_lms import make_course
@@ -84,13 +84,13 @@ def test_the_case_page_context_shows_the_distribution_only_after_answering():
                                         option_id=ids.decision1_options[1], rationale="r")
     request = RequestFactory().get("/")
     request.user = learners[0]
-    context = case_page_lms_context(request=request, page=course.case, state=case_state(user=learners[0], page=course.case))
-    assert context["decisions"][ids.decision1]["distribution"] is None  # not before answering
+    context = case_page_context(request=request, page=course.case, state=case_state(user=learners[0], page=course.case))
+    assert ids.decision1 not in context["records"]  # no figures before answering
 
     services.decision_answer_submit(user=learners[0], page=course.case, block_id=ids.decision1,
                                     option_id=ids.decision1_options[0], rationale="r")
-    context = case_page_lms_context(request=request, page=course.case, state=case_state(user=learners[0], page=course.case))
-    view = context["decisions"][ids.decision1]["distribution"]
+    context = case_page_context(request=request, page=course.case, state=case_state(user=learners[0], page=course.case))
+    view = context["records"][ids.decision1]["distribution"]
     assert view.visible and view.total == 6
     assert [row.profession for row in view.rows] == ["director", "nurse"]
     assert [count for _o, _l, count, _p in view.rows[0].counts] == [1, 2, 0]

@@ -4,7 +4,7 @@ from accounts.choices import Profession
 from lms import selectors, services
 from lms.models import Certificate, Enrolment, PageCompletion
 from tests.factories import make_user
-from tests.factories_lms import complete_case, make_course
+from tests.factories_lms import answer_quiz, complete_case, make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_self_enrolment_is_refused_in_a_programme_reserved_to_cohorts():
     user = make_user()
     with pytest.raises(services.LearningError) as refused:
         services.enrolment_self_enrol(user=user, programme=course.programme)
-    assert refused.value.status == 403
+    assert refused.value.code == services.LearningError.NOT_ALLOWED
     assert not Enrolment.objects.exists()
 
 
@@ -59,10 +59,10 @@ def test_case_is_complete_only_when_decisions_reflections_and_quiz_are_done(cour
     assert not PageCompletion.objects.filter(page_id=course.case.pk).exists()
     services.reflection_submit(user=user, page=course.case, block_id=ids.reflection, html="<p>Texte</p>")
     assert not PageCompletion.objects.filter(page_id=course.case.pk).exists()
-    failed, _ = services.quiz_attempt_submit(user=user, page=course.case, number=1, answers=ids.quiz_wrong)
+    failed = answer_quiz(user=user, page=course.case, answers=ids.quiz_wrong)
     assert not failed.passed
     assert not PageCompletion.objects.filter(page_id=course.case.pk).exists()
-    passed, _ = services.quiz_attempt_submit(user=user, page=course.case, number=2, answers=ids.quiz_correct)
+    passed = answer_quiz(user=user, page=course.case, answers=ids.quiz_correct)
     assert passed.passed and passed.score == 100
     assert PageCompletion.objects.filter(page_id=course.case.pk, user=user).exists()
 
@@ -106,10 +106,11 @@ def test_decision_distribution_counts_by_profession_and_option(course):
         services.decision_answer_submit(
             user=user, page=course.case, block_id=ids.decision1, option_id=ids.decision1_options[index % 2], rationale="r"
         )
-    raw = selectors.decision_distribution(page=course.case, block_id=ids.decision1, user_ids=[u.pk for u in users])
-    assert raw == {
-        "director": {ids.decision1_options[0]: 1, ids.decision1_options[1]: 1},
-        "nurse": {ids.decision1_options[0]: 1},
-    }
-    only_nurse = selectors.decision_distribution(page=course.case, block_id=ids.decision1, user_ids=[users[2].pk])
-    assert only_nurse == {"nurse": {ids.decision1_options[0]: 1}}
+    def counts(user_ids):
+        raw = selectors.decision_distributions_for_page(page=course.case, programme=course.programme, user_ids=user_ids)
+        return raw[ids.decision1]
+
+    everyone = {"director": {ids.decision1_options[0]: 1, ids.decision1_options[1]: 1}, "nurse": {ids.decision1_options[0]: 1}}
+    assert counts([u.pk for u in users]) == everyone
+    assert counts(None) == everyone  # None: every learner enrolled in the programme
+    assert counts([users[2].pk]) == {"nurse": {ids.decision1_options[0]: 1}}

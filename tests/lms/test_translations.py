@@ -80,7 +80,7 @@ def test_an_answer_given_in_english_is_kept_under_the_original_and_shown_in_both
 
 def test_a_reflection_written_in_english_counts_for_the_programme(client, course, english_learner):
     en_case = english(course.case)
-    client.post(reverse("lms:reflection_submit", args=[en_case.pk, course.ids.reflection]), {"body": "<p>Mine.</p>"})
+    client.post(reverse("lms:reflection_submit", args=[en_case.pk, course.ids.reflection]), {"text": "<p>Mine.</p>"})
     reflection = Reflection.objects.get(user=english_learner)
     assert reflection.page_id == course.case.pk
     services.page_mark_done(user=english_learner, page=course.lesson)

@@ -1,0 +1,320 @@
+"""What the cohorts app stores: who learns with whom (cohorts, their members and groups,
+communities of practice), then the cohort features (invitations, schedule, live sessions,
+announcements, calendar feeds, community invitations). Rooms and messages are the rooms app's."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Level, Profession
+from config.sanitize import clean_html
+
+__all__ = [
+    "Cohort",
+    "CohortMembership",
+    "CohortGroup",
+    "GroupMembership",
+    "Community",
+    "CommunityMembership",
+    "Invitation",
+    "ScheduleItem",
+    "LiveSession",
+    "Announcement",
+    "CalendarFeed",
+    "CommunityInvitation",
+    "hash_token",
+    "new_token",
+]
+
+
+class Cohort(models.Model):
+    """One run of a programme, with dates, facilitators and mixed learners."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        OPEN = "open", _("Inscriptions ouvertes")
+        RUNNING = "running", _("En cours")
+        CLOSED = "closed", _("Terminée")
+
+    class JoinPolicy(models.TextChoices):
+        INVITATION = "invitation", _("Sur invitation uniquement")
+        APPROVAL = "approval", _("Ouverte, avec validation de l'animateur·rice")
+
+    programme = models.ForeignKey("cms.ProgrammePage", on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(_("nom"), max_length=200)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
+    capacity = models.PositiveIntegerField(_("capacité"), default=30)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    join_policy = models.CharField(
+        _("modalité d'entrée"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.INVITATION
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("promotion")
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start",
+                violation_error_message=_("La fin doit suivre le début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CohortMembership(models.Model):
+    """A person in a cohort, as a learner or as a facilitator."""
+
+    class Role(models.TextChoices):
+        LEARNER = "learner", _("Apprenant·e")
+        FACILITATOR = "facilitator", _("Animateur·rice")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        ACTIVE = "active", _("Active")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cohort_memberships")
+    role = models.CharField(_("rôle"), max_length=12, choices=Role.choices, default=Role.LEARNER)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre de promotion")
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="one_membership_per_cohort")]
+
+
+class CohortGroup(models.Model):
+    """A small interprofessional team inside a cohort."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("nom"), max_length=100)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("groupe")
+        ordering = ["cohort", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "name"], name="unique_group_name_in_cohort")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(models.Model):
+    """A learner's place in one group; a learner is in at most one group per cohort."""
+
+    group = models.ForeignKey(CohortGroup, on_delete=models.CASCADE, related_name="memberships")
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="group_memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
+
+    class Meta:
+        verbose_name = _("membre de groupe")
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="one_group_per_cohort")]
+
+
+class Community(models.Model):
+    """A lasting space around a theme, spanning cohorts and levels."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant"), unique=True)
+    theme = models.TextField(_("thème"))
+    region = models.CharField(_("région"), max_length=100, blank=True)
+    programmes = models.ManyToManyField(
+        "cms.ProgrammePage", blank=True, related_name="communities", verbose_name=_("programmes liés"),
+        help_text=_("Les membres des promotions terminées de ces programmes sont invités à rejoindre la communauté."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("communauté de pratique")
+        verbose_name_plural = _("communautés de pratique")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CommunityMembership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Membre")
+        MODERATOR = "moderator", _("Modérateur·rice")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membre de communauté")
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_membership_per_community")]
+
+
+# --- Cohort features ---------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Invitation links carry a random token; only its hash is stored, so a leaked table opens nothing."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join a cohort as a learner, through a signed expiring link."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        REVOKED = "revoked", _("Révoquée")
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("adresse e-mail"))
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    profession = models.CharField(_("métier"), max_length=20, choices=Profession.choices, blank=True)
+    level = models.CharField(_("niveau d'action"), max_length=20, choices=Level.choices, blank=True)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField(_("expire le"))
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    sent_count = models.PositiveSmallIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        ordering = ["status", "email"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "email"], name="one_invitation_per_email_and_cohort")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class ScheduleItem(models.Model):
+    """When a module, or a scheduled episode of a case, opens and is due for one cohort.
+
+    `page` is a module or a case page; `episode_id` is the episode block id (empty for the
+    page itself). On the case page's own row, `debrief_opens_at` says when the debrief opens.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="schedule_items")
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    episode_id = models.CharField(max_length=64, blank=True, default="")
+    label = models.CharField(_("libellé"), max_length=255, blank=True)
+    opens_at = models.DateTimeField(_("ouverture"), null=True, blank=True)
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    debrief_opens_at = models.DateTimeField(_("ouverture du débriefing"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("échéance")
+        ordering = ["opens_at", "due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "page", "episode_id"], name="one_schedule_item_per_part"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(due_at__isnull=True) | Q(due_at__gte=models.F("opens_at")),
+                name="schedule_due_after_opening",
+                violation_error_message=_("L'échéance précède l'ouverture."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or str(self.page_id)
+
+
+class LiveSession(models.Model):
+    """A live session of a cohort: in a room somewhere, or by video."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="live_sessions")
+    title = models.CharField(_("titre"), max_length=200)
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    place = models.CharField(_("lieu"), max_length=200, blank=True)
+    video_url = models.URLField(_("lien de visioconférence"), blank=True)
+
+    class Meta:
+        verbose_name = _("séance en direct")
+        verbose_name_plural = _("séances en direct")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start",
+                violation_error_message=_("La séance doit finir après son début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Announcement(models.Model):
+    """A message from a facilitator to the whole cohort or to one group (in-app and e-mail)."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="announcements")
+    group = models.ForeignKey(CohortGroup, on_delete=models.CASCADE, null=True, blank=True, related_name="announcements")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))  # sanitised HTML
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("annonce")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def body_html(self):
+        """The stored (already sanitised) body, cleaned again on the way out and marked safe."""
+        return clean_html(self.body)
+
+
+class CalendarFeed(models.Model):
+    """A learner's secret iCal feed address (the token is the only credential of the feed)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("flux d'agenda")
+
+
+class CommunityInvitation(models.Model):
+    """An invitation to join a community, sent when a cohort of a linked programme closes."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        ACCEPTED = "accepted", _("Acceptée")
+        DECLINED = "declined", _("Déclinée")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_invitations")
+    cohort = models.ForeignKey(Cohort, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation à une communauté")
+        constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_community_invitation_per_user")]

@@ -1,0 +1,130 @@
+"""The one exit for real-time room events: nothing else in the product touches the channel layer
+(`bench/consumers.py`, the benchmarks' bare floor, is outside it on purpose).
+
+Services build a plain dict and call `room_event_send` after their transaction commits; the
+consumer subscribes and unsubscribes through `room_subscribe` / `room_unsubscribe` and sends
+live-only events (typing, presence) through `room_event_send_async`.
+
+Every connection also listens on its person's group (`user_group`), so that a change of who
+may read a room reaches the sockets concerned on every process: `access_changed` (after commit)
+asks them to check their access again, and they close when it is gone (docs/realtime.md).
+
+A failed broadcast (Redis down) is logged and swallowed: the message is already stored and
+every client gets it when it resumes, so a broadcast is an optimisation, never the record.
+https://channels.readthedocs.io/en/stable/topics/channel_layers.html
+"""
+
+import asyncio
+import json
+import logging
+import os
+
+from asgiref.sync import SyncToAsync, async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "room_group",
+    "user_group",
+    "room_event_send",
+    "room_event_send_async",
+    "room_subscribe",
+    "room_unsubscribe",
+    "access_changed",
+]
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every open room socket of one person, whatever the room and the process."""
+    return f"user.{user_id}"
+
+
+def _envelope(event: dict) -> dict:
+    # The JSON frame is serialised once here rather than once per recipient in each consumer.
+    return {"type": "room.event", "event": event, "text": json.dumps(event, ensure_ascii=False)}
+
+
+async def room_event_send_async(*, room_id: int, event: dict) -> bool:
+    """Broadcast `event` to every connection of the room; False (and a log line) when the layer fails."""
+    layer = get_channel_layer()
+    try:
+        await layer.group_send(room_group(room_id), _envelope(event))
+    except Exception:  # noqa: BLE001 — any layer failure (Redis down, full) must not lose the stored message
+        logger.warning("room %s: broadcast of %s failed", room_id, event.get("type"), exc_info=True)
+        return False
+    return True
+
+
+def room_event_send(*, room_id: int, event: dict) -> bool:
+    """Synchronous form of `room_event_send_async`, for services (called from `on_commit`).
+
+    Called from a consumer's database thread, the broadcast is handed to the server's event loop
+    without waiting for it: that thread is shared by every connection of the process, and must
+    not stand idle while Redis answers. Order is kept by the consumers (see `RoomConsumer._deliver`).
+    Called from plain synchronous code (a view, a command), it waits for the broadcast.
+    """
+    loop = _server_event_loop()
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(room_event_send_async(room_id=room_id, event=event), loop)
+        return True
+    return async_to_sync(room_event_send_async)(room_id=room_id, event=event)
+
+
+def _server_event_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop that called us through sync_to_async, if any (asgiref records it per thread)."""
+    if os.getpid() != getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None):
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+async def room_subscribe(*, room_id: int, user_id: int, channel_name: str) -> None:
+    """Add a connection to the room's group and its person's; raises when the layer is unavailable."""
+    layer = get_channel_layer()
+    await layer.group_add(room_group(room_id), channel_name)
+    await layer.group_add(user_group(user_id), channel_name)
+
+
+async def room_unsubscribe(*, room_id: int, user_id: int, channel_name: str) -> None:
+    layer = get_channel_layer()
+    for group in (room_group(room_id), user_group(user_id)):
+        try:
+            await layer.group_discard(group, channel_name)
+        except Exception:  # noqa: BLE001 — group_expiry will drop it
+            logger.info("room %s: could not leave the group %s", room_id, group, exc_info=True)
+
+
+ACCESS_CHECK = {"type": "access.check"}
+
+
+async def _access_check_send(groups: list[str]) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        try:
+            await layer.group_send(group, ACCESS_CHECK)
+        except Exception:  # noqa: BLE001 — the next write of each socket re-checks anyway
+            logger.warning("access check to %s failed", group, exc_info=True)
+
+
+def access_changed(*, user_ids=(), room_ids=()) -> None:
+    """Once the current transaction commits, ask the open sockets of these people and rooms to
+    check their access again (they close if it is gone). Call it for any change of who may read
+    a room; `rooms/signals.py` calls it for every membership, cohort and account change."""
+    groups = [user_group(pk) for pk in sorted(set(user_ids))] + [room_group(pk) for pk in sorted(set(room_ids))]
+    if not groups:
+        return
+
+    def send():
+        loop = _server_event_loop()
+        if loop is not None:
+            asyncio.run_coroutine_threadsafe(_access_check_send(groups), loop)
+        else:
+            async_to_sync(_access_check_send)(groups)
+
+    transaction.on_commit(send, robust=True)

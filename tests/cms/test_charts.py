@@ -1,0 +1,23 @@
+"""The server-drawn SVG charts of exhibit tables."""
+
+import re
+
+from cms.charts import LEGEND_CHARACTER, RIGHT, WIDTH, chart_svg
+
+ROWS = [
+    ["Trimestre", "Réhospitalisés à 30 j", "Lettre de liaison à J0", "Revus sous 7 j", "Sortis vendredi soir"],
+    ["T1 2025", "16,8", "64", "41", "22"],
+    ["T2 2025", "17,5", "61", "38", "27"],
+]
+
+
+def test_a_long_legend_flows_onto_a_second_row_inside_the_chart():
+    svg = str(chart_svg(rows=ROWS, kind="line", title="Sorties"))
+    entries = re.findall(r'<text class="chart__legend" x="([\d.]+)" y="([\d.]+)">([^<]+)</text>', svg)
+    assert [name for _x, _y, name in entries] == ROWS[0][1:]
+    for x, _y, name in entries:
+        assert float(x) + len(name) * LEGEND_CHARACTER <= WIDTH - RIGHT, name
+    rows = sorted({float(y) for _x, y, _name in entries})
+    assert len(rows) == 2
+    height = float(re.search(r'viewBox="0 0 \d+ ([\d.]+)"', svg).group(1))
+    assert rows[-1] < height
