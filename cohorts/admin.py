@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from cohorts import services
 from cohorts.models import (
     Announcement,
     Cohort,
@@ -28,6 +29,12 @@ class CohortAdmin(admin.ModelAdmin):
     list_filter = ["status", "join_policy", "language"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:  # through the service, like the site: closing invites the members to the communities
+            services.cohort_update(cohort=obj, data={name: form.cleaned_data[name] for name in form.changed_data})
+        else:
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(CohortGroup)

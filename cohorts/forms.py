@@ -39,11 +39,9 @@ class CohortForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-
         self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
         self.fields["programme"].label = _("Programme")
         self.fields["capacity"].min_value = 2
-
         others = User.objects.filter(groups__name=Role.FACILITATOR.value, is_active=True).order_by("last_name", "first_name")
         if user is not None:
             others = others.exclude(pk=user.pk)
@@ -56,13 +54,6 @@ class CohortForm(forms.ModelForm):
                 self.instance.memberships.filter(role="facilitator", status="active").exclude(user=user)
                 .values_list("user_id", flat=True)
             ))
-
-    def clean(self):
-        data = super().clean()
-        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
-        if starts_on and ends_on and ends_on < starts_on:
-            self.add_error("ends_on", _("La fin doit suivre le début."))
-        return data
 
 
 class InvitationForm(forms.Form):
@@ -112,14 +103,6 @@ class LiveSessionForm(forms.ModelForm):
         fields = ["title", "starts_at", "ends_at", "place", "video_url"]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
 
-    def clean(self):
-        data = super().clean()
-        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
-            self.add_error("ends_at", _("La séance doit finir après son début."))
-        if not data.get("place") and not data.get("video_url"):
-            self.add_error("place", _("Indiquez un lieu ou un lien de visioconférence."))
-        return data
-
 
 class AnnouncementForm(forms.Form):
     group = forms.ModelChoiceField(queryset=CohortGroup.objects.none(), required=False, label=_("Destinataires"),
@@ -130,3 +113,53 @@ class AnnouncementForm(forms.Form):
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["group"].queryset = CohortGroup.objects.filter(cohort=cohort)
+
+
+class ScheduleRowForm(forms.Form):
+    """One line of the schedule page: which part of the programme it dates (a hidden key), and its dates."""
+
+    part = forms.CharField(widget=forms.HiddenInput, required=False)  # an empty key is an unknown part
+    opens_at = forms.DateTimeField(label=_("Ouverture"), required=False, widget=DateTimeInput())
+    due_at = forms.DateTimeField(label=_("Échéance"), required=False, widget=DateTimeInput())
+    debrief_opens_at = forms.DateTimeField(label=_("Débriefing"), required=False, widget=DateTimeInput())
+
+    def __init__(self, *args, parts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.schedule_part = parts.get(self["part"].value())  # None for a line naming no part of the programme
+
+    def clean_part(self):
+        if self.schedule_part is None:
+            raise forms.ValidationError(_("Cette ligne ne correspond à aucune partie du programme : rechargez la page."))
+        return self.schedule_part
+
+
+class BaseScheduleFormSet(forms.BaseFormSet):
+    """The schedule page: a line per part of the programme (`cohorts.selectors.schedule_parts`).
+    It parses; `cohorts.services.schedule_save` checks the dates and stores them all or none."""
+
+    def __init__(self, data=None, *, parts: list, **kwargs):
+        initial = None if data is not None else [
+            {"part": part.key, **{name: getattr(part.item, name, None) for name in ("opens_at", "due_at", "debrief_opens_at")}}
+            for part in parts
+        ]
+        super().__init__(data, initial=initial, prefix="schedule", form_kwargs={"parts": {p.key: p for p in parts}}, **kwargs)
+
+    def items(self) -> list[dict]:
+        """The cleaned lines as `schedule_save` takes them (a debrief date on case lines only)."""
+        items = []
+        for form in self.forms:
+            part, data = form.cleaned_data["part"], form.cleaned_data
+            item = {"page": part.page, "episode_id": part.episode_id, "label": part.label,
+                    "opens_at": data["opens_at"], "due_at": data["due_at"]}
+            if part.kind == "case":
+                item["debrief_opens_at"] = data["debrief_opens_at"]
+            items.append(item)
+        return items
+
+    def add_item_errors(self, error: forms.ValidationError) -> None:
+        """Show on each line what `schedule_save` refused in it (its errors are keyed by line index)."""
+        for index, errors in error.error_dict.items():
+            self.forms[index].add_error(None, errors)
+
+
+ScheduleFormSet = forms.formset_factory(ScheduleRowForm, formset=BaseScheduleFormSet, extra=0)

@@ -62,7 +62,10 @@ class Cohort(models.Model):
         verbose_name = _("promotion")
         ordering = ["-starts_on", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="cohort_ends_after_start",
+                violation_error_message=_("La fin doit suivre le début."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -230,6 +233,7 @@ class ScheduleItem(models.Model):
             models.CheckConstraint(
                 condition=Q(opens_at__isnull=True) | Q(due_at__isnull=True) | Q(due_at__gte=models.F("opens_at")),
                 name="schedule_due_after_opening",
+                violation_error_message=_("L'échéance précède l'ouverture."),
             ),
         ]
 
@@ -252,7 +256,10 @@ class LiveSession(models.Model):
         verbose_name_plural = _("séances en direct")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="live_session_ends_after_start",
+                violation_error_message=_("La séance doit finir après son début."),
+            ),
         ]
 
     def __str__(self) -> str:

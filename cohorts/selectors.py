@@ -16,10 +16,12 @@ from django.utils.translation import gettext
 from wagtail import hooks
 
 from accounts.choices import Level, Profession
+from cms.blocks import EpisodeGate
 from cms.models import CaseStudyPage, ModulePage
 from cms.selectors import case_outline
 from cohorts.models import (
     Announcement,
+    CalendarFeed,
     Cohort,
     CohortGroup,
     CohortMembership,
@@ -42,26 +44,35 @@ from lms.selectors import (
 
 __all__ = [
     "cohort_is_facilitator",
-    "cohort_is_member",
+    "cohort_role",
     "cohort_list_for_user",
+    "cohort_list_open_to_requests",
+    "cohort_ids_requested_by",
+    "cohort_pending_requests",
+    "cohort_case",
     "cohort_facilitators",
     "cohort_learners",
-    "cohort_learner_ids",
     "cohort_composition",
     "diversity_index",
     "CohortComposition",
     "active_memberships",
     "cohorts_for_programme_page",
     "cohort_groups_with_members",
-    "user_group",
     "invitation_by_token",
+    "invitation_has_account",
     "invitation_list",
     "announcement_list_for_user",
+    "SchedulePart",
+    "schedule_parts",
+    "schedule_for_cohort",
     "schedule_for_user",
     "user_cohort_ids",
+    "live_sessions_for_cohort",
+    "calendar_feed_by_token",
     "live_sessions_for_user",
     "community_list_for_user",
-    "community_is_member",
+    "community_membership_for_user",
+    "community_member_count",
     "community_directory",
     "room_links",
     "cohort_participation",
@@ -86,11 +97,11 @@ def cohort_is_facilitator(*, user, cohort_id: int) -> bool:
     return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, role=FACILITATOR, status=ACTIVE).exists()
 
 
-def cohort_is_member(*, user, cohort_id: int) -> bool:
-    """An active learner or facilitator of the cohort."""
-    if not user.is_authenticated:
-        return False
-    return CohortMembership.objects.filter(cohort_id=cohort_id, user=user, status=ACTIVE).exists()
+def cohort_role(*, cohort: Cohort, user) -> str | None:
+    """The user's role in the cohort (learner or facilitator) if they are an active member, else None."""
+    return (
+        CohortMembership.objects.filter(cohort=cohort, user=user, status=ACTIVE).values_list("role", flat=True).first()
+    )
 
 
 def cohort_list_for_user(*, user) -> QuerySet:
@@ -106,6 +117,37 @@ def cohort_list_for_user(*, user) -> QuerySet:
     )
 
 
+def cohort_list_open_to_requests(*, user, limit: int = 20) -> list[Cohort]:
+    """Cohorts open for enrolment on request that the user is not (yet) in, soonest first."""
+    return list(
+        Cohort.objects.filter(status=Cohort.Status.OPEN, join_policy=Cohort.JoinPolicy.APPROVAL)
+        .exclude(memberships__user=user)
+        .select_related("programme")
+        .order_by("starts_on")[:limit]
+    )
+
+
+def cohort_ids_requested_by(*, user) -> set[int]:
+    """The cohorts the user asked to join and that have not answered yet."""
+    return set(
+        CohortMembership.objects.filter(user=user, status=CohortMembership.Status.PENDING).values_list(
+            "cohort_id", flat=True
+        )
+    )
+
+
+def cohort_pending_requests(*, cohort: Cohort) -> list[CohortMembership]:
+    """Requests to join the cohort waiting for a facilitator, with their people."""
+    return list(
+        CohortMembership.objects.filter(cohort=cohort, status=CohortMembership.Status.PENDING).select_related("user")
+    )
+
+
+def cohort_case(*, cohort: Cohort, page_id: int) -> CaseStudyPage | None:
+    """A case page of the cohort's programme, or None when `page_id` names anything else."""
+    return CaseStudyPage.objects.descendant_of(cohort.programme).filter(pk=page_id).first()
+
+
 def cohort_facilitators(*, cohort: Cohort) -> QuerySet:
     return User.objects.filter(
         cohort_memberships__cohort=cohort, cohort_memberships__role=FACILITATOR, cohort_memberships__status=ACTIVE
@@ -116,12 +158,6 @@ def cohort_learners(*, cohort: Cohort) -> QuerySet:
     return User.objects.filter(
         cohort_memberships__cohort=cohort, cohort_memberships__role=LEARNER, cohort_memberships__status=ACTIVE
     ).order_by("last_name", "first_name", "pk")
-
-
-def cohort_learner_ids(*, cohort: Cohort) -> list[int]:
-    return list(
-        CohortMembership.objects.filter(cohort=cohort, role=LEARNER, status=ACTIVE).values_list("user_id", flat=True)
-    )
 
 
 def active_memberships(*, user) -> list[tuple[int, str, str, int, str]]:
@@ -259,11 +295,6 @@ def cohort_groups_with_members(*, cohort: Cohort, visible_to=None) -> list[Cohor
     return groups
 
 
-def user_group(*, cohort: Cohort, user) -> CohortGroup | None:
-    gm = GroupMembership.objects.filter(cohort=cohort, user=user).select_related("group").first()
-    return gm.group if gm else None
-
-
 def member_card(user, *, viewer=None) -> dict:
     """What a member list shows of `user`, as their privacy settings allow."""
     return {
@@ -285,6 +316,11 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     return Invitation.objects.select_related("cohort", "cohort__programme").filter(token_hash=hash_token(token)).first()
 
 
+def invitation_has_account(*, invitation: Invitation) -> bool:
+    """Whether the invited address already has an account (log in) or not (sign up)."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
 def invitation_list(*, cohort: Cohort) -> QuerySet:
     return Invitation.objects.filter(cohort=cohort).order_by("status", "email")
 
@@ -300,6 +336,61 @@ def announcement_list_for_user(*, cohort: Cohort, user, limit: int = 10) -> list
         group_ids = GroupMembership.objects.filter(cohort=cohort, user=user).values("group_id")
         qs = qs.filter(Q(group__isnull=True) | Q(group_id__in=group_ids))
     return list(qs[:limit])
+
+
+@dataclass(frozen=True)
+class SchedulePart:
+    """A line of a cohort's schedule page: a module, a case page (with its debrief), or a case's
+    episode that opens at the date the facilitator sets."""
+
+    key: str  # m<page id>, c<page id> or e<page id>_<episode id>: how the schedule form names the line
+    kind: str  # "module", "case" or "episode"
+    page: object
+    episode_id: str
+    label: str
+    item: ScheduleItem | None  # the dates stored for it, if any
+
+
+def schedule_parts(*, cohort: Cohort) -> list[SchedulePart]:
+    """Every part of the cohort's programme that can carry dates, in the programme's order, with its
+    stored dates: three queries, whatever the number of modules and cases."""
+    programme = cohort.programme
+    items = {(i.page_id, i.episode_id): i for i in ScheduleItem.objects.filter(cohort=cohort)}
+    cases_by_module: dict[str, list] = {}
+    for case in CaseStudyPage.objects.live().descendant_of(programme).order_by("path"):
+        cases_by_module.setdefault(case.path[: len(case.path) - case.steplen], []).append(case)
+    parts = []
+    for module in ModulePage.objects.child_of(programme).live().order_by("path"):
+        parts.append(SchedulePart(f"m{module.pk}", "module", module, "", module.title, items.get((module.pk, ""))))
+        for case in cases_by_module.get(module.path, []):
+            parts.append(SchedulePart(f"c{case.pk}", "case", case, "", case.title, items.get((case.pk, ""))))
+            for episode in case_outline(case).episodes:
+                if episode.gate == EpisodeGate.SCHEDULED:
+                    parts.append(SchedulePart(
+                        f"e{case.pk}_{episode.id}", "episode", case, episode.id, f"{case.title} — {episode.title}",
+                        items.get((case.pk, episode.id)),
+                    ))
+    return parts
+
+
+def schedule_for_cohort(*, cohort: Cohort) -> list[ScheduleItem]:
+    """The cohort's schedule, by date (undated last)."""
+    return list(
+        ScheduleItem.objects.filter(cohort=cohort).select_related("page")
+        .order_by(Coalesce("opens_at", "due_at", "debrief_opens_at").asc(nulls_last=True), "pk")
+    )
+
+
+def live_sessions_for_cohort(*, cohort: Cohort, since: datetime | None = None, limit: int | None = None) -> list[LiveSession]:
+    """The cohort's live sessions, soonest first; from `since` on (not yet over) when given."""
+    qs = LiveSession.objects.filter(cohort=cohort).order_by("starts_at")
+    if since is not None:
+        qs = qs.filter(ends_at__gte=since)
+    return list(qs[:limit] if limit else qs)
+
+
+def calendar_feed_by_token(*, token: str) -> CalendarFeed | None:
+    return CalendarFeed.objects.select_related("user").filter(token=token).first()
 
 
 def user_cohort_ids(*, user) -> list[int]:
@@ -346,10 +437,6 @@ def live_sessions_for_user(
 # --- Communities -------------------------------------------------------------------------
 
 
-def community_is_member(*, user, community_id: int) -> bool:
-    return user.is_authenticated and CommunityMembership.objects.filter(community_id=community_id, user=user).exists()
-
-
 def community_list_for_user(*, user) -> list[Community]:
     """Every community, with `is_member`, `member_count` and `invited` for the directory."""
     mine = CommunityMembership.objects.filter(community=OuterRef("pk"), user=user)
@@ -363,16 +450,20 @@ def community_list_for_user(*, user) -> list[Community]:
     )
 
 
+def community_membership_for_user(*, community: Community, user) -> CommunityMembership | None:
+    return CommunityMembership.objects.filter(community=community, user=user).first()
+
+
+def community_member_count(*, community: Community) -> int:
+    return community.memberships.count()
+
+
 def community_directory(*, community: Community) -> list[dict]:
     """Members who opted in to the directory, with the fields they chose to show."""
     users = User.objects.filter(community_memberships__community=community, in_directory=True).order_by(
         "last_name", "first_name"
     )
     return [member_card(u) for u in users]
-
-
-def _now() -> datetime:
-    return timezone.now()
 
 
 # --- What the rooms app adds ------------------------------------------------------------------
@@ -408,25 +499,6 @@ def cohort_participation(*, cohort: Cohort) -> dict[int, int]:
 
 # --- Facilitator dashboard -------------------------------------------------------------------
 # lms provides progress, decision distributions and reflections (read-only here).
-
-
-def _lms_progress(*, programme, user_ids: list[int]) -> dict[int, dict]:
-    return programme_progress_for_users(programme=programme, user_ids=user_ids) or {}
-
-
-def _module_fraction(progress: dict, module_id: int) -> float:
-    """Read one module's fraction from lms's per-user dict, whatever its nesting."""
-    modules = progress.get("modules", progress)
-    value = modules.get(module_id, modules.get(str(module_id)))
-    if isinstance(value, dict):
-        if value.get("completed"):
-            return 1.0
-        value = value.get("fraction", value.get("progress", 0))
-    try:
-        fraction = float(value or 0)
-    except (TypeError, ValueError):
-        return 0.0
-    return fraction / 100 if fraction > 1 else fraction
 
 
 def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[int]) -> dict[str, dict[str, dict[str, int]]]:
@@ -560,16 +632,15 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         for page_id, due_at in ScheduleItem.objects.filter(cohort=cohort, episode_id="", due_at__isnull=False)
         .values_list("page_id", "due_at")
     }
-    progress = _lms_progress(programme=programme, user_ids=user_ids)
+    progress = programme_progress_for_users(programme=programme, user_ids=user_ids)
     participation = cohort_participation(cohort=cohort)
-
     late_label = gettext("en retard")
     rows = []
     for user in learners:
-        user_progress = progress.get(user.pk) or {}
+        module_progress = progress[user.pk]["modules"]
         cells = []
         for module in modules:
-            fraction = _module_fraction(user_progress, module.pk) if user_progress else 0.0
+            fraction = module_progress[module.pk]["fraction"] if module.pk in module_progress else 0.0
             deadline = due.get(module.pk)
             cells.append(ProgressCell(module.pk, fraction, bool(deadline and deadline < now and fraction < 1), late_label))
         rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,

@@ -56,6 +56,8 @@ __all__ = [
     "invitation_resend",
     "invitation_revoke",
     "invitation_accept",
+    "invitation_accept_by_token",
+    "PENDING_INVITATION_SESSION_KEY",
     "invitation_import_csv",
     "ImportReport",
     "groups_form",
@@ -65,6 +67,7 @@ __all__ = [
     "live_session_create",
     "announcement_send",
     "calendar_feed_for_user",
+    "calendar_feed_renew",
     "community_create",
     "community_join",
     "community_leave",
@@ -118,12 +121,22 @@ def cohort_create(
 
 
 @transaction.atomic
-def cohort_update(*, cohort: Cohort, data: dict) -> Cohort:
+def cohort_update(*, cohort: Cohort, data: dict, facilitators: list | None = None, editor=None) -> Cohort:
+    """Change the cohort's fields, and its co-facilitators when `facilitators` is given (`editor`
+    stays one if they are). Closing the cohort invites its members to the programme's communities."""
+    # The stored row, not `cohort`: a model form (the site's or the Django admin's) has already
+    # written the new values on the instance it was given, and the previous status matters here.
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     previous_status = cohort.status
     for key, value in data.items():
         setattr(cohort, key, value)
     cohort.full_clean()
     cohort.save()
+    if facilitators is not None:
+        editor_facilitates = editor is not None and CohortMembership.objects.filter(
+            cohort=cohort, user=editor, role=CohortMembership.Role.FACILITATOR
+        ).exists()
+        cohort_facilitators_set(cohort=cohort, facilitators=facilitators, keep=editor if editor_facilitates else None)
     if previous_status != Cohort.Status.CLOSED and cohort.status == Cohort.Status.CLOSED:
         community_invite_cohort(cohort=cohort)
     return cohort
@@ -298,6 +311,20 @@ def invitation_accept(*, invitation: Invitation, user) -> CohortMembership:
     return membership
 
 
+# The session key under which an invitation link followed before login or signup waits for the
+# account: the view stores the token, the allauth signals finish (cohorts/signals.py).
+PENDING_INVITATION_SESSION_KEY = "cohorts_pending_invitation"
+
+
+def invitation_accept_by_token(*, token: str, user) -> Invitation:
+    """Accept the invitation whose link carries `token` (see `invitation_accept`)."""
+    invitation = Invitation.objects.filter(token_hash=hash_token(token)).first()
+    if invitation is None:
+        raise ValidationError(_("Ce lien d'invitation n'est pas valide. Vérifiez qu'il a été copié en entier."))
+    invitation_accept(invitation=invitation, user=user)
+    return invitation
+
+
 # --- Groups ----------------------------------------------------------------------------------
 
 
@@ -347,25 +374,46 @@ def group_member_move(*, cohort: Cohort, user_id: int, group: CohortGroup | None
 # --- Schedule ------------------------------------------------------------------------------
 
 
+SCHEDULE_DATES = ("opens_at", "due_at", "debrief_opens_at")
+
+
 @transaction.atomic
 def schedule_save(*, cohort: Cohort, items: list[dict]) -> list[ScheduleItem]:
-    """Store the schedule rows `items` (page, episode_id, label, opens_at, due_at, debrief_opens_at);
-    a row with no date is removed. Either every row is valid and stored, or none."""
-    saved = []
-    for row in items:
-        opens_at, due_at = row.get("opens_at"), row.get("due_at")
-        if opens_at and due_at and due_at < opens_at:
-            raise ValidationError(_("« %(label)s » : l'échéance précède l'ouverture.") % {"label": row.get("label", "")})
-        key = {"cohort": cohort, "page": row["page"], "episode_id": row.get("episode_id", "")}
-        dates = {name: row.get(name) for name in ("opens_at", "due_at", "debrief_opens_at") if name in row}
-        if not any(dates.values()):
-            ScheduleItem.objects.filter(**key).delete()
+    """Store the schedule rows `items` (page, episode_id, label, and any of opens_at, due_at,
+    debrief_opens_at); a row left with no date is removed. Either every row is valid and stored,
+    or nothing is: the ValidationError then maps each invalid row's index in `items` to its messages."""
+    existing = {(i.page_id, i.episode_id): i for i in ScheduleItem.objects.filter(cohort=cohort)}
+    errors: dict[int, list] = {}
+    seen, keep, drop = set(), [], []
+    for index, row in enumerate(items):
+        page, episode_id = row["page"], row.get("episode_id", "")
+        if not page.path.startswith(cohort.programme.path):
+            errors[index] = [_("Cette page ne fait pas partie du programme de la promotion.")]
             continue
-        item, _created = ScheduleItem.objects.update_or_create(
-            **key, defaults={**dates, "label": row.get("label", "")[:255]}
-        )
-        saved.append(item)
-    return saved
+        if (page.pk, episode_id) in seen:
+            errors[index] = [_("Cette partie du programme figure deux fois.")]
+            continue
+        seen.add((page.pk, episode_id))
+        item = existing.get((page.pk, episode_id)) or ScheduleItem(cohort=cohort, page=page, episode_id=episode_id)
+        for name in SCHEDULE_DATES:
+            if name in row:
+                setattr(item, name, row[name])
+        item.label = (row.get("label") or item.label)[:255]
+        if not any(getattr(item, name) for name in SCHEDULE_DATES):
+            drop.append(item)
+            continue
+        try:
+            item.full_clean(exclude=["cohort", "page"])  # the dates, and due after opening (the model's constraint)
+        except ValidationError as error:
+            errors[index] = error.messages
+            continue
+        keep.append(item)
+    if errors:
+        raise ValidationError(errors)
+    ScheduleItem.objects.filter(pk__in=[item.pk for item in drop if item.pk]).delete()
+    ScheduleItem.objects.bulk_update([item for item in keep if item.pk], ["label", *SCHEDULE_DATES])
+    ScheduleItem.objects.bulk_create([item for item in keep if not item.pk])
+    return keep
 
 
 def debrief_release(*, cohort: Cohort, case_page) -> ScheduleItem:
@@ -381,10 +429,18 @@ def debrief_release(*, cohort: Cohort, case_page) -> ScheduleItem:
 def live_session_create(
     *, cohort: Cohort, title: str, starts_at: datetime, ends_at: datetime, place: str = "", video_url: str = ""
 ) -> LiveSession:
+    """Schedule a live session; it ends after it starts (the model's constraint) and happens
+    somewhere: a place, a video link, or both."""
     session = LiveSession(cohort=cohort, title=title, starts_at=starts_at, ends_at=ends_at, place=place, video_url=video_url)
-    if ends_at <= starts_at:
-        raise ValidationError(_("La séance doit finir après son début."))
-    session.full_clean()
+    errors: dict = {}
+    try:
+        session.full_clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if not place.strip() and not video_url.strip():
+        errors.setdefault("place", []).append(_("Indiquez un lieu ou un lien de visioconférence."))
+    if errors:
+        raise ValidationError(errors)
     session.save()
     return session
 
@@ -411,7 +467,6 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
         body=str(clean_html(linebreaks(body.strip(), autoescape=True))),
         recipient_count=len(people),
     )
-
     link = _site_url(reverse("cohorts:cohort_detail", args=[cohort.pk]))
     context = {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link}
     full_subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{cohort.name} · {announcement.subject}"
@@ -428,6 +483,13 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
 def calendar_feed_for_user(*, user) -> CalendarFeed:
     feed, _created = CalendarFeed.objects.get_or_create(user=user)
     return feed
+
+
+@transaction.atomic
+def calendar_feed_renew(*, user) -> CalendarFeed:
+    """A new secret address for the user's feed; the old one stops working."""
+    CalendarFeed.objects.filter(user=user).delete()
+    return CalendarFeed.objects.create(user=user)
 
 
 # --- Communities ---------------------------------------------------------------------------

@@ -5,14 +5,11 @@ to its learners on facilitator pages.
 """
 
 import csv
-from datetime import datetime, time
 
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,10 +19,6 @@ from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
 from accounts.choices import Role
-from accounts.models import User
-from cms.blocks import EpisodeGate
-from cms.models import CaseStudyPage, ModulePage
-from cms.selectors import case_outline
 from cohorts import selectors, services
 from cohorts.forms import (
     AnnouncementForm,
@@ -35,20 +28,15 @@ from cohorts.forms import (
     InvitationForm,
     InvitationImportForm,
     LiveSessionForm,
+    ScheduleFormSet,
 )
 from cohorts.grouping import Member, profession_mix
 from cohorts.models import (
-    CalendarFeed,
     Cohort,
     CohortMembership,
     Community,
-    CommunityMembership,
     Invitation,
-    LiveSession,
-    ScheduleItem,
 )
-
-SESSION_INVITATION = "cohorts_pending_invitation"
 
 
 def _may_create_cohorts(user) -> bool:
@@ -58,11 +46,7 @@ def _may_create_cohorts(user) -> bool:
 def _cohort_for_member(request, pk: int) -> tuple[Cohort, bool]:
     """The cohort if the user is an active member (or a superuser), with whether they facilitate."""
     cohort = get_object_or_404(Cohort.objects.select_related("programme"), pk=pk)
-    role = (
-        CohortMembership.objects.filter(cohort=cohort, user=request.user, status=CohortMembership.Status.ACTIVE)
-        .values_list("role", flat=True)
-        .first()
-    )
+    role = selectors.cohort_role(cohort=cohort, user=request.user)
     if role is None and not request.user.is_superuser:
         raise Http404
     return cohort, request.user.is_superuser or role == CohortMembership.Role.FACILITATOR
@@ -86,19 +70,9 @@ def _errors(request, error: ValidationError) -> None:
 @login_required
 def cohort_list(request):
     cohorts = list(selectors.cohort_list_for_user(user=request.user).order_by("-starts_on", "name"))
-    open_cohorts = list(
-        Cohort.objects.filter(status=Cohort.Status.OPEN, join_policy=Cohort.JoinPolicy.APPROVAL)
-        .exclude(memberships__user=request.user)
-        .select_related("programme")
-        .order_by("starts_on")[:20]
-    )
-    pending = set(
-        CohortMembership.objects.filter(user=request.user, status=CohortMembership.Status.PENDING).values_list(
-            "cohort_id", flat=True
-        )
-    )
     return render(request, "cohorts/cohort_list.html", {
-        "cohorts": cohorts, "open_cohorts": open_cohorts, "pending_ids": pending,
+        "cohorts": cohorts, "open_cohorts": selectors.cohort_list_open_to_requests(user=request.user),
+        "pending_ids": selectors.cohort_ids_requested_by(user=request.user),
         "may_create": _may_create_cohorts(request.user),
     })
 
@@ -128,15 +102,9 @@ def cohort_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("programme", "co_facilitators")}
         try:
-            with transaction.atomic():
-                services.cohort_update(cohort=Cohort.objects.get(pk=cohort.pk), data=data)
-                editor_facilitates = CohortMembership.objects.filter(
-                    cohort=cohort, user=request.user, role=CohortMembership.Role.FACILITATOR
-                ).exists()
-                services.cohort_facilitators_set(
-                    cohort=cohort, facilitators=list(form.cleaned_data["co_facilitators"]),
-                    keep=request.user if editor_facilitates else None,
-                )
+            services.cohort_update(
+                cohort=cohort, data=data, facilitators=list(form.cleaned_data["co_facilitators"]), editor=request.user
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -165,17 +133,12 @@ def cohort_detail(request, pk: int):
         "composition": selectors.cohort_composition(cohort=cohort),
         "room_url": room_links["cohort"],
         "announcements": selectors.announcement_list_for_user(cohort=cohort, user=request.user),
-        "schedule": list(
-            ScheduleItem.objects.filter(cohort=cohort).select_related("page")
-            .order_by(Coalesce("opens_at", "due_at", "debrief_opens_at").asc(nulls_last=True), "pk")
-        ),
-        "live_sessions": list(LiveSession.objects.filter(cohort=cohort, ends_at__gte=now).order_by("starts_at")[:5]),
+        "schedule": selectors.schedule_for_cohort(cohort=cohort),
+        "live_sessions": selectors.live_sessions_for_cohort(cohort=cohort, since=now, limit=5),
         "now": now,
     }
     if facilitates:
-        context["pending_requests"] = list(
-            CohortMembership.objects.filter(cohort=cohort, status=CohortMembership.Status.PENDING).select_related("user")
-        )
+        context["pending_requests"] = selectors.cohort_pending_requests(cohort=cohort)
     return render(request, "cohorts/cohort_detail.html", context)
 
 
@@ -303,37 +266,22 @@ def invitation_accept(request, token: str):
     if problem:
         return render(request, "cohorts/invitation_accept.html", {**context, "problem": problem}, status=410)
     if not request.user.is_authenticated:
-        request.session[SESSION_INVITATION] = token
+        # Kept until the person has an account: the allauth signals then finish (cohorts/signals.py).
+        request.session[services.PENDING_INVITATION_SESSION_KEY] = token
         # The mail proves the address: signup is prefilled and needs no second confirmation.
         get_adapter(request).stash_verified_email(request, invitation.email)
-        context["has_account"] = User.objects.filter(email__iexact=invitation.email).exists()
+        context["has_account"] = selectors.invitation_has_account(invitation=invitation)
         return render(request, "cohorts/invitation_accept.html", context)
     if request.method == "POST":
+        request.session.pop(services.PENDING_INVITATION_SESSION_KEY, None)
         try:
-            services.invitation_accept(invitation=invitation, user=request.user)
+            services.invitation_accept_by_token(token=token, user=request.user)
         except ValidationError as error:
             _errors(request, error)
             return redirect("cohorts:cohort_list")
-        request.session.pop(SESSION_INVITATION, None)
         messages.success(request, _("Bienvenue dans la promotion « %(name)s » !") % {"name": invitation.cohort.name})
         return redirect("cohorts:cohort_detail", invitation.cohort_id)
     return render(request, "cohorts/invitation_accept.html", context)
-
-
-def accept_pending_invitation(request, user) -> None:
-    """Finish an invitation kept in the session, after signup or login (allauth signals)."""
-    token = request.session.pop(SESSION_INVITATION, None) if request is not None else None
-    if not token:
-        return
-    invitation = selectors.invitation_by_token(token=token)
-    if invitation is None:
-        return
-    try:
-        services.invitation_accept(invitation=invitation, user=user)
-    except ValidationError as error:
-        _errors(request, error)
-    else:
-        messages.success(request, _("Bienvenue dans la promotion « %(name)s » !") % {"name": invitation.cohort.name})
 
 
 # --- Groups ----------------------------------------------------------------------------------
@@ -355,7 +303,6 @@ def group_list(request, pk: int):
     room_links = selectors.room_links(groups=groups)
     grouped = {u.pk for g in groups for u in g.members}
     ungrouped = [u for u in selectors.cohort_learners(cohort=cohort) if u.pk not in grouped]
-
     mixes = []
     for group in groups:
         people = [(u.profession, u.level) for u in group.members]
@@ -391,80 +338,24 @@ def group_move(request, pk: int):
 # --- Schedule --------------------------------------------------------------------------------
 
 
-def _schedule_rows(cohort: Cohort) -> list[dict]:
-    """One row per module, per case page (debrief) and per scheduled episode of the programme."""
-    programme = cohort.programme
-    items = {(i.page_id, i.episode_id): i for i in ScheduleItem.objects.filter(cohort=cohort)}
-    cases_by_module: dict[str, list] = {}
-    for case in CaseStudyPage.objects.live().descendant_of(programme).order_by("path"):
-        cases_by_module.setdefault(case.path[: len(case.path) - case.steplen], []).append(case)
-    rows = []
-    for module in ModulePage.objects.child_of(programme).live().order_by("path"):
-        rows.append({"key": f"m{module.pk}", "page": module, "episode_id": "", "label": module.title, "kind": "module",
-                     "item": items.get((module.pk, ""))})
-        for case in cases_by_module.get(module.path, []):
-            outline = case_outline(case)
-            rows.append({"key": f"c{case.pk}", "page": case, "episode_id": "", "label": case.title, "kind": "case",
-                         "has_debrief": outline.has_debrief, "item": items.get((case.pk, ""))})
-            for episode in outline.episodes:
-                if episode.gate == EpisodeGate.SCHEDULED:
-                    rows.append({"key": f"e{case.pk}_{episode.id}", "page": case, "episode_id": episode.id,
-                                 "label": f"{case.title} — {episode.title}", "kind": "episode",
-                                 "item": items.get((case.pk, episode.id))})
-    return rows
-
-
-def _parse_datetime(value: str):
-    value = (value or "").strip()
-    if not value:
-        return None
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            parsed = datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d":
-            parsed = datetime.combine(parsed.date(), time(9, 0))
-        return timezone.make_aware(parsed)
-    raise ValueError(value)
-
-
 @login_required
 def schedule_edit(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
-    rows = _schedule_rows(cohort)
-    errors: dict[str, str] = {}
+    formset = ScheduleFormSet(request.POST or None, parts=selectors.schedule_parts(cohort=cohort))
     if request.method == "POST":
-        items = []
-        for row in rows:
-            values = {}
-            fields = ["opens_at", "due_at"] + (["debrief_opens_at"] if row["kind"] == "case" else [])
-            for name in fields:
-                raw = request.POST.get(f"{row['key']}_{name}", "")
-                row.setdefault("raw", {})[name] = raw
-                try:
-                    values[name] = _parse_datetime(raw)
-                except ValueError:
-                    errors[row["key"]] = _("Date illisible : « %(value)s ».") % {"value": raw}
-            if values.get("opens_at") and values.get("due_at") and values["due_at"] < values["opens_at"]:
-                errors[row["key"]] = _("L'échéance précède l'ouverture.")
-            items.append({"page": row["page"], "episode_id": row["episode_id"], "label": row["label"], **values})
-        if not errors:
-            services.schedule_save(cohort=cohort, items=items)
-            messages.success(request, _("Le calendrier de la promotion est enregistré."))
-            return redirect("cohorts:schedule_edit", cohort.pk)
+        if formset.is_valid():
+            try:
+                services.schedule_save(cohort=cohort, items=formset.items())
+            except ValidationError as error:
+                formset.add_item_errors(error)
+            else:
+                messages.success(request, _("Le calendrier de la promotion est enregistré."))
+                return redirect("cohorts:schedule_edit", cohort.pk)
         messages.error(request, _("Le calendrier n'est pas enregistré : corrigez les lignes signalées."))
-    for row in rows:
-        row["error"] = errors.get(row["key"], "")
-        row.setdefault("raw", {})
-        for name in ("opens_at", "due_at", "debrief_opens_at"):
-            if name not in row["raw"]:
-                value = getattr(row["item"], name, None) if row["item"] else None
-                row["raw"][name] = timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
-    sessions = list(LiveSession.objects.filter(cohort=cohort).order_by("starts_at"))
     return render(request, "cohorts/schedule_edit.html", {
-        "cohort": cohort, "rows": rows, "sessions": sessions, "session_form": LiveSessionForm(), "facilitates": True,
-    }, status=400 if errors else 200)
+        "cohort": cohort, "formset": formset, "sessions": selectors.live_sessions_for_cohort(cohort=cohort),
+        "session_form": LiveSessionForm(), "facilitates": True,
+    }, status=400 if formset.is_bound else 200)
 
 
 @login_required
@@ -473,11 +364,15 @@ def live_session_create(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
     form = LiveSessionForm(request.POST)
     if form.is_valid():
-        services.live_session_create(cohort=cohort, **form.cleaned_data)
-        messages.success(request, _("La séance est programmée."))
-        return redirect("cohorts:schedule_edit", cohort.pk)
+        try:
+            services.live_session_create(cohort=cohort, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("La séance est programmée."))
+            return redirect("cohorts:schedule_edit", cohort.pk)
     return render(request, "cohorts/schedule_edit.html", {
-        "cohort": cohort, "rows": [], "sessions": list(LiveSession.objects.filter(cohort=cohort)),
+        "cohort": cohort, "sessions": selectors.live_sessions_for_cohort(cohort=cohort),
         "session_form": form, "facilitates": True, "session_only": True,
     }, status=400)
 
@@ -486,7 +381,9 @@ def live_session_create(request, pk: int):
 @require_POST
 def debrief_release(request, pk: int, page_id: int):
     cohort = _cohort_for_facilitator(request, pk)
-    case = get_object_or_404(CaseStudyPage.objects.descendant_of(cohort.programme), pk=page_id)
+    case = selectors.cohort_case(cohort=cohort, page_id=page_id)
+    if case is None:
+        raise Http404
     services.debrief_release(cohort=cohort, case_page=case)
     messages.success(request, _("Le débriefing de « %(title)s » est ouvert à la promotion.") % {"title": case.title})
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/cohorts/") else reverse("cohorts:dashboard", args=[cohort.pk]))
@@ -584,8 +481,8 @@ def _calendar(items, sessions, *, name: str) -> bytes:
 
 def calendar_feed(request, token: str):
     """A learner's iCal feed of every cohort they are in; the secret token is the credential."""
-    feed = get_object_or_404(CalendarFeed.objects.select_related("user"), token=token)
-    if not feed.user.is_active:
+    feed = selectors.calendar_feed_by_token(token=token)
+    if feed is None or not feed.user.is_active:
         raise Http404
     body = _calendar(selectors.schedule_for_user(user=feed.user), selectors.live_sessions_for_user(user=feed.user),
                      name=_("Passerelles — mes promotions"))
@@ -595,13 +492,11 @@ def calendar_feed(request, token: str):
 @login_required
 def calendar_page(request):
     """Where a learner finds (or renews) the address of their iCal feed."""
-    feed = services.calendar_feed_for_user(user=request.user)
     if request.method == "POST":
-        with transaction.atomic():
-            feed.delete()
-            feed = CalendarFeed.objects.create(user=request.user)
+        services.calendar_feed_renew(user=request.user)
         messages.success(request, _("Nouvelle adresse créée : l'ancienne ne fonctionne plus."))
         return redirect("cohorts:calendar")
+    feed = services.calendar_feed_for_user(user=request.user)
     now = timezone.now()
     return render(request, "cohorts/calendar.html", {
         "feed_url": request.build_absolute_uri(reverse("cohorts:calendar_feed", args=[feed.token])),
@@ -623,14 +518,14 @@ def community_list(request):
 @login_required
 def community_detail(request, slug: str):
     community = get_object_or_404(Community, slug=slug)
-    membership = CommunityMembership.objects.filter(community=community, user=request.user).first()
+    membership = selectors.community_membership_for_user(community=community, user=request.user)
     if membership is None:
         raise Http404
     return render(request, "cohorts/community_detail.html", {
         "community": community, "membership": membership,
         "room_url": selectors.room_links(community=community)["community"],
         "directory": selectors.community_directory(community=community),
-        "member_count": community.memberships.count(),
+        "member_count": selectors.community_member_count(community=community),
         "in_directory": request.user.in_directory,
     })
 

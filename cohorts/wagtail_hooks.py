@@ -4,7 +4,16 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail import hooks
 
-from cohorts.models import CohortMembership, CommunityMembership, Invitation, ScheduleItem
+from cohorts.models import (
+    Announcement,
+    CalendarFeed,
+    CohortMembership,
+    CommunityInvitation,
+    CommunityMembership,
+    GroupMembership,
+    Invitation,
+    ScheduleItem,
+)
 from cohorts.selectors import (
     active_memberships,
     cohorts_for_programme_page,
@@ -103,13 +112,38 @@ def cohort_dashboard_panels(request) -> list[dict]:
 
 @hooks.register("user_data_export")
 def cohort_user_data_export(user) -> dict:
-    """The cohorts a person belonged to and the invitations addressed to them."""
+    """What cohorts holds about a person (docs/privacy.md): their memberships of cohorts, groups and
+    communities, the invitations addressed to them, and the announcements they wrote."""
     return {
         "cohorts": list(
             CohortMembership.objects.filter(user=user).values("cohort__name", "role", "status", "joined_at")
         ),
+        "groups": list(GroupMembership.objects.filter(user=user).values("cohort__name", "group__name")),
         "communities": list(CommunityMembership.objects.filter(user=user).values("community__name", "role", "joined_at")),
-        "invitations": list(Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user)).values(
-            "cohort__name", "status", "created_at"
+        "invitations": list(_invitations_of(user).values(
+            "cohort__name", "email", "name", "profession", "level", "organisation", "status", "created_at", "accepted_at",
+        )),
+        "community_invitations": list(
+            CommunityInvitation.objects.filter(user=user).values("community__name", "status", "created_at")
+        ),
+        "announcements": list(Announcement.objects.filter(author=user).values(
+            "cohort__name", "group__name", "subject", "body", "recipient_count", "created_at",
         )),
     }
+
+
+@hooks.register("user_erase")
+def cohort_user_erase(user) -> None:
+    """Before the account becomes an anonymous tombstone (lms.export.account_erase): delete the
+    invitations addressed to the person (with the name and details the facilitator typed), their
+    community memberships and invitations, and their calendar feed. Cohort and group memberships
+    stay, so that the cohort's figures do not change; they, and the announcements the person
+    wrote, now name "Ancien·ne participant·e"."""
+    _invitations_of(user).delete()
+    CommunityInvitation.objects.filter(user=user).delete()
+    CommunityMembership.objects.filter(user=user).delete()
+    CalendarFeed.objects.filter(user=user).delete()
+
+
+def _invitations_of(user):
+    return Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user))

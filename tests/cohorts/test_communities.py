@@ -2,6 +2,7 @@
 the member directory shows only what people opted in to show."""
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core import mail
 from django.urls import reverse
 
@@ -92,3 +93,54 @@ def test_leaving_a_community_closes_its_page(client):
     client.force_login(user)
     client.post(reverse("cohorts:community_leave", args=[community.slug]))
     assert client.get(reverse("cohorts:community_detail", args=[community.slug])).status_code == 404
+
+
+def _admin_form(client, url: str) -> dict:
+    """The Django admin's change form as the browser would post it back unchanged."""
+    form = BeautifulSoup(client.get(url).content, "html.parser").find("form", id="cohort_form")
+    data = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.get("type") in {"submit", "checkbox"} and not field.has_attr("checked"):
+            continue
+        if field.name == "select":
+            selected = field.find("option", selected=True)
+            data[name] = selected["value"] if selected else ""
+        elif field.name == "textarea":
+            data[name] = field.get_text()
+        else:
+            data[name] = field.get("value", "")
+    return data
+
+
+def test_closing_from_the_django_admin_goes_through_the_service_and_invites_members(
+    client, django_capture_on_commit_callbacks
+):
+    cohort = make_cohort(learners=2)
+    community = _community(cohort.programme)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/django-admin/cohorts/cohort/{cohort.pk}/change/"
+    data = _admin_form(client, url)
+    assert data["status"] == "running" and data["memberships-TOTAL_FORMS"] == "3"
+    data["status"] = "closed"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    cohort.refresh_from_db()
+    assert cohort.status == "closed"
+    members = set(cohort.memberships.values_list("user_id", flat=True))
+    assert set(CommunityInvitation.objects.filter(community=community).values_list("user_id", flat=True)) == members
+    assert len(mail.outbox) == 3 and community.name in mail.outbox[0].subject
+
+
+def test_the_django_admin_refuses_a_cohort_that_ends_before_it_starts_with_the_rules_message(client):
+    cohort = make_cohort()
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/django-admin/cohorts/cohort/{cohort.pk}/change/"
+    data = _admin_form(client, url)
+    data["ends_on"] = "2000-01-01"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "La fin doit suivre le début." in BeautifulSoup(response.content, "html.parser").get_text()
+    cohort.refresh_from_db()
+    assert cohort.ends_on.year != 2000

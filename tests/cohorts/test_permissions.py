@@ -4,6 +4,7 @@ a learner of another cohort, and (for facilitator pages) a learner of this cohor
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,7 +63,10 @@ def _facilitator_urls(w):
         ("post", reverse("cohorts:group_list", args=[c]), {"size": 4, "seed": 1}),
         ("post", reverse("cohorts:group_move", args=[c]), {"user": learner_id, "group": ""}),
         ("get", reverse("cohorts:schedule_edit", args=[c]), {}),
-        ("post", reverse("cohorts:schedule_edit", args=[c]), {f"c{w['case'].pk}_debrief_opens_at": "2020-01-01T09:00"}),
+        ("post", reverse("cohorts:schedule_edit", args=[c]), {
+            "schedule-TOTAL_FORMS": "1", "schedule-INITIAL_FORMS": "1",
+            "schedule-0-part": f"c{w['case'].pk}", "schedule-0-debrief_opens_at": "2020-01-01T09:00",
+        }),
         ("post", reverse("cohorts:live_session_create", args=[c]), {"title": "x", "starts_at": start, "ends_at": end, "place": "Rennes"}),
         ("post", reverse("cohorts:debrief_release", args=[c, w["case"].pk]), {}),
         ("get", reverse("cohorts:dashboard", args=[c]), {}),
@@ -99,9 +103,13 @@ def test_facilitator_pages_refuse_everyone_else_and_store_nothing(client, world,
 
 def test_the_facilitator_reaches_every_facilitator_page(client, world):
     client.force_login(world["facilitator"])
-    for method, url, _data in _facilitator_urls(world):
+    for method, url, data in _facilitator_urls(world):
         if method == "get":
             assert client.get(url).status_code == 200, url
+        elif url == reverse("cohorts:schedule_edit", args=[world["cohort"].pk]):
+            # What the others were refused would have been stored for the facilitator.
+            assert client.post(url, data).status_code == 302
+            assert ScheduleItem.objects.get(cohort=world["cohort"], page=world["case"]).debrief_opens_at.year == 2020
 
 
 @pytest.mark.parametrize("actor, expected", [(None, 302), ("other_facilitator", 404), ("other_learner", 404)])
@@ -140,12 +148,32 @@ def test_privacy_settings_hide_the_organisation_from_classmates(client, world):
     assert "Clinique Très Discrète" not in page
 
 
+def _cohort_list(client) -> tuple[set[str], set[str], BeautifulSoup]:
+    """The names under "my cohorts", the names offered to join, and the page."""
+    page = BeautifulSoup(client.get(reverse("cohorts:cohort_list")).content, "html.parser")
+    mine = page.find("ul", class_="cohort-cards")
+    offered = page.find("h2", string="Promotions ouvertes aux demandes")
+    return (
+        {a.get_text() for a in mine.select("h2 a")} if mine else set(),
+        {h.get_text() for h in offered.find_next("ul").find_all("h3")} if offered else set(),
+        page,
+    )
+
+
 def test_cohort_list_shows_only_the_users_cohorts(client, world):
+    invitation_only = make_cohort(learners=1, name="Promotion sur invitation")
     client.force_login(world["other_learner"])
-    page = client.get(reverse("cohorts:cohort_list")).content.decode()
-    assert world["cohort"].name not in page or "Demander à rejoindre" in page
+    mine, offered, page = _cohort_list(client)
+    assert mine == {world["other_learner"].cohort_memberships.get().cohort.name}
+    # The open cohort is only offered (a request button, no link in); the invitation-only one is not shown at all.
+    assert offered == {world["cohort"].name}
+    assert page.find("form", action=reverse("cohorts:cohort_join", args=[world["cohort"].pk]))
+    assert not page.find("a", href=reverse("cohorts:cohort_detail", args=[world["cohort"].pk]))
+    assert invitation_only.name not in page.get_text()
     client.force_login(world["learner"])
-    assert world["cohort"].name in client.get(reverse("cohorts:cohort_list")).content.decode()
+    mine, offered, page = _cohort_list(client)
+    assert mine == {world["cohort"].name} and offered == set()
+    assert page.find("a", href=reverse("cohorts:cohort_detail", args=[world["cohort"].pk]))
 
 
 def test_only_facilitators_create_cohorts(client, world):

@@ -3,6 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +13,7 @@ from icalendar import Calendar
 
 from cms.access import case_state
 from cms.selectors import case_outline
-from cohorts.models import CalendarFeed, ScheduleItem
+from cohorts.models import CalendarFeed, LiveSession, ScheduleItem
 from cohorts.services import debrief_release, live_session_create, schedule_save
 from cohorts.wagtail_hooks import (
     cohort_can_read_learner_work,
@@ -89,30 +92,156 @@ def test_the_case_state_hook_costs_two_queries_at_most(setup, django_assert_max_
     assert episode.id in state.episode_opens_at
 
 
-def test_a_due_date_before_the_opening_is_refused_and_nothing_is_stored(setup, client):
-    cohort, module, case, learner, episode = setup
+def _schedule_form(client, cohort, dates: dict[str, dict[str, str]]) -> dict:
+    """What the browser posts from the schedule page, with `dates` ({part key: {field: value}})
+    typed into the lines they name."""
+    page = BeautifulSoup(client.get(reverse("cohorts:schedule_edit", args=[cohort.pk])).content, "html.parser")
+    form = page.find("form", class_="schedule-form")
+    data = {field["name"]: field.get("value", "") for field in form.find_all("input") if field.get("name")}
+    lines = {value: name.rsplit("-", 1)[0] for name, value in data.items() if name.endswith("-part")}
+    for key, values in dates.items():
+        for name, value in values.items():
+            data[f"{lines[key]}-{name}"] = value
+    return data
+
+
+def _post_schedule(client, cohort, data):
+    return client.post(reverse("cohorts:schedule_edit", args=[cohort.pk]), data)
+
+
+@pytest.fixture
+def facilitated(setup, client):
+    cohort = setup[0]
     client.force_login(cohort.memberships.get(role="facilitator").user)
-    response = client.post(reverse("cohorts:schedule_edit", args=[cohort.pk]), {
-        f"m{module.pk}_opens_at": "2026-03-10T09:00", f"m{module.pk}_due_at": "2026-03-01T09:00",
-        f"c{case.pk}_opens_at": "2026-03-02T09:00",
+    return setup
+
+
+def test_the_schedule_page_stores_module_and_episode_dates(facilitated, client):
+    cohort, module, case, learner, episode = facilitated
+    data = _schedule_form(client, cohort, {
+        f"m{module.pk}": {"opens_at": "2026-03-01T09:00", "due_at": "2026-03-15T18:00"},
+        f"e{case.pk}_{episode.id}": {"opens_at": "2026-03-08T09:00"},
+        f"c{case.pk}": {"debrief_opens_at": "2026-03-20T09:00"},
     })
+    assert _post_schedule(client, cohort, data).status_code == 302
+    assert ScheduleItem.objects.get(cohort=cohort, page=module).due_at.day == 15
+    assert ScheduleItem.objects.get(cohort=cohort, episode_id=episode.id).opens_at.day == 8
+    assert ScheduleItem.objects.get(cohort=cohort, page=case, episode_id="").debrief_opens_at.day == 20
+    # The page shows the stored dates; emptying a line removes its dates.
+    again = _schedule_form(client, cohort, {f"m{module.pk}": {"opens_at": "", "due_at": ""}})
+    assert "2026-03-08T09:00" in again.values()
+    assert _post_schedule(client, cohort, again).status_code == 302
+    assert not ScheduleItem.objects.filter(cohort=cohort, page=module).exists()
+    assert ScheduleItem.objects.filter(cohort=cohort, episode_id=episode.id).exists()
+
+
+def test_a_due_date_before_the_opening_is_refused_on_its_line_and_nothing_is_stored(facilitated, client):
+    cohort, module, case, learner, episode = facilitated
+    data = _schedule_form(client, cohort, {
+        f"m{module.pk}": {"opens_at": "2026-03-10T09:00", "due_at": "2026-03-01T09:00"},
+        f"c{case.pk}": {"opens_at": "2026-03-02T09:00"},
+    })
+    response = _post_schedule(client, cohort, data)
     assert response.status_code == 400
-    assert "précède" in response.content.decode()
+    page = BeautifulSoup(response.content, "html.parser")
+    assert "L'échéance précède l'ouverture." in page.find("tr", class_="schedule-row--module").get_text()
+    assert "Le calendrier n'est pas enregistré" in page.get_text()
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()  # not even the valid case line
+
+
+def test_an_unreadable_date_is_refused_with_a_message_and_nothing_is_stored(facilitated, client):
+    cohort, module, case, learner, episode = facilitated
+    data = _schedule_form(client, cohort, {
+        f"m{module.pk}": {"opens_at": "le 10 mars"}, f"c{case.pk}": {"opens_at": "2026-03-02T09:00"},
+    })
+    response = _post_schedule(client, cohort, data)
+    assert response.status_code == 400
+    row = BeautifulSoup(response.content, "html.parser").find("tr", class_="schedule-row--module")
+    assert "Saisissez une date et une heure valides." in row.get_text()
+    assert row.find("input", attrs={"name": lambda n: n and n.endswith("opens_at")})["value"] == "le 10 mars"
     assert not ScheduleItem.objects.filter(cohort=cohort).exists()
 
 
-def test_the_schedule_page_stores_module_and_episode_dates(setup, client):
+@pytest.mark.parametrize("key", ["c999999", "e{case}_not-an-episode", "m{other}", "nonsense", ""])
+def test_a_line_naming_no_part_of_the_programme_is_refused_and_nothing_is_stored(facilitated, client, key):
+    cohort, module, case, learner, episode = facilitated
+    other_module = make_module(programme=make_cohort().programme)  # a module of another programme
+    data = _schedule_form(client, cohort, {f"m{module.pk}": {"opens_at": "2026-03-01T09:00"}})
+    line = next(name for name, value in data.items() if value == f"c{case.pk}")
+    data[line] = key.format(case=case.pk, other=other_module.pk)
+    data[line.replace("-part", "-opens_at")] = "2026-03-02T09:00"
+    response = _post_schedule(client, cohort, data)
+    assert response.status_code == 400
+    assert "ne correspond à aucune partie du programme" in response.content.decode()
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()
+    assert not ScheduleItem.objects.filter(page=other_module).exists()
+
+
+def test_the_same_part_twice_is_refused_and_nothing_is_stored(facilitated, client):
+    cohort, module, case, learner, episode = facilitated
+    data = _schedule_form(client, cohort, {f"m{module.pk}": {"opens_at": "2026-03-01T09:00"}})
+    line = next(name for name, value in data.items() if value == f"c{case.pk}")
+    data[line] = f"m{module.pk}"
+    data[line.replace("-part", "-opens_at")] = "2026-03-05T09:00"
+    response = _post_schedule(client, cohort, data)
+    assert response.status_code == 400
+    assert "figure deux fois" in response.content.decode()
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()
+
+
+def test_a_tampered_or_missing_form_count_is_refused_without_an_error_page(facilitated, client):
+    cohort, module, case, learner, episode = facilitated
+    response = _post_schedule(client, cohort, {f"m{module.pk}_opens_at": "2026-03-01T09:00"})  # the old field names
+    assert response.status_code == 400
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()
+    data = _schedule_form(client, cohort, {f"m{module.pk}": {"opens_at": "2026-03-01T09:00"}})
+    data["schedule-TOTAL_FORMS"] = "5000"
+    assert _post_schedule(client, cohort, data).status_code == 400
+    assert not ScheduleItem.objects.filter(cohort=cohort).exists()
+
+
+def test_schedule_save_checks_every_line_before_storing_any(setup):
     cohort, module, case, learner, episode = setup
+    now = timezone.now()
+    foreign = make_module(programme=make_cohort().programme)
+    with pytest.raises(ValidationError) as refused:
+        schedule_save(cohort=cohort, items=[
+            {"page": module, "opens_at": now},
+            {"page": case, "opens_at": now, "due_at": now - timedelta(days=1)},
+            {"page": foreign, "opens_at": now},
+        ])
+    assert refused.value.message_dict == {
+        1: ["L'échéance précède l'ouverture."],
+        2: ["Cette page ne fait pas partie du programme de la promotion."],
+    }
+    assert not ScheduleItem.objects.exists()
+
+
+def test_the_database_refuses_a_due_date_before_the_opening_whatever_the_path(setup):
+    cohort, module, case, learner, episode = setup
+    now = timezone.now()
+    with pytest.raises(IntegrityError):
+        ScheduleItem.objects.create(cohort=cohort, page=module, opens_at=now, due_at=now - timedelta(hours=1))
+
+
+def test_a_live_session_that_ends_before_it_starts_is_refused_with_the_rules_message(setup, client):
+    cohort, module, case, learner, episode = setup
+    start = timezone.now() + timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        live_session_create(cohort=cohort, title="À l'envers", starts_at=start, ends_at=start - timedelta(hours=1))
+    assert refused.value.message_dict == {
+        "__all__": ["La séance doit finir après son début."], "place": ["Indiquez un lieu ou un lien de visioconférence."],
+    }
     client.force_login(cohort.memberships.get(role="facilitator").user)
-    page = client.get(reverse("cohorts:schedule_edit", args=[cohort.pk])).content.decode()
-    assert f"e{case.pk}_{episode.id}_opens_at" in page
-    response = client.post(reverse("cohorts:schedule_edit", args=[cohort.pk]), {
-        f"m{module.pk}_opens_at": "2026-03-01T09:00", f"m{module.pk}_due_at": "2026-03-15T18:00",
-        f"e{case.pk}_{episode.id}_opens_at": "2026-03-08T09:00",
+    response = client.post(reverse("cohorts:live_session_create", args=[cohort.pk]), {
+        "title": "À l'envers", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"), "place": "Rennes",
     })
-    assert response.status_code == 302
-    assert ScheduleItem.objects.get(cohort=cohort, page=module).due_at.day == 15
-    assert ScheduleItem.objects.get(cohort=cohort, episode_id=episode.id).opens_at.day == 8
+    assert response.status_code == 400
+    assert "La séance doit finir après son début." in response.content.decode()
+    assert not LiveSession.objects.exists()
+    with pytest.raises(IntegrityError):
+        LiveSession.objects.create(cohort=cohort, title="x", starts_at=start, ends_at=start, place="Rennes")
 
 
 def test_peers_are_the_learners_of_the_users_cohorts_of_that_programme(setup):

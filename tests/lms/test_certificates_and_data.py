@@ -16,9 +16,12 @@ from wagtail import hooks
 from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
+from cohorts.models import Invitation
+from cohorts.services import invitation_create
 from lms import selectors, services
 from lms.models import Certificate, DecisionAnswer, Enrolment, QuizAttempt, Reflection, Worksheet
 from tests.factories import make_user
+from tests.factories_cohorts import add_learner, make_cohort
 from tests.factories_lms import complete_case, make_course
 from tests.queries import PageQueries, page_queries
 
@@ -200,14 +203,16 @@ def test_the_export_contains_every_kind_of_record(client, course):
     learner = make_user(first_name="Julien", profession=Profession.REGULATOR)
     finish(course, learner)
     services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
+    add_learner(make_cohort(programme=course.programme, name="Promotion Julien"), user=learner)
 
-    with hooks.register_temporarily("user_data_export", lambda user: {"messages": [{"text": "Bonjour le salon"}]}):
-        client.force_login(learner)
-        response = client.get(reverse("lms:my_data_export"))
+    client.force_login(learner)
+    response = client.get(reverse("lms:my_data_export"))
     data = json.loads(response.content)
     assert data["profile"]["first_name"] == "Julien"
-    for key in ["enrolments", "completed_pages", "decision_answers", "reflections", "quiz_attempts", "worksheets", "certificates", "messages"]:
+    for key in ["enrolments", "completed_pages", "decision_answers", "reflections", "quiz_attempts", "worksheets", "certificates"]:
         assert data[key], key
+    # What the other apps hold, through their real hooks (tests/cohorts/test_personal_data.py has the detail).
+    assert [row["cohort__name"] for row in data["cohorts"]] == ["Promotion Julien"]
     assert data["reflections"][0]["versions"][0]["body_html"] == "<p>Ma réflexion.</p>"
 
 
@@ -216,14 +221,18 @@ def test_deleting_the_account_leaves_no_personal_data_and_keeps_statistics(clien
                         profession=Profession.DIRECTOR, organisation="GHT Haute-Bretagne")
     finish(course, learner)
     services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
-    erased = []
-    with hooks.register_temporarily("user_erase", lambda user: erased.append(user.pk)):
-        client.force_login(learner)
-        refused = client.post(reverse("lms:account_delete"), {"confirm": "wrong@example.org"})
-        assert refused.status_code == 400
-        assert User.objects.get(pk=learner.pk).email == "sophie@example.org"
-        response = client.post(reverse("lms:account_delete"), {"confirm": "sophie@example.org"})
-    assert response.status_code == 302 and erased == [learner.pk]
+    cohort = make_cohort(programme=course.programme)
+    invitation_create(cohort=cohort, email="sophie@example.org", name="Sophie Lefèvre",
+                      invited_by=cohort.memberships.get(role="facilitator").user)
+    client.force_login(learner)
+    refused = client.post(reverse("lms:account_delete"), {"confirm": "wrong@example.org"})
+    assert refused.status_code == 400
+    assert User.objects.get(pk=learner.pk).email == "sophie@example.org"
+    assert Invitation.objects.filter(email="sophie@example.org").exists()
+    response = client.post(reverse("lms:account_delete"), {"confirm": "sophie@example.org"})
+    assert response.status_code == 302
+    # The other apps erased their part through their real hooks (cohorts: the invitation naming her).
+    assert not Invitation.objects.filter(email="sophie@example.org").exists()
     user = User.objects.get(pk=learner.pk)
     assert not user.is_active and not user.has_usable_password()
     assert user.display_name == "Ancien·ne participant·e"  # how their messages are now signed
