@@ -14,6 +14,7 @@ from icalendar import Calendar
 from cms.access import case_state
 from cms.selectors import case_outline
 from cohorts.models import CalendarFeed, LiveSession, ScheduleItem
+from cohorts.selectors import schedule_parts
 from cohorts.services import debrief_release, live_session_create, schedule_save
 from cohorts.wagtail_hooks import (
     cohort_can_read_learner_work,
@@ -22,7 +23,8 @@ from cohorts.wagtail_hooks import (
     cohort_peer_user_ids,
 )
 from tests.factories import make_user
-from tests.factories_cohorts import add_learner, make_case, make_cohort, make_module
+from tests.factories_cohorts import add_learner, make_case, make_cohort, make_module, make_programme
+from tests.queries import page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -309,3 +311,34 @@ def test_the_dashboard_panel_costs_one_query_outside_cohorts_and_three_inside(se
     request.user = learner
     with django_assert_max_num_queries(3):
         cohort_dashboard_panels(request)
+
+
+# Measured: 8, cold or warm (session, user, cohort, role, stored dates, cases, modules, live sessions).
+SCHEDULE_PAGE_BOUND = 8
+
+
+def _schedule_page_queries(client, *, modules: int, cases: int, sessions: int):
+    cohort = make_cohort(programme=make_programme(modules=modules, cases_per_module=cases))
+    soon = timezone.now() + timedelta(days=2)
+    parts = schedule_parts(cohort=cohort)
+    schedule_save(cohort=cohort, items=[
+        {"page": part.page, "episode_id": part.episode_id, "opens_at": soon, "due_at": soon + timedelta(days=7)}
+        for part in parts
+    ])
+    for i in range(sessions):
+        live_session_create(cohort=cohort, title=f"Séance {i}", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                            place="Rennes")
+    client.force_login(cohort.created_by)
+    url = reverse("cohorts:schedule_edit", args=[cohort.pk])
+    client.get(url)  # warm per-process caches (content types, site)
+    queries = page_queries(client, url)
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    assert len(page.select("tr.schedule-row")) == len(parts)
+    return queries
+
+
+def test_the_schedule_page_costs_the_same_for_a_short_or_a_long_programme(client):
+    small = _schedule_page_queries(client, modules=1, cases=1, sessions=1)
+    large = _schedule_page_queries(client, modules=5, cases=3, sessions=6)
+    assert large == small, (small, large)
+    assert small.cold <= SCHEDULE_PAGE_BOUND and small.warm <= SCHEDULE_PAGE_BOUND, small
