@@ -7,8 +7,8 @@
   `TEST_SERVER_PORTS` when it is set.
 - `browser` is headless Debian Chromium (never a downloaded build); `new_page(server, width=...)`
   opens a page in a fresh context whose relative URLs go to that server.
-- `browser.login(page, email)` signs in through the real login form; `browser.axe_check(page)`
-  runs axe-core and fails on any serious or critical violation.
+- In tests/e2e/browser.py, `login(page, email)` signs in through the real login form and
+  `axe_check(page)` runs axe-core, failing on any serious or critical violation.
 """
 
 import json
@@ -112,9 +112,12 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
     emptied the tables), so the test database is left as the migrations made it."""
     from django.db import connection
 
-    test_database = connection.is_in_memory_db() if connection.vendor == "sqlite" else connection.settings_dict["NAME"].startswith("test_")
+    if connection.vendor == "sqlite":
+        test_database = connection.is_in_memory_db()
+    else:
+        test_database = connection.settings_dict["NAME"].startswith("test_")
     if not test_database:
-        raise RuntimeError("demo_database needs the test database: its tests are marked django_db (pytest_collection_modifyitems)")
+        raise RuntimeError("demo_database copies the test database: mark its tests django_db")
     directory = tmp_path_factory.mktemp("demo")
     with django_db_blocker.unblock():
         if getattr(connection, "_test_serialized_contents", None):  # else no test has emptied it
@@ -131,7 +134,7 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
             url = f"sqlite:///{path}"
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.e2e.demo"], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": url, "LOG_LEVEL": "WARNING"},
+        env={**os.environ, **server_env(url)},
     )
     if seeded.returncode:
         raise RuntimeError(f"seed_demo failed:\n{seeded.stdout[-3000:]}\n{seeded.stderr[-3000:]}")
@@ -262,11 +265,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if CHROMIUM is None:
         terminalreporter.write_line("e2e: skipped — chromium not installed (apt-get install chromium)", yellow=True)
         return
-    counts = ", ".join(f"{list(outcomes.values()).count(key)} {key}" for key in ("passed", "failed", "skipped", "error")
-                       if key in outcomes.values())
+    found = list(outcomes.values())
+    counts = ", ".join(f"{found.count(key)} {key}" for key in ("passed", "failed", "skipped", "error") if key in found)
     if axe_available():
         terminalreporter.write_line(f"e2e: {counts}; axe-core read {len(AXE_PAGES)} page state(s)")
     else:
-        terminalreporter.write_line(
-            f"e2e: {counts}; accessibility NOT checked — axe-core not installed (npm ci --prefix tests/e2e)", yellow=True
-        )
+        missing = "accessibility NOT checked — axe-core not installed (npm ci --prefix tests/e2e)"
+        terminalreporter.write_line(f"e2e: {counts}; {missing}", yellow=True)

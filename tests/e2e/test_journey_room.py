@@ -39,7 +39,8 @@ def _bodies(page) -> list[str]:
 
 
 def _ids(page) -> list[int]:
-    return [int(i) for i in page.locator("[data-log] li.msg[data-id]").evaluate_all("(items) => items.map((i) => i.dataset.id)")]
+    items = page.locator("[data-log] li.msg[data-id]")
+    return [int(i) for i in items.evaluate_all("(items) => items.map((i) => i.dataset.id)")]
 
 
 def test_two_learners_of_a_group_one_offline_on_a_phone(start_server, new_page, settings):
@@ -59,7 +60,8 @@ def test_two_learners_of_a_group_one_offline_on_a_phone(start_server, new_page, 
     path = f"/rooms/{room.pk}/"
 
     # A browser in another time zone: the room still writes Paris time, as the server does.
-    desk = login(new_page(server, width=1280, timezone_id="America/Sao_Paulo"), alice.email, FACTORY_PASSWORD, next=path)
+    desk = new_page(server, width=1280, timezone_id="America/Sao_Paulo")
+    login(desk, alice.email, FACTORY_PASSWORD, next=path)
     phone = new_page(server, width=390)
     socket_up = {"allowed": True, "routes": []}
 
@@ -133,7 +135,8 @@ def test_two_learners_of_a_group_one_offline_on_a_phone(start_server, new_page, 
     assert re.fullmatch(r"\d{1,2}(er)? [a-zéû]+ \d{4} à \d{2}:\d{2}", reloaded), reloaded
     assert live_times["desk, received"] == reloaded
     assert live_times["phone, sent"] == phone.locator(f"#m-{new_id} .msg__time").inner_text() == reloaded
-    assert live_times["desk, sent while the phone was offline"] == desk.locator(f"#m-{HISTORY + 1} .msg__time").inner_text()
+    offline_reloaded = desk.locator(f"#m-{HISTORY + 1} .msg__time").inner_text()
+    assert live_times["desk, sent while the phone was offline"] == offline_reloaded
 
     # After the reload, each opens at the latest message again.
     for page in (desk, phone):
