@@ -144,3 +144,16 @@ def test_the_django_admin_refuses_a_cohort_that_ends_before_it_starts_with_the_r
     assert "La fin doit suivre le début." in BeautifulSoup(response.content, "html.parser").get_text()
     cohort.refresh_from_db()
     assert cohort.ends_on.year != 2000
+
+
+def test_a_cohort_whose_creator_was_deleted_can_still_be_closed(client):
+    cohort = make_cohort(learners=2)
+    community = _community(cohort.programme)
+    colleague = make_user()
+    cohort.memberships.create(user=colleague, role="facilitator")
+    cohort.created_by.delete()
+    client.force_login(colleague)
+    assert client.post(reverse("cohorts:cohort_close", args=[cohort.pk])).status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.status == "closed" and cohort.created_by is None
+    assert CommunityInvitation.objects.filter(community=community).count() == 3
