@@ -98,7 +98,7 @@ def test_room_page_query_count_does_not_grow_with_messages(client, django_assert
     assert ReadMarker.objects.get(room=room, user=bob).last_read_seq == count
 
 
-def test_insights_are_for_facilitators_only(client):
+def test_insights_are_for_facilitators_only_and_outsiders_get_404(client):
     cohort = make_cohort()
     room = make_cohort_room(cohort=cohort)
     facilitator = add_member(cohort, role=CohortMembership.Role.FACILITATOR)
@@ -111,8 +111,11 @@ def test_insights_are_for_facilitators_only(client):
     for url in urls:
         assert client.get(url).status_code == 403
     client.force_login(make_user())
-    assert client.get(urls[0]).status_code == 404
-    assert client.get(urls[1]).status_code == 403
+    for url in urls:  # an outsider learns nothing, not even that the cohort exists
+        assert client.get(url).status_code == 404
+    client.force_login(add_member(make_cohort(), role=CohortMembership.Role.FACILITATOR))
+    for url in urls:  # a facilitator of another cohort is an outsider too
+        assert client.get(url).status_code == 404
     client.force_login(facilitator)
     for url in urls:
         response = client.get(url)
