@@ -8,6 +8,8 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from accounts.backends import can_access_admin
 from accounts.choices import Role
@@ -53,6 +55,22 @@ def start_url(user) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": lazy(
+            lambda: _("Trop d'échecs de connexion depuis cette adresse. Réessayez dans %(minutes)s minutes au plus.")
+            % {"minutes": settings.LOGIN_LOCK_MINUTES},
+            str,
+        )(),
+    }
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """The key allauth counts failed logins under ("…/key" in ACCOUNT_RATE_LIMITS): the account
+        *and* the client's address, so failures from elsewhere never lock the account's owner out.
+        allauth's own key is the account alone (65.22; tests/accounts/test_login_throttling.py
+        fails if allauth stops calling this)."""
+        return f"{super()._get_login_attempts_cache_key(request, **credentials)}:{self.get_client_ip(request)}"
+
     def save_user(self, request, user, form, commit=True):
         """Create the account and its profile in one write: a signup stores all of it or nothing."""
         user = super().save_user(request, user, form, commit=False)

@@ -184,8 +184,13 @@ class ExhibitTableBlock(blocks.StructBlock):
         template = "blocks/exhibit_table.html"
 
     def clean(self, value):
-        rows = parse_table(value.get("data"))
         errors = {}
+        try:
+            rows = parse_table(value.get("data"))
+        except csv.Error:  # a cell over the csv module's 128 KiB limit
+            raise StructBlockValidationError(
+                block_errors={"data": ValidationError(_("Une cellule dépasse 128 Kio : raccourcissez-la."))}
+            ) from None
         if len(rows) < 2:
             errors["data"] = ValidationError(_("Le tableau a besoin d'une ligne d'en-têtes et d'au moins une ligne."))
         else:

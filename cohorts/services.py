@@ -657,7 +657,14 @@ def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportR
     header_line = lines[0]
     delimiter = max([";", ",", "\t"], key=header_line.count)
     reader = csv.reader(lines, delimiter=delimiter)
-    header = [_normalise(cell) for cell in next(reader)]
+    try:
+        # Read the whole file before inviting anyone: a malformed line (a field over the csv
+        # module's 128 KiB limit, a NUL byte) stops the import with nothing half-done.
+        parsed = [(reader.line_num, row) for row in reader]
+    except csv.Error:
+        report.errors.append(RowError(reader.line_num, _("Ligne illisible : un champ dépasse 128 Kio ou contient un caractère nul. Aucune invitation n'a été envoyée ; corrigez le fichier et importez-le de nouveau.")))
+        return report
+    header = [_normalise(cell) for cell in parsed[0][1]]
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         for key, aliases in HEADER_ALIASES.items():
@@ -673,8 +680,7 @@ def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportR
     width = max(columns.values()) + 1
     seen: dict[str, int] = {}
     rows = 0
-    for row in reader:
-        line = reader.line_num
+    for line, row in parsed[1:]:
         if not any(cell.strip() for cell in row):
             continue
         rows += 1

@@ -9,12 +9,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import views as accounts_views
 from config import views
+from config.csp import csp_report
 
 # URLs are not language-prefixed: the language comes from the user's profile or the
 # switcher's cookie, so a link shared between colleagues works for both.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon),
+    path(settings.CSP_REPORT_URL.lstrip("/"), csp_report, name="csp_report"),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),

@@ -202,7 +202,7 @@ def room_detail(request, room_id: int):
         form = MessageForm(initial={"client_id": uuid.uuid4().hex})
 
     before = request.GET.get("before")
-    before = int(before) if before and before.isdigit() else None
+    before = int(before) if before and before.isascii() and before.isdigit() and len(before) <= 18 else None
     page = room_messages_before(room=room, before=before, limit=PAGE_SIZE + 1)
     has_older = len(page) > PAGE_SIZE
     page = page[-PAGE_SIZE:]

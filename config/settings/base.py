@@ -55,6 +55,7 @@ THIRD_PARTY_APPS = [
     "taggit",
     "allauth",
     "allauth.account",
+    "csp",
     "channels",
     "django_tasks",
     "django_tasks_db",
@@ -70,6 +71,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.PolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "cms.middleware.CachedSiteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -211,8 +214,19 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_SESSION_REMEMBER = None
 # allauth counts attempts in the default cache: local memory in one process, Redis when
 # REDIS_URL is set, so every process of a deployment shares the same counters.
+# Failed logins are counted per address and per account *and* address (the key is made in
+# accounts/adapters.py), never per account alone: a stranger elsewhere cannot lock a user out.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = int(env("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS", "5"))
+LOGIN_LOCK_MINUTES = int(env("LOGIN_LOCK_MINUTES", "5"))
+LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE = int(env("LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE", "20"))
+# The client's address: behind N reverse proxies that append to X-Forwarded-For, set N (nginx: 1);
+# 0 reads REMOTE_ADDR. Wrong, every visitor shares the proxy's address (docs/deploy.md).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": (
+        f"{LOGIN_FAILURES_PER_ADDRESS_PER_MINUTE}/m/ip,"
+        f"{LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS}/{LOGIN_LOCK_MINUTES}m/key"
+    ),
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -306,6 +320,50 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Content Security Policy (django-csp; config/csp.py, docs/security.md) ---------------------
+
+SELF, NONE = "'self'", "'none'"
+CSP_REPORT_URL = "/csp-report/"
+_CSP_COMMON = {
+    "default-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    # Wagtail's preview shows pages in an iframe of the admin, on the same origin; nobody else frames us.
+    "frame-ancestors": [SELF],
+    "report-uri": [CSP_REPORT_URL],
+    "report-to": "csp",
+}
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # connect-src also gets the host's ws:/wss: origin for the rooms (config.csp.PolicyMiddleware).
+        "connect-src": [SELF],
+    },
+}
+# The Wagtail admin (and its previews) only: Wagtail's interface uses inline scripts and styles.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        **_CSP_COMMON,
+        "script-src": [SELF, "'unsafe-inline'"],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+    },
+}
+CSP_REPORTS_PER_MINUTE = int(env("CSP_REPORTS_PER_MINUTE", "30"))  # logged per client address
+CSP_REPORT_MAX_BYTES = 16 * 1024  # a real report is well under 2 KiB; bigger bodies are ignored
+
+# --- Third parties ------------------------------------------------------------
+# Nothing is fetched from another site, in the admin either: no Gravatar (which would learn each
+# user's e-mail hash), initials instead (tests/test_third_parties.py).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 LOGGING = {
     "version": 1,
