@@ -4,8 +4,6 @@ Pages of a cohort answer 404 to people outside it (its existence is not disclose
 to its learners on facilitator pages.
 """
 
-import csv
-
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +18,7 @@ from icalendar import Calendar, Event
 
 from accounts.choices import Role
 from cohorts import selectors, services
+from config.csv_export import csv_response
 from cohorts.forms import (
     AnnouncementForm,
     CohortForm,
@@ -411,13 +410,7 @@ def dashboard(request, pk: int):
 def progress_export(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
     header, rows = selectors.cohort_progress_rows(cohort=cohort)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="progression-promotion-{cohort.pk}.csv"'
-    response.write("\ufeff")  # spreadsheets read UTF-8 with accents only with a BOM
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response
+    return csv_response(filename=f"progression-promotion-{cohort.pk}.csv", header=header, rows=rows)
 
 
 @login_required

@@ -8,7 +8,6 @@ services validate before writing).
 
 from __future__ import annotations
 
-import csv
 import json
 from functools import wraps
 
@@ -27,6 +26,7 @@ from wagtail import hooks
 from cms.blocks import WorksheetTemplate
 from cms.models import ProgrammePage
 from cms.selectors import source_page
+from config.csv_export import csv_response
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_export
 from lms.models import Certificate, Reflection, Worksheet
@@ -340,14 +340,11 @@ def transcript_pdf(request):
 @require_GET
 def transcript_csv(request):
     rows = selectors.transcript_rows(user=request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="releve-passerelles.csv"'
-    response.write("\ufeff")  # so spreadsheet software reads the accents right
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Programme"), _("Module"), _("Terminé le"), _("Heures attestées"), _("Code de vérification")])
-    for row in rows:
-        writer.writerow([row["programme"], row["module"], row["completed_on"] or "", row["hours"], row["code"]])
-    return response
+    return csv_response(
+        filename="releve-passerelles.csv",
+        header=[_("Programme"), _("Module"), _("Terminé le"), _("Heures attestées"), _("Code de vérification")],
+        rows=([row["programme"], row["module"], row["completed_on"], row["hours"], row["code"]] for row in rows),
+    )
 
 
 # --- Your data -----------------------------------------------------------------------------

@@ -189,3 +189,33 @@ def test_the_walk_sees_module_level_local_and_relative_imports():
     assert _imported_names(ast.parse("from .. import models").body[0], "rooms.migrations.x", False) == [
         "rooms", "rooms.models"
     ]
+
+
+CSV_WRITER_HOME = "config.csv_export"  # neutralises every cell against formula injection
+
+
+def _csv_writer_uses(source: str) -> list[int]:
+    """Lines where `csv.writer`/`csv.DictWriter` is reached, as an attribute or imported by name."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr in {"writer", "DictWriter"} and (
+            isinstance(node.value, ast.Name) and node.value.id == "csv"
+        ):
+            lines.append(node.lineno)
+        if isinstance(node, ast.ImportFrom) and node.module == "csv" and any(
+            alias.name in {"writer", "DictWriter"} for alias in node.names
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_csv_the_platform_writes_goes_through_the_one_neutralising_helper():
+    elsewhere = {
+        name: lines
+        for name, path in product_modules().items()
+        if name != CSV_WRITER_HOME and (lines := _csv_writer_uses(path.read_text(encoding="utf-8")))
+    }
+    assert not elsewhere, f"csv.writer outside {CSV_WRITER_HOME} (use its csv_response): {elsewhere}"
+    assert _csv_writer_uses(product_modules()[CSV_WRITER_HOME].read_text(encoding="utf-8"))
+    assert _csv_writer_uses("import csv\nw = csv.writer(f)\n") == [2]
+    assert _csv_writer_uses("from csv import DictWriter\n") == [1]
