@@ -25,7 +25,29 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class CohortForm(forms.ModelForm):
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+def plausible_date(value) -> None:
+    """A date a cohort can use: year 1 or 9999 parse as dates but overflow once converted to UTC."""
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            _("Date impossible : choisissez une date entre %(first)s et %(last)s."),
+            params={"first": EARLIEST_YEAR, "last": LATEST_YEAR}, code="implausible_date",
+        )
+
+
+class PlausibleDatesMixin:
+    """Every date and date-time field of the form refuses dates outside EARLIEST_YEAR..LATEST_YEAR."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(plausible_date)
+
+
+class CohortForm(PlausibleDatesMixin, forms.ModelForm):
     co_facilitators = forms.ModelMultipleChoiceField(
         label=_("Co-animateur·rices"), required=False, queryset=User.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -95,7 +117,7 @@ class GroupMoveForm(forms.Form):
         self.fields["group"].queryset = CohortGroup.objects.filter(cohort=cohort)
 
 
-class LiveSessionForm(forms.ModelForm):
+class LiveSessionForm(PlausibleDatesMixin, forms.ModelForm):
     video_url = forms.URLField(label=_("Lien de visioconférence"), required=False, assume_scheme="https")
 
     class Meta:
@@ -115,7 +137,7 @@ class AnnouncementForm(forms.Form):
         self.fields["group"].queryset = CohortGroup.objects.filter(cohort=cohort)
 
 
-class ScheduleRowForm(forms.Form):
+class ScheduleRowForm(PlausibleDatesMixin, forms.Form):
     """One line of the schedule page: which part of the programme it dates (a hidden key), and its dates."""
 
     part = forms.CharField(widget=forms.HiddenInput, required=False)  # an empty key is an unknown part
