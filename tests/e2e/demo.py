@@ -55,6 +55,7 @@ def demo_urls() -> dict:
         "home": "/",
         "catalogue": CataloguePage.objects.live().filter(locale=french).first().url,
         "programme": programme.url,
+        "module": module.url,
         "case": case.url,
         "case_title": case.title,
         "dashboard": reverse("lms:dashboard"),
