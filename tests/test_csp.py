@@ -60,9 +60,9 @@ def strictness_problems(header: str | None, *, host: str = "testserver") -> list
     return problems
 
 
-@pytest.fixture
-def journeys(client):
-    """The main pages of every journey, each as (who reads it or None, URL)."""
+def journey_pages() -> list[tuple]:
+    """The main pages of every journey, each as (who reads it or None, URL); tests/test_third_parties.py
+    reads them too."""
     course = make_course(hours=Decimal("7.0"))
     cohort = make_cohort(programme=course.programme)
     facilitator = cohort.memberships.get(role=CohortMembership.Role.FACILITATOR).user
@@ -93,6 +93,11 @@ def journeys(client):
     ]
     pages.append((None, reverse("lms:certificate_verify", args=[certificate.code])))
     return pages
+
+
+@pytest.fixture
+def journeys():
+    return journey_pages()
 
 
 def test_every_page_of_the_journeys_sends_the_strict_policy(client, journeys):
