@@ -85,14 +85,17 @@ def _target(target) -> tuple[str, str]:
 
 
 def audit_record(kind: str, *, actor=None, target=None, request=None, **details) -> SecurityEvent:
-    """Store one security event (and log it as one JSON line). `target` is a model instance or a
-    (type, id) pair; `details` are short facts (ids, counts, names of things), never secrets or text."""
+    """Store one security event (and log it as one JSON line). `actor` defaults to the user of the
+    request being served; `target` is a model instance or a (type, id) pair; `details` are short
+    facts (ids, counts, names of things), never secrets or anyone's words."""
     if kind not in SecurityEvent.Kind.values:
         raise ValueError(f"Unknown audit event kind: {kind!r}")
     refused = FORBIDDEN_KEYS.intersection(key.lower() for key in details)
     if refused:
         raise ValueError(f"Audit details may not hold {sorted(refused)}")
     request = request if request is not None else current_request.get()
+    if actor is None and request is not None:
+        actor = getattr(request, "user", None)  # the person whose request this is, when a service does not say
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     target_type, target_id = _target(target)

@@ -32,9 +32,11 @@ def _logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
-    # Django has already masked the password; only the login name typed is kept (cleaned, cut).
-    login = credentials.get("email") or credentials.get("username") or ""
-    audit_record(Kind.LOGIN_FAILED, request=request, login=login)
+    # The account aimed at, when there is one; the address typed is not kept (it may be anyone's,
+    # and an erased person's address must not survive in the log).
+    login = str(credentials.get("email") or credentials.get("username") or "")
+    target = User.objects.filter(email__iexact=login.strip()).only("pk").first() if login.strip() else None
+    audit_record(Kind.LOGIN_FAILED, target=target, request=request, known_account=target is not None)
 
 
 @receiver(mfa_signals.authentication_failed, dispatch_uid="audit_mfa_failed")

@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
+from accounts.audit import audit_record
 from accounts.choices import Role
+from accounts.models import SecurityEvent
 from cohorts import selectors, services
 from cohorts.forms import (
     AnnouncementForm,
@@ -411,6 +413,7 @@ def dashboard(request, pk: int):
 def progress_export(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
     header, rows = selectors.cohort_progress_rows(cohort=cohort)
+    audit_record(SecurityEvent.Kind.DATA_EXPORTED, actor=request.user, target=cohort, export="progress_csv", rows=len(rows))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="progression-promotion-{cohort.pk}.csv"'
     response.write("\ufeff")  # spreadsheets read UTF-8 with accents only with a BOM
