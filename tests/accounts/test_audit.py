@@ -281,3 +281,45 @@ def test_audit_purge_deletes_what_is_older_than_the_retention(settings):
     assert LogEntry.objects.count() == 1
     with pytest.raises(CommandError):
         call_command("audit_purge", days=0)
+
+
+# --- How much it writes ---------------------------------------------------------------------------
+
+
+def test_audit_volume_of_a_typical_journey_per_thousand_requests(client, capsys):
+    """A cohort's ordinary day: each learner signs in, reads the dashboard, the cohort and its room,
+    posts, reads notifications and the profile, signs out; one person mistypes a password, one
+    outsider probes the cohort, the facilitator hides a message. The figure goes to docs/security.md."""
+    import uuid
+
+    room, facilitator, learners = make_room_with_members(learners=6)
+    SecurityEvent.objects.all().delete()
+    requests = 0
+
+    def call(method, url, data=None):
+        nonlocal requests
+        requests += 1
+        return getattr(client, method)(url, data or {})
+
+    for learner in learners:
+        call("post", "/accounts/login/", {"login": learner.email, "password": PASSWORD})
+        for url in ["/dashboard/", "/cohorts/", f"/cohorts/{room.cohort_id}/", f"/rooms/{room.pk}/", "/notifications/", "/accounts/profile/"]:
+            call("get", url)
+        for _ in range(3):
+            call("post", f"/rooms/{room.pk}/", {"client_id": uuid.uuid4().hex, "body": "Bonjour"})
+            call("get", f"/rooms/{room.pk}/")
+        call("post", "/accounts/logout/")
+    call("post", "/accounts/login/", {"login": learners[0].email, "password": "faute-de-frappe"})
+    client.force_login(make_user())
+    call("get", f"/cohorts/{room.cohort_id}/")
+    client.force_login(facilitator)
+    message = room.messages.first()
+    call("post", f"/rooms/{room.pk}/messages/{message.seq}/hide/")
+    count = SecurityEvent.objects.exclude(kind=Kind.ROLE_CHANGED).count()
+    per_thousand = round(1000 * count / requests)
+    with capsys.disabled():
+        print(f"\naudit volume: {count} security events for {requests} requests = {per_thousand} per 1,000 requests")
+    assert {Kind.LOGIN, Kind.LOGOUT, Kind.LOGIN_FAILED, Kind.ACCESS_REFUSED, Kind.MESSAGE_HIDDEN} <= set(
+        SecurityEvent.objects.values_list("kind", flat=True)
+    )
+    assert per_thousand < 250  # about two rows per session and one per incident, never one per page view
