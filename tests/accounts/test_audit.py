@@ -323,3 +323,19 @@ def test_audit_volume_of_a_typical_journey_per_thousand_requests(client, capsys)
         SecurityEvent.objects.values_list("kind", flat=True)
     )
     assert per_thousand < 250  # about two rows per session and one per incident, never one per page view
+
+
+def test_erasing_an_account_leaves_no_e_mail_in_the_audit_log(client):
+    from lms.export import account_erase
+
+    cohort = make_cohort()
+    facilitator = add_member(cohort, role=CohortMembership.Role.FACILITATOR, email="claire.dubois@chu-rennes.fr")
+    candidate = add_member(cohort, status=CohortMembership.Status.PENDING)
+    membership = CohortMembership.objects.get(cohort=cohort, user=candidate)
+    client.post("/accounts/login/", {"login": facilitator.email, "password": "typo"})
+    client.force_login(facilitator)
+    client.post(f"/cohorts/{cohort.pk}/members/{membership.pk}/approve/")
+    assert "claire.dubois@chu-rennes.fr" in stored_text()  # django-auditlog keeps the actor's address…
+    account_erase(user=facilitator)
+    assert "claire.dubois@chu-rennes.fr" not in stored_text()  # …until the account is erased
+    assert LogEntry.objects.filter(actor=facilitator).exists()  # the record of what was done stays
