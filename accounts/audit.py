@@ -21,6 +21,7 @@ import logging
 import unicodedata
 from contextvars import ContextVar
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import models
@@ -73,6 +74,16 @@ def client_address(request) -> str | None:
         return str(ipaddress.ip_address(address))
     except ValueError:
         return None
+
+
+def audit_socket_bind(scope) -> None:
+    """For a WebSocket connection: what services record for it (moderation, rate limits) names its
+    user and address as for a request. Call once in the consumer's `connect`; the value lives in the
+    connection's task, which runs every later handler of that socket."""
+    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope.get("headers", [])}
+    client = scope.get("client") or ("", 0)
+    meta = {"REMOTE_ADDR": client[0] or "", "HTTP_X_FORWARDED_FOR": headers.get("x-forwarded-for", "")}
+    current_request.set(SimpleNamespace(META=meta, user=scope.get("user")))
 
 
 def _target(target) -> tuple[str, str]:
