@@ -339,3 +339,36 @@ def test_erasing_an_account_leaves_no_e_mail_in_the_audit_log(client):
     account_erase(user=facilitator)
     assert "claire.dubois@chu-rennes.fr" not in stored_text()  # …until the account is erased
     assert LogEntry.objects.filter(actor=facilitator).exists()  # the record of what was done stays
+
+
+def test_password_and_e_mail_changes_are_recorded(client):
+    user = make_user()
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    client.post("/accounts/password/change/", {"oldpassword": PASSWORD, "password1": "Nouveau-mot-2-passe", "password2": "Nouveau-mot-2-passe"})
+    client.post("/accounts/reauthenticate/", {"password": "Nouveau-mot-2-passe"})
+    client.post("/accounts/email/", {"action_add": "", "email": "nouvelle@example.org"})
+    assert [(event.kind, event.details.get("change")) for event in SecurityEvent.objects.filter(actor=user, kind__in=[Kind.PASSWORD_CHANGED, Kind.EMAIL_CHANGED]).order_by("pk")] == [
+        (Kind.PASSWORD_CHANGED, None),
+        (Kind.EMAIL_CHANGED, "added"),
+    ]
+    assert "nouvelle@example.org" not in stored_text()
+
+
+def test_a_deleted_or_reported_message_and_an_accepted_invitation_are_recorded():
+    from cohorts.services import invitation_accept, invitation_create
+    from rooms.services import message_delete, message_report
+    from tests.factories_cohorts import make_cohort as make_full_cohort
+    from tests.factories_cohorts import make_facilitator
+
+    room, _facilitator, [alice, bob] = make_room_with_members(learners=2)
+    message = post(room, alice, "Je retire ce que j'ai dit")
+    message_report(room=room, seq=message.seq, user=bob, reason="Propos blessant envers une collègue")
+    message_delete(room=room, seq=message.seq, user=alice)
+    facilitator = make_facilitator()
+    cohort = make_full_cohort(facilitator=facilitator)
+    invitee = make_user(email="invitee@chu-test.fr")
+    invitation = invitation_create(cohort=cohort, email=invitee.email, invited_by=facilitator)
+    invitation_accept(invitation=invitation, user=invitee)
+    recorded = set(SecurityEvent.objects.values_list("kind", "actor_id"))
+    assert {(Kind.MESSAGE_REPORTED, bob.pk), (Kind.MESSAGE_DELETED, alice.pk), (Kind.INVITATION_ACCEPTED, invitee.pk)} <= recorded
+    assert "blessant" not in stored_text() and "retire" not in stored_text()

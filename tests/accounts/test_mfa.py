@@ -151,6 +151,7 @@ def test_removing_the_last_factor_of_a_required_role_sends_back_to_set_up(client
     client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     client.post("/accounts/2fa/totp/deactivate/")
     assert not Authenticator.objects.filter(user=user, type="totp").exists()
+    assert SecurityEvent.objects.filter(kind="mfa_deactivated", actor=user).exists()
     assert client.get("/accounts/profile/")["Location"] == "/accounts/2fa/totp/activate/"
 
 
@@ -216,3 +217,19 @@ def test_mfa_pages_use_the_site_frame_and_no_inline_script_or_style(client):
         assert 'class="site-header' in html or "site-header" in html
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), response.request["PATH_INFO"]
         assert not re.search(r"\sstyle=|\son[a-z]+=", html), response.request["PATH_INFO"]
+
+
+def test_regenerating_recovery_codes_voids_the_old_ones_and_is_recorded(client, django_capture_on_commit_callbacks):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    user = make_user()
+    activate_totp(client, user)
+    old = RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).get_unused_codes()
+    password_login(client, user)
+    client.post("/accounts/2fa/authenticate/", {"code": old[0]})
+    confirm_identity(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/2fa/recovery-codes/generate/")
+    new = RecoveryCodes(Authenticator.objects.get(user=user, type="recovery_codes")).get_unused_codes()
+    assert not set(new) & set(old)
+    assert SecurityEvent.objects.filter(kind="recovery_codes_generated", actor=user).exists()
