@@ -17,3 +17,4 @@ class AccountsConfig(AppConfig):
         # Like django.contrib.sites, which creates its "example.com" Site after migrating (and runs
         # first, being listed first): name it, and follow SITE_URL, at every `migrate`.
         post_migrate.connect(_site_sync, sender=self, dispatch_uid="accounts.site_sync")
+        from accounts import signals  # noqa: F401  (audit receivers)

@@ -85,3 +85,63 @@ class User(AbstractUser):
     @property
     def is_facilitator(self) -> bool:
         return self.has_role(Role.FACILITATOR)
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event: who did what to which object, when (UTC) and from where.
+
+    Written only by `accounts.audit.audit_record`, which cleans every value; never holds message
+    bodies, passwords, tokens or session ids. Kept AUDIT_RETENTION_DAYS (`manage.py audit_purge`).
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Connexion")
+        LOGIN_FAILED = "login_failed", _("Échec de connexion")
+        LOGOUT = "logout", _("Déconnexion")
+        MFA_FAILED = "mfa_failed", _("Code de second facteur refusé")
+        MFA_ACTIVATED = "mfa_activated", _("Second facteur activé")
+        MFA_DEACTIVATED = "mfa_deactivated", _("Second facteur désactivé")
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", _("Codes de secours générés")
+        PASSWORD_CHANGED = "password_changed", _("Mot de passe changé")
+        EMAIL_CHANGED = "email_changed", _("Adresse e-mail changée")
+        ROLE_CHANGED = "role_changed", _("Rôle modifié")
+        ACCESS_REFUSED = "access_refused", _("Accès refusé")
+        RATE_LIMITED = "rate_limited", _("Limite de fréquence atteinte")
+        MESSAGE_HIDDEN = "message_hidden", _("Message masqué")
+        MESSAGE_RESTORED = "message_restored", _("Message rétabli")
+        MESSAGE_PINNED = "message_pinned", _("Message épinglé")
+        MESSAGE_UNPINNED = "message_unpinned", _("Message désépinglé")
+        MESSAGE_DELETED = "message_deleted", _("Message supprimé")
+        MESSAGE_REPORTED = "message_reported", _("Message signalé")
+        INVITATION_SENT = "invitation_sent", _("Invitation envoyée")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation révoquée")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation acceptée")
+        DATA_EXPORTED = "data_exported", _("Données exportées")
+        ACCOUNT_ERASED = "account_erased", _("Compte effacé")
+
+    MODERATION_KINDS = (
+        Kind.MESSAGE_HIDDEN, Kind.MESSAGE_RESTORED, Kind.MESSAGE_PINNED, Kind.MESSAGE_UNPINNED,
+        Kind.MESSAGE_DELETED, Kind.MESSAGE_REPORTED,
+    )
+
+    kind = models.CharField(_("type"), max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("auteur·rice"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_type = models.CharField(_("type d'objet"), max_length=60, blank=True)
+    target_id = models.CharField(_("objet"), max_length=40, blank=True)
+    address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("date (UTC)"), db_index=True)
+
+    class Meta:
+        verbose_name = _("événement de sécurité")
+        verbose_name_plural = _("journal de sécurité")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="securityevent_kind_date"),
+            models.Index(fields=["target_type", "target_id"], name="securityevent_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind}"

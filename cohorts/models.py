@@ -5,6 +5,7 @@ announcements, calendar feeds, community invitations). Rooms and messages are th
 import hashlib
 import secrets
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -321,3 +322,10 @@ class CommunityInvitation(models.Model):
     class Meta:
         verbose_name = _("invitation à une communauté")
         constraints = [models.UniqueConstraint(fields=["community", "user"], name="one_community_invitation_per_user")]
+
+
+# Who joined, left or changed role in a cohort, group or community, by whom and from where
+# (django-auditlog; docs/security.md). These models have no personal text of their own.
+auditlog.register(CohortMembership)
+auditlog.register(GroupMembership)
+auditlog.register(CommunityMembership)

@@ -21,9 +21,11 @@ from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_record
 from accounts.choices import Level, Profession
 from accounts.i18n import in_recipient_language, recipient_language
 from accounts.mail import email_enqueue
+from accounts.models import SecurityEvent
 from cohorts.grouping import Member, form_groups
 from cohorts.models import (
     Announcement,
@@ -267,6 +269,7 @@ def invitation_create(
     invitation.expires_at = timezone.now()
     invitation.full_clean(exclude=["token_hash", "expires_at"])
     _send_invitation(invitation)
+    audit_record(SecurityEvent.Kind.INVITATION_SENT, actor=invited_by, target=invitation, cohort=cohort.pk)
     return invitation
 
 
@@ -275,6 +278,7 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(_("Seule une invitation en attente peut être renvoyée."))
     _send_invitation(invitation)
+    audit_record(SecurityEvent.Kind.INVITATION_SENT, target=invitation, cohort=invitation.cohort_id, resent=True)
     return invitation
 
 
@@ -283,6 +287,7 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
         raise ValidationError(_("Cette invitation a déjà été acceptée."))
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status"])
+    audit_record(SecurityEvent.Kind.INVITATION_REVOKED, target=invitation, cohort=invitation.cohort_id)
     return invitation
 
 
@@ -308,6 +313,7 @@ def invitation_accept(*, invitation: Invitation, user) -> CohortMembership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    audit_record(SecurityEvent.Kind.INVITATION_ACCEPTED, actor=user, target=invitation, cohort=invitation.cohort_id)
     return membership
 
 

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
+from accounts.audit import audit_record
 from accounts.choices import Role
+from accounts.models import SecurityEvent
 from cohorts import selectors, services
 from config.csv_export import csv_response
 from cohorts.forms import (
@@ -410,6 +412,7 @@ def dashboard(request, pk: int):
 def progress_export(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
     header, rows = selectors.cohort_progress_rows(cohort=cohort)
+    audit_record(SecurityEvent.Kind.DATA_EXPORTED, actor=request.user, target=cohort, export="progress_csv", rows=len(rows))
     return csv_response(filename=f"progression-promotion-{cohort.pk}.csv", header=header, rows=rows)
 
 

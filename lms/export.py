@@ -13,6 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
+from accounts.audit import audit_record
+from accounts.models import SecurityEvent
 from cms.models import CasePerspective
 from lms.models import (
     Certificate,
@@ -106,6 +108,7 @@ def user_data_export(*, user) -> dict:
         extra = fn(user) or {}
         for key, value in extra.items():
             data[key] = value
+    audit_record(SecurityEvent.Kind.DATA_EXPORTED, actor=user, target=user, export="personal_data")
     return data
 
 
@@ -124,6 +127,7 @@ def account_erase(*, user) -> None:
     keep their counts. Personal texts (rationales, reflections, worksheets, certificates) are
     deleted; what a decision-point choice says about the cohort (option, profession) is kept.
     """
+    audit_record(SecurityEvent.Kind.ACCOUNT_ERASED, target=user)  # actor: whoever's request this is
     for fn in hooks.get_hooks(ERASE_HOOK):
         fn(user)
     DecisionAnswer.objects.filter(user=user).update(rationale="")

@@ -18,6 +18,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_socket_bind
 from accounts.i18n import in_recipient_language
 from rooms import events, presence, services
 from rooms.models import Room
@@ -90,6 +91,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_READ_ONLY)
             return
         self.can_moderate = access.can_moderate
+        audit_socket_bind(self.scope)  # moderation and rate limits of this socket are recorded with its address
         after = self._after_from_query()
         # Read before subscribing: anything committed in between is fetched by the catch-up below.
         self.delivered = self.room.last_message_seq if after is None else min(after, self.room.last_message_seq)

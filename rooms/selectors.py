@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import SecurityEvent, User
 from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership
 from cohorts.selectors import active_memberships
 from config.sanitize import plain_text
@@ -431,3 +431,30 @@ def room_insights(*, room: Room) -> RoomInsights:
 def cohort_room_insights(*, cohort_id: int) -> RoomInsights:
     """Insights over every room of a cohort (cohort, group and case rooms), in two queries."""
     return _insights(Message.objects.filter(room__cohort_id=cohort_id))
+
+
+# --- Moderation history --------------------------------------------------------------------
+
+
+@dataclass
+class ModerationEntry:
+    event: SecurityEvent
+    room: Room | None
+    seq: int | None
+
+
+def cohort_moderation_history(*, cohort: Cohort, limit: int = 200) -> list[ModerationEntry]:
+    """The latest moderation events (hide, restore, pin, delete, report) in the rooms of a cohort
+    and of its groups, newest first; three queries whatever the number of events."""
+    rooms = {room.pk: room for room in Room.objects.filter(Q(cohort=cohort) | Q(group__cohort=cohort))}
+    events = (
+        SecurityEvent.objects.filter(
+            kind__in=SecurityEvent.MODERATION_KINDS, target_type="rooms.room", target_id__in=[str(pk) for pk in rooms]
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [
+        ModerationEntry(event=event, room=rooms.get(int(event.target_id)), seq=event.details.get("seq"))
+        for event in events
+    ]

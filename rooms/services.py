@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.i18n import in_recipient_language
 from accounts.mail import email_enqueue
-from accounts.models import User
+from accounts.models import SecurityEvent, User
 from cohorts.models import Cohort, CohortGroup, Community
 from rooms.events import room_event_send
 from rooms.markdown import render_message
@@ -139,10 +140,13 @@ def _rate_limited(user_id: int, *, bucket: str = "send", limit: int | None = Non
     key = f"rooms:rate:{bucket}:{user_id}:{int(time.time() // window)}"
     try:
         cache.add(key, 0, window * 2)
-        return cache.incr(key) > limit
+        count = cache.incr(key)
     except Exception:  # noqa: BLE001
         logger.info("rate limit: cache unavailable", exc_info=True)
         return False
+    if count == limit + 1 and bucket != "typing":  # once per window, not once per refused frame
+        audit_record(SecurityEvent.Kind.RATE_LIMITED, actor=User(pk=user_id), target=("accounts.user", user_id), limit=f"rooms:{bucket}")
+    return count > limit
 
 
 def _check_action_rate(user_id: int) -> None:
@@ -360,6 +364,7 @@ def message_delete(*, room: Room, seq: int, user: User) -> Message:
     message.body = ""
     message.html = ""
     message.save(update_fields=["deleted_at", "body", "html"])
+    audit_record(SecurityEvent.Kind.MESSAGE_DELETED, actor=user, target=room, seq=message.seq)
     _on_commit_broadcast(room.pk, "message.updated", message)
     return message
 
@@ -371,6 +376,7 @@ def message_hide(*, room: Room, seq: int, user: User, hidden: bool = True) -> Me
     message.hidden_at = timezone.now() if hidden else None
     message.hidden_by = user if hidden else None
     message.save(update_fields=["hidden_at", "hidden_by"])
+    audit_record(SecurityEvent.Kind.MESSAGE_HIDDEN if hidden else SecurityEvent.Kind.MESSAGE_RESTORED, actor=user, target=room, seq=message.seq)
     _on_commit_broadcast(room.pk, "message.updated", message)
     return message
 
@@ -383,6 +389,7 @@ def message_pin(*, room: Room, seq: int, user: User, pinned: bool = True) -> Mes
     message.pinned_at = timezone.now() if pinned else None
     message.pinned_by = user if pinned else None
     message.save(update_fields=["pinned_at", "pinned_by"])
+    audit_record(SecurityEvent.Kind.MESSAGE_PINNED if pinned else SecurityEvent.Kind.MESSAGE_UNPINNED, actor=user, target=room, seq=message.seq)
     _on_commit_broadcast(room.pk, "message.updated", message)
     return message
 
@@ -406,6 +413,7 @@ def message_report(*, room: Room, seq: int, user: User, reason: str = "") -> Mes
             ignore_conflicts=True,
         )
         _forget_notification_counts(moderator_ids)
+        audit_record(SecurityEvent.Kind.MESSAGE_REPORTED, actor=user, target=room, seq=message.seq)
     return report
 
 

@@ -31,4 +31,5 @@ urlpatterns = [
     path("notifications/<int:notification_id>/read/", views.notification_read_view, name="notification_read"),
     path("rooms/<int:room_id>/insights/", views.room_insights_view, name="room_insights"),
     path("cohorts/<int:cohort_id>/rooms/insights/", views.cohort_rooms_insights_view, name="cohort_rooms_insights"),
+    path("cohorts/<int:cohort_id>/rooms/moderation/", views.cohort_moderation_history_view, name="cohort_moderation_history"),
 ]

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.choices import Profession
 from accounts.formats import day_time_format
@@ -20,10 +20,12 @@ from cms.models import CaseStudyPage
 from cms.selectors import source_page
 from cohorts.models import Cohort, CohortMembership
 from cohorts.selectors import cohort_role, cohorts_for_programme_page
+from cohorts.selectors import cohort_is_facilitator
 from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
     RoomInsights,
+    cohort_moderation_history,
     cohort_room_insights,
     message_excerpt,
     message_history_visible,
@@ -52,6 +54,7 @@ __all__ = [
     "notification_read_all",
     "room_insights_view",
     "cohort_rooms_insights_view",
+    "cohort_moderation_history_view",
 ]
 
 NOTIFICATIONS_SHOWN = 50
@@ -368,3 +371,15 @@ def cohort_rooms_insights_view(request, cohort_id: int):
         **_insights_context(cohort_room_insights(cohort_id=cohort.pk)),
     }
     return render(request, "rooms/insights.html", context)
+
+
+@login_required
+@require_GET
+def cohort_moderation_history_view(request, cohort_id: int):
+    """Who hid, restored, pinned, deleted or reported which message in the cohort's rooms: for the
+    cohort's facilitators (and superusers); 404 to everyone else, members included."""
+    cohort = get_object_or_404(Cohort, pk=cohort_id)
+    if not (request.user.is_superuser or cohort_is_facilitator(user=request.user, cohort_id=cohort.pk)):
+        raise Http404
+    entries = cohort_moderation_history(cohort=cohort)
+    return render(request, "rooms/moderation_history.html", {"cohort": cohort, "entries": entries, "page_title": _("Historique de modération")})

@@ -56,6 +56,8 @@ THIRD_PARTY_APPS = [
     "allauth",
     "allauth.account",
     "csp",
+    "allauth.mfa",
+    "auditlog",
     "channels",
     "django_tasks",
     "django_tasks_db",
@@ -83,6 +85,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: an account that must have a second factor can do nothing else until it has one.
+    "accounts.middleware.MFARequiredMiddleware",
+    # Records refusals (403, 404 of a matched URL, 429) and gives services the request's address.
+    "accounts.middleware.AuditMiddleware",
+    # django-auditlog: who changed a role or a membership, and from which address.
+    "accounts.middleware.AuditlogMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -188,6 +196,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# The Wagtail admin signs in through allauth, so its login cannot skip the second factor.
+WAGTAILADMIN_LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -234,8 +244,29 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+# Adding, removing or changing the primary e-mail address asks for the password again (or a
+# second factor) when the last sign-in is older than ACCOUNT_REAUTHENTICATION_TIMEOUT (300 s).
+# Changing the password asks for the current one; allauth.mfa's own pages always ask (MFA_REAUTHENTICATION_REQUIRED).
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Passerelles] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", "http")
+
+# --- Multi-factor sign-in (allauth.mfa; docs/security.md) ---------------------
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Passerelles"
+# Editors, reviewers, facilitators and admins must set up a second factor before anything else.
+# On in production (config/settings/production.py); off here so `make run`'s demo accounts sign
+# in with a password alone.
+PASSERELLES_MFA_REQUIRED = env("PASSERELLES_MFA_REQUIRED", "0").lower() in {"1", "true", "yes"}
+
+# --- Audit log (accounts/audit.py; docs/security.md) --------------------------
+
+# Reverse proxies whose X-Forwarded-For is believed (its last entry is the client's address);
+# production sets the local nginx (docs/deploy.md). Anyone else's header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+# Security events and django-auditlog entries older than this are deleted by `manage.py audit_purge`.
+AUDIT_RETENTION_DAYS = int(env("AUDIT_RETENTION_DAYS", "365"))
 
 # --- E-mail -----------------------------------------------------------------
 

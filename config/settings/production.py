@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import TASKS, env
+from .base import TASKS, env, env_list
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -26,6 +26,11 @@ if not SINGLE_MACHINE:
 
 DEBUG = False
 BENCHMARK_ENDPOINTS = False
+
+# Editors, reviewers, facilitators and admins sign in with a second factor (docs/security.md).
+PASSERELLES_MFA_REQUIRED = env("PASSERELLES_MFA_REQUIRED", "1").lower() in {"1", "true", "yes"}
+# nginx on the same machine appends the client's address to X-Forwarded-For (accounts/audit.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT", "true").lower() in {"1", "true", "yes"}

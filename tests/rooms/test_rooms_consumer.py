@@ -391,3 +391,27 @@ async def test_error_frames_speak_the_members_interface_language():
     assert (await receive_until(a, "error"))["detail"] == "Unreadable JSON frame."
     await a.disconnect()
     await b.disconnect()
+
+
+async def test_moderation_through_the_socket_is_audited_with_the_socket_s_address(settings):
+    from accounts.models import SecurityEvent
+    from tests.rooms.rooms_ws import session_cookie
+    from channels.testing import WebsocketCommunicator
+    from config.asgi import application
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    room, facilitator, (alice, _bob) = await _room()
+    await db(post)(room, alice, "texte litigieux")
+    headers = [(b"origin", b"http://testserver"), (b"cookie", f"sessionid={await session_cookie(facilitator)}".encode()),
+               (b"x-forwarded-for", b"10.0.0.1, 203.0.113.9")]
+    f = WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/?after=1", headers=headers)
+    f.scope["client"] = ("127.0.0.1", 40000)  # behind the local nginx, as in production
+    connected, _code = await f.connect(timeout=5)
+    assert connected
+    await receive_until(f, "resumed")
+    await send(f, {"type": "message.hide", "id": 1})
+    await receive_until(f, "message.updated")
+    event = await db(lambda: SecurityEvent.objects.get(kind=SecurityEvent.Kind.MESSAGE_HIDDEN))()
+    assert (event.actor_id, event.address, event.target_id, event.details) == (facilitator.pk, "203.0.113.9", str(room.pk), {"seq": 1})
+    assert "litigieux" not in str(event.details)
+    await f.disconnect()
