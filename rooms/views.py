@@ -19,8 +19,7 @@ from accounts.formats import day_time_format
 from cms.models import CaseStudyPage
 from cms.selectors import source_page
 from cohorts.models import Cohort, CohortMembership
-from cohorts.selectors import cohort_role, cohorts_for_programme_page
-from cohorts.selectors import cohort_is_facilitator
+from cohorts.selectors import cohort_is_facilitator, cohort_role, cohorts_for_programme_page
 from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
