@@ -23,6 +23,7 @@ from lms.models import Certificate, DecisionAnswer, Enrolment, QuizAttempt, Refl
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort
 from tests.factories_lms import complete_case, make_course
+from tests.personal_data import read_export
 from tests.queries import PageQueries, page_queries
 
 pytestmark = pytest.mark.django_db
@@ -206,14 +207,16 @@ def test_the_export_contains_every_kind_of_record(client, course):
     add_learner(make_cohort(programme=course.programme, name="Promotion Julien"), user=learner)
 
     client.force_login(learner)
-    response = client.get(reverse("lms:my_data_export"))
-    data = json.loads(response.content)
+    data, page = read_export(client.get(reverse("lms:my_data_export")))
     assert data["profile"]["first_name"] == "Julien"
     for key in ["enrolments", "completed_pages", "decision_answers", "reflections", "quiz_attempts", "worksheets", "certificates"]:
         assert data[key], key
     # What the other apps hold, through their real hooks (tests/cohorts/test_personal_data.py has the detail).
     assert [row["cohort__name"] for row in data["cohorts"]] == ["Promotion Julien"]
     assert data["reflections"][0]["versions"][0]["body_html"] == "<p>Ma réflexion.</p>"
+    # The readable page shows the same records, the written texts as (sanitised) HTML.
+    assert "Promotion Julien" in page and "<p>Ma réflexion.</p>" in page and "Délais" in page
+    assert "<script" not in page and "style=" not in page and "http" not in page
 
 
 def test_deleting_the_account_leaves_no_personal_data_and_keeps_statistics(client, course):
@@ -268,7 +271,7 @@ def test_no_learner_reads_another_learners_records_by_changing_an_id(client, cou
     assert client.post(reverse("lms:reflection_comment", args=[reflection.pk]), {"body": "x"}).status_code == 404
     assert not reflection.comments.exists()
     # The export of the intruder carries none of the owner's records.
-    data = json.loads(client.get(reverse("lms:my_data_export")).content)
+    data, _page = read_export(client.get(reverse("lms:my_data_export")))
     assert not data["reflections"] and not data["worksheets"] and not data["certificates"]
     # Writes act only on the writer's own records, whatever ids are posted.
     client.post(reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet]), {"problem": "Mien"})
