@@ -19,7 +19,7 @@ from accounts.formats import day_time_format
 from cms.models import CaseStudyPage
 from cms.selectors import source_page
 from cohorts.models import Cohort, CohortMembership
-from cohorts.selectors import cohorts_for_programme_page
+from cohorts.selectors import cohort_role, cohorts_for_programme_page
 from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
@@ -356,11 +356,13 @@ def room_insights_view(request, room_id: int):
 @login_required
 def cohort_rooms_insights_view(request, cohort_id: int):
     cohort = get_object_or_404(Cohort, pk=cohort_id)
-    is_facilitator = request.user.is_superuser or CohortMembership.objects.filter(
-        cohort=cohort, user=request.user, role=CohortMembership.Role.FACILITATOR, status=CohortMembership.Status.ACTIVE
-    ).exists()
-    if not is_facilitator:
-        raise PermissionDenied
+    if not request.user.is_superuser:
+        # Outsiders are not told the cohort exists (404, as on every cohort URL); its learners are refused.
+        role = cohort_role(cohort=cohort, user=request.user)
+        if role is None:
+            raise Http404
+        if role != CohortMembership.Role.FACILITATOR:
+            raise PermissionDenied
     context = {
         "cohort": cohort,
         "scope_label": cohort.name,
