@@ -236,6 +236,9 @@ async def test_every_socket_cell_answers_as_the_table_says():
         return seqs
 
     target = await database_sync_to_async(targets)()
+    # A room that does not exist closes with the outsiders' code: the code says nothing of existence.
+    _communicator, connected, code = await connect(world.room.pk + 10_000, world.users["other learner"])
+    assert not connected and code == 4403
     for role in ROLES:
         communicator, connected, code = await connect(world.room.pk, world.users[role])
         observed["connect"][role] = "open" if connected else str(code)
