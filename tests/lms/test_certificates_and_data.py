@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
-from wagtail import hooks
 
 from accounts.choices import Profession
 from accounts.models import User
@@ -143,16 +142,14 @@ def test_the_dashboard_shows_progress_next_step_and_hours(client, course):
     assert 'value="0"' in page
 
 
-def test_the_dashboard_calls_the_panels_hook(client, course):
+def test_the_dashboard_shows_the_panels_of_the_other_apps(client, course):
+    """The `dashboard_panels` hook, through the real panels: rooms lists the learner's rooms."""
     learner = make_user()
     client.force_login(learner)
-
-    def panel(request):
-        return [{"template": "lms/includes/progress.html", "context": {"percent": 42, "label": "Panneau de test"}, "order": 1}]
-
-    with hooks.register_temporarily("dashboard_panels", panel):
-        page = client.get(reverse("lms:dashboard")).content.decode()
-    assert "Panneau de test" in page and "42\u00a0%" in page
+    assert "Mes salons" not in client.get(reverse("lms:dashboard")).content.decode()
+    add_learner(make_cohort(programme=course.programme, name="Promotion Panneaux"), user=learner)
+    page = html.unescape(client.get(reverse("lms:dashboard")).content.decode())
+    assert "Mes salons" in page and "Promotion Panneaux" in page
 
 
 def _fill(course, *, learners: int):
