@@ -81,3 +81,46 @@ def site_sync(*, url: str | None = None) -> Site:
         pk=settings.SITE_ID, defaults={"name": settings.WAGTAIL_SITE_NAME, "domain": domain}
     )
     return site
+
+
+# --- Erasure (lms.export.account_erase calls every app's `user_erase` hook) -------------------------
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every session of `user`, on every device, and return how many were ended.
+
+    Sessions are stored in the database (Django's default engine), where nothing indexes them by
+    user: each one is decoded. Erasure is rare; this reads the session table once.
+    """
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.pk
+        for session in Session.objects.iterator()
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+def user_traces_erase(*, user: User, replacement: str) -> None:
+    """What accounts and the libraries it configures hold about `user` beyond the user row, erased
+    before the row becomes an anonymous tombstone (docs/privacy.md): every session, the allauth
+    e-mail addresses, the Wagtail admin profile (language, avatar), the e-mails still waiting to be
+    sent to the person, and the name that admin logs kept of the account (`replacement` instead)."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+    from django_tasks_db.models import DBTaskResult
+    from wagtail.models import ModelLogEntry
+
+    user_sessions_end(user=user)
+    addresses = {user.email.lower(), *(a.lower() for a in EmailAddress.objects.filter(user=user).values_list("email", flat=True))}
+    EmailAddress.objects.filter(user=user).delete()
+    UserProfile.objects.filter(user=user).delete()
+    for address in addresses:
+        DBTaskResult.objects.filter(args_kwargs__kwargs__to__iexact=address).delete()
+    content_type = ContentType.objects.get_for_model(User)
+    LogEntry.objects.filter(content_type=content_type, object_id=str(user.pk)).update(object_repr=replacement)
+    ModelLogEntry.objects.filter(content_type=content_type, object_id=str(user.pk)).update(label=replacement, data={})

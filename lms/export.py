@@ -6,16 +6,22 @@ See docs/privacy.md. Other apps add their part through the `user_data_export` an
 
 from __future__ import annotations
 
+import datetime
+import io
+import json
 import uuid
+import zipfile
 
-from allauth.account.models import EmailAddress
 from django.db import transaction
-from django.utils.translation import gettext_lazy
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_lazy
 from wagtail import hooks
 
 from accounts.audit import audit_record
 from accounts.models import SecurityEvent
-from cms.models import CasePerspective
+from config.sanitize import clean_html
+
 from lms.models import (
     Certificate,
     DecisionAnswer,
@@ -31,6 +37,8 @@ EXPORT_HOOK = "user_data_export"
 ERASE_HOOK = "user_erase"
 ERASED_EMAIL_DOMAIN = "deleted.invalid"
 FORMER_PARTICIPANT = gettext_lazy("Ancien·ne participant·e")
+EXPORT_JSON_NAME = "passerelles-mes-donnees.json"
+EXPORT_HTML_NAME = "passerelles-mes-donnees.html"
 
 
 def _dt(value) -> str | None:
@@ -101,15 +109,93 @@ def user_data_export(*, user) -> dict:
             for c in Certificate.objects.filter(user=user)
         ],
     }
-    data["case_perspectives"] = [
-        {"page_id": p.page_id, "profession": p.profession} for p in CasePerspective.objects.filter(user=user)
-    ]
     for fn in hooks.get_hooks(EXPORT_HOOK):
         extra = fn(user) or {}
         for key, value in extra.items():
             data[key] = value
     audit_record(SecurityEvent.Kind.DATA_EXPORTED, actor=user, target=user, export="personal_data")
     return data
+
+
+# Titles of the sections of the readable page, for every key the export holds (lms and the hooks of
+# the other apps); a key without a title is shown as it is named.
+SECTION_TITLES = {
+    "profile": gettext_lazy("Profil"),
+    "email_addresses": gettext_lazy("Adresses e-mail"),
+    "enrolments": gettext_lazy("Inscriptions aux programmes"),
+    "completed_pages": gettext_lazy("Pages terminées"),
+    "decision_answers": gettext_lazy("Réponses aux points de décision"),
+    "reflections": gettext_lazy("Réflexions"),
+    "comments_written": gettext_lazy("Commentaires écrits"),
+    "quiz_attempts": gettext_lazy("Tentatives de quiz"),
+    "worksheets": gettext_lazy("Fiches"),
+    "certificates": gettext_lazy("Attestations"),
+    "case_perspectives": gettext_lazy("Perspectives choisies dans les cas"),
+    "cohorts": gettext_lazy("Promotions"),
+    "groups": gettext_lazy("Groupes"),
+    "communities": gettext_lazy("Communautés"),
+    "invitations": gettext_lazy("Invitations reçues"),
+    "community_invitations": gettext_lazy("Invitations aux communautés"),
+    "announcements": gettext_lazy("Annonces écrites"),
+    "messages": gettext_lazy("Messages dans les salons"),
+    "reactions": gettext_lazy("Réactions"),
+    "mentions": gettext_lazy("Messages qui vous mentionnent"),
+    "reports": gettext_lazy("Signalements"),
+    "notifications": gettext_lazy("Notifications"),
+    "read_markers": gettext_lazy("Lecture des salons"),
+}
+
+
+def _json_default(value):
+    return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else str(value)
+
+
+def _label(key) -> str:
+    return str(SECTION_TITLES.get(key) or str(key).replace("__", " · ").replace("_", " "))
+
+
+def _node(value, key: str = "") -> dict:
+    """One value of the export as the readable page shows it (templates/lms/export/node.html)."""
+    if isinstance(value, dict):
+        return {"kind": "mapping", "entries": [(_label(k), _node(v, str(k))) for k, v in value.items()]}
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(item, dict) for item in value):
+            columns = list(dict.fromkeys(k for item in value for k in item))
+            return {
+                "kind": "table",
+                "columns": [_label(c) for c in columns],
+                "rows": [[_node(item.get(c), str(c)) for c in columns] for item in value],
+            }
+        return {"kind": "list", "entries": [_node(item, key) for item in value]}
+    if value is None or value == "":
+        return {"kind": "empty"}
+    if isinstance(value, bool):
+        return {"kind": "text", "text": gettext("oui") if value else gettext("non")}
+    if isinstance(value, datetime.datetime):
+        return {"kind": "text", "text": formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")}
+    if isinstance(value, datetime.date):
+        return {"kind": "text", "text": formats.date_format(value, "DATE_FORMAT")}
+    if key.endswith("_html"):
+        return {"kind": "html", "html": clean_html(str(value))}
+    return {"kind": "text", "text": str(value)}
+
+
+def user_data_archive(*, user) -> bytes:
+    """The download of "Mes données": a ZIP holding the export as JSON (for machines) and as one
+    readable HTML page with no script, style or outside link (for the person)."""
+    data = user_data_export(user=user)
+    sections = [
+        {"key": key, "title": _label(key), "node": _node(value, key)}
+        for key, value in data.items() if key != "format"
+    ]
+    page = render_to_string(
+        "lms/export/page.html", {"sections": sections, "generated_at": timezone.now(), "format": data["format"]}
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(EXPORT_JSON_NAME, json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
+        archive.writestr(EXPORT_HTML_NAME, page)
+    return buffer.getvalue()
 
 
 def is_erased(user) -> bool:
@@ -138,8 +224,6 @@ def account_erase(*, user) -> None:
     QuizAttempt.objects.filter(user=user).update(answers={})
     Enrolment.objects.filter(user=user).update(last_page=None, last_visited_at=None)
 
-    EmailAddress.objects.filter(user=user).delete()
-    CasePerspective.objects.filter(user=user).delete()
     user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"
     for name in ["first_name", "last_name", "organisation", "region", "rpps", "bio", "interests", "profession", "level"]:
         setattr(user, name, "")

@@ -26,6 +26,6 @@ urlpatterns = [
     path("learn/transcript.csv", views.transcript_csv, name="transcript_csv"),
     path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
     path("account/data/", views.my_data, name="my_data"),
-    path("account/data/export.json", views.my_data_export, name="my_data_export"),
+    path("account/data/export.zip", views.my_data_export, name="my_data_export"),
     path("account/data/delete/", views.account_delete, name="account_delete"),
 ]

@@ -28,7 +28,7 @@ from cms.models import ProgrammePage
 from cms.selectors import source_page
 from config.csv_export import csv_response
 from lms import pdf, selectors, services
-from lms.export import account_erase, user_data_export
+from lms.export import account_erase, user_data_archive
 from lms.models import Certificate, Reflection, Worksheet
 from lms.services import LearningError
 
@@ -359,12 +359,9 @@ def my_data(request):
 @login_required
 @require_GET
 def my_data_export(request):
-    data = user_data_export(user=request.user)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2, default=str), content_type="application/json; charset=utf-8"
-    )
+    response = HttpResponse(user_data_archive(user=request.user), content_type="application/zip")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="passerelles-mes-donnees-{stamp}.json"'
+    response["Content-Disposition"] = f'attachment; filename="passerelles-mes-donnees-{stamp}.zip"'
     return response
 
 

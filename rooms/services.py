@@ -465,3 +465,28 @@ def notification_read(*, user: User, notification_id: int) -> bool:
         _forget_notification_counts([user.pk])
         return True
     return qs.exists()
+
+
+@transaction.atomic
+def member_erase(*, user: User, replacement: str) -> None:
+    """Before the account becomes an anonymous tombstone (lms.export.account_erase, docs/privacy.md).
+
+    The person's own messages, reactions and reports stay (the conversation and the room figures
+    keep them, signed `replacement`), but the reasons they typed in their reports are emptied. In
+    the messages of others that name them with @, the name becomes `@replacement`, in the current
+    text and every earlier version. Their mentions, notifications and read markers are deleted.
+    """
+    name = user.display_name
+    pattern = re.compile(re.escape(f"@{name}"), re.IGNORECASE) if name else None
+    mentioning = Message.objects.filter(mentions__user=user).prefetch_related("mentions__user", "revisions")
+    for message in mentioning if pattern else ():
+        names = [mention.user.display_name for mention in message.mentions.all() if mention.user_id != user.pk]
+        for text in [message, *message.revisions.all()]:
+            text.body = pattern.sub(f"@{replacement}", text.body)
+            text.html = render_message(text.body, mention_names=names) if text.body else ""
+            text.save(update_fields=["body", "html"])
+    Mention.objects.filter(user=user).delete()
+    Notification.objects.filter(user=user).delete()
+    ReadMarker.objects.filter(user=user).delete()
+    MessageReport.objects.filter(reporter=user).update(reason="")
+    _forget_notification_counts([user.pk])

@@ -1,11 +1,19 @@
 """What rooms adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from wagtail import hooks
 
 from cms.models import CaseStudyPage
 from cohorts.selectors import cohorts_for_programme_page
-from rooms.selectors import message_counts_by_author, notification_list_for_user, room_links_for, room_list_for_user
+from rooms.selectors import (
+    member_data_export,
+    message_counts_by_author,
+    notification_list_for_user,
+    room_links_for,
+    room_list_for_user,
+)
+from rooms.services import member_erase
 
 
 @hooks.register("dashboard_panels")
@@ -51,3 +59,16 @@ def cohort_room_links(*, cohort=None, groups=(), community=None) -> dict:
 def cohort_room_participation(cohort) -> dict[int, int]:
     """Messages by each person in the cohort's rooms, for the facilitator dashboard (one query)."""
     return message_counts_by_author(cohort_id=cohort.pk)
+
+
+@hooks.register("user_data_export")
+def rooms_user_data_export(user) -> dict:
+    """Messages, reactions, mentions, reports, notifications and read markers (docs/privacy.md)."""
+    return member_data_export(user=user)
+
+
+@hooks.register("user_erase")
+def rooms_user_erase(user) -> None:
+    """See rooms.services.member_erase. Open sockets close when the account is deactivated
+    (rooms.signals.user_saved), which lms.export.account_erase does right after the hooks."""
+    member_erase(user=user, replacement=gettext("Ancien·ne participant·e"))

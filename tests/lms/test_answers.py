@@ -6,12 +6,12 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
-from wagtail import hooks
 
 from accounts.choices import Profession
 from lms import services
 from lms.models import DecisionAnswer, QuizAttempt, Reflection, ReflectionVersion, Worksheet
 from tests.factories import make_user
+from tests.factories_cohorts import add_learner, make_cohort
 from tests.factories_lms import make_course
 
 pytestmark = pytest.mark.django_db
@@ -262,25 +262,23 @@ def test_a_worksheet_is_saved_and_updated_in_place(client, course, learner):
 
 
 def test_comments_are_made_by_a_cohort_facilitator_and_read_by_the_learner(client, course, learner):
-    facilitator, other_learner = make_user(), make_user()
+    # The real rule of cohorts (`can_read_learner_work`): a facilitator of one of the learner's cohorts.
+    cohort = make_cohort(programme=course.programme)
+    add_learner(cohort, user=learner)
+    facilitator = cohort.memberships.get(role="facilitator").user
+    other_facilitator = make_cohort(programme=course.programme).memberships.get(role="facilitator").user
+    other_learner = make_user()
     services.reflection_submit(user=learner, page=course.case, block_id=course.ids.reflection, html="<p>Mon texte</p>")
     reflection = Reflection.objects.get()
     url = reverse("lms:reflection_comment", args=[reflection.pk])
-
-    def facilitator_of(viewer, learner_user):
-        return viewer.pk == facilitator.pk and learner_user.pk == learner.pk
-
-    with hooks.register_temporarily("can_read_learner_work", facilitator_of):
-        client.force_login(other_learner)
+    for intruder in (other_learner, other_facilitator):
+        client.force_login(intruder)
         assert client.post(url, {"body": "<p>intrus</p>"}).status_code == 404
         assert client.get(reverse("lms:reflection_detail", args=[reflection.pk])).status_code == 404
-        client.force_login(facilitator)
-        assert client.get(reverse("lms:reflection_detail", args=[reflection.pk])).status_code == 200
-        assert client.post(url, {"body": "<p>Belle analyse <script>x</script></p>"}).status_code == 302
+    client.force_login(facilitator)
+    assert client.get(reverse("lms:reflection_detail", args=[reflection.pk])).status_code == 200
+    assert client.post(url, {"body": "<p>Belle analyse <script>x</script></p>"}).status_code == 302
     assert reflection.comments.get().body_html == "<p>Belle analyse </p>"
     client.force_login(learner)
     page = client.get(reverse("lms:reflection_detail", args=[reflection.pk]))
     assert "Belle analyse" in text(page)
-    # Without the hook (no cohorts), nobody but the learner reads the reflection.
-    client.force_login(facilitator)
-    assert client.get(reverse("lms:reflection_detail", args=[reflection.pk])).status_code == 404

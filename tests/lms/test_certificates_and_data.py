@@ -11,7 +11,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
-from wagtail import hooks
 
 from accounts.choices import Profession
 from accounts.models import User
@@ -23,6 +22,7 @@ from lms.models import Certificate, DecisionAnswer, Enrolment, QuizAttempt, Refl
 from tests.factories import make_user
 from tests.factories_cohorts import add_learner, make_cohort
 from tests.factories_lms import complete_case, make_course
+from tests.personal_data import read_export
 from tests.queries import PageQueries, page_queries
 
 pytestmark = pytest.mark.django_db
@@ -142,16 +142,14 @@ def test_the_dashboard_shows_progress_next_step_and_hours(client, course):
     assert 'value="0"' in page
 
 
-def test_the_dashboard_calls_the_panels_hook(client, course):
+def test_the_dashboard_shows_the_panels_of_the_other_apps(client, course):
+    """The `dashboard_panels` hook, through the real panels: rooms lists the learner's rooms."""
     learner = make_user()
     client.force_login(learner)
-
-    def panel(request):
-        return [{"template": "lms/includes/progress.html", "context": {"percent": 42, "label": "Panneau de test"}, "order": 1}]
-
-    with hooks.register_temporarily("dashboard_panels", panel):
-        page = client.get(reverse("lms:dashboard")).content.decode()
-    assert "Panneau de test" in page and "42\u00a0%" in page
+    assert "Mes salons" not in client.get(reverse("lms:dashboard")).content.decode()
+    add_learner(make_cohort(programme=course.programme, name="Promotion Panneaux"), user=learner)
+    page = html.unescape(client.get(reverse("lms:dashboard")).content.decode())
+    assert "Mes salons" in page and "Promotion Panneaux" in page
 
 
 def _fill(course, *, learners: int):
@@ -206,14 +204,16 @@ def test_the_export_contains_every_kind_of_record(client, course):
     add_learner(make_cohort(programme=course.programme, name="Promotion Julien"), user=learner)
 
     client.force_login(learner)
-    response = client.get(reverse("lms:my_data_export"))
-    data = json.loads(response.content)
+    data, page = read_export(client.get(reverse("lms:my_data_export")))
     assert data["profile"]["first_name"] == "Julien"
     for key in ["enrolments", "completed_pages", "decision_answers", "reflections", "quiz_attempts", "worksheets", "certificates"]:
         assert data[key], key
     # What the other apps hold, through their real hooks (tests/cohorts/test_personal_data.py has the detail).
     assert [row["cohort__name"] for row in data["cohorts"]] == ["Promotion Julien"]
     assert data["reflections"][0]["versions"][0]["body_html"] == "<p>Ma réflexion.</p>"
+    # The readable page shows the same records, the written texts as (sanitised) HTML.
+    assert "Promotion Julien" in page and "<p>Ma réflexion.</p>" in page and "Délais" in page
+    assert "<script" not in page and "style=" not in page and "http" not in page
 
 
 def test_deleting_the_account_leaves_no_personal_data_and_keeps_statistics(client, course):
@@ -268,7 +268,7 @@ def test_no_learner_reads_another_learners_records_by_changing_an_id(client, cou
     assert client.post(reverse("lms:reflection_comment", args=[reflection.pk]), {"body": "x"}).status_code == 404
     assert not reflection.comments.exists()
     # The export of the intruder carries none of the owner's records.
-    data = json.loads(client.get(reverse("lms:my_data_export")).content)
+    data, _page = read_export(client.get(reverse("lms:my_data_export")))
     assert not data["reflections"] and not data["worksheets"] and not data["certificates"]
     # Writes act only on the writer's own records, whatever ids are posted.
     client.post(reverse("lms:worksheet_save", args=[course.case.pk, course.ids.worksheet]), {"problem": "Mien"})
