@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from wagtail import hooks
 
 from accounts.choices import Level, Profession
+from accounts.formats import percent
 from cms.blocks import EpisodeGate
 from cms.models import CaseStudyPage, ModulePage
 from cms.selectors import case_outline
@@ -39,7 +40,7 @@ from lms.selectors import (
     DISTRIBUTION_MINIMUM,
     decision_distributions_for_page,
     distribution_view,
-    programme_progress_for_users,
+    activity_progress_for_users,
 )
 
 __all__ = [
@@ -525,23 +526,41 @@ def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
 
 
 class ProgressCell:
-    """One learner × module cell; everything the template prints is computed once here,
-    since a 60 × 12 matrix renders 720 of them."""
+    """One learner × module cell: the share of the module's activities the learner has done
+    (`lms.selectors.activity_progress_for_users`: decision points answered, reflections sent,
+    quizzes passed, pages with nothing to answer marked done), and whether a due date has passed
+    with the module unfinished. Everything the template prints is computed once here, since a
+    60 × 12 matrix renders 720 of them."""
 
-    __slots__ = ("module_id", "fraction", "late", "percent", "state", "symbol", "label")
+    __slots__ = ("module_id", "fraction", "late", "percent", "state", "figure", "label", "done", "total")
 
-    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = ""):
-        self.module_id, self.fraction, self.late = module_id, fraction, late
-        self.percent = round(fraction * 100)
-        if fraction >= 1:
-            self.state, self.symbol = "done", "✓"
-        elif late:
-            self.state, self.symbol = "late", "!"
+    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = "", done: int = 0, total: int = 0):
+        self.module_id, self.fraction, self.late, self.done, self.total = module_id, fraction, late, done, total
+        self.percent = _share(done, total)
+        if not total:
+            self.state, self.figure = "empty", "—"
+        elif fraction >= 1:
+            self.state, self.figure = "done", "✓"
         elif fraction > 0:
-            self.state, self.symbol = "started", str(self.percent)
+            self.state, self.figure = "started", percent(self.percent)
         else:
-            self.state, self.symbol = "todo", "·"
-        self.label = f"{self.percent} %" + (f" — {late_label}" if late else "")
+            self.state, self.figure = "todo", "·"
+        if total:
+            self.label = gettext("%(percent)s des activités (%(done)s sur %(total)s)") % {
+                "percent": percent(self.percent), "done": done, "total": total,
+            }
+        else:
+            self.label = gettext("aucune activité")
+        if late:
+            self.label += f" — {late_label}"
+
+
+def _share(done: int, total: int) -> int:
+    """A share of activities in whole percent, never 100 before the end nor 0 after a start:
+    199 of 200 reads 99 %, 1 of 200 reads 1 %."""
+    if not total or not done:
+        return 0
+    return 100 if done >= total else min(99, max(1, round(100 * done / total)))
 
 
 @dataclass
@@ -550,10 +569,13 @@ class LearnerRow:
     group_name: str
     cells: list[ProgressCell]
     messages: int = 0
+    done: int = 0  # activities done in the whole programme
+    total: int = 0  # activities of the whole programme
 
     @property
     def overall(self) -> int:
-        return round(100 * sum(c.fraction for c in self.cells) / len(self.cells)) if self.cells else 0
+        """The share of all the programme's activities done (not an average of modules of different sizes)."""
+        return _share(self.done, self.total)
 
     @property
     def late_count(self) -> int:
@@ -632,19 +654,21 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         for page_id, due_at in ScheduleItem.objects.filter(cohort=cohort, episode_id="", due_at__isnull=False)
         .values_list("page_id", "due_at")
     }
-    progress = programme_progress_for_users(programme=programme, user_ids=user_ids)
+    progress = activity_progress_for_users(programme=programme, user_ids=user_ids)
     participation = cohort_participation(cohort=cohort)
-    late_label = gettext("en retard")
+    late_label = gettext("en retard (échéance passée)")
     rows = []
     for user in learners:
         module_progress = progress[user.pk]["modules"]
         cells = []
         for module in modules:
-            fraction = module_progress[module.pk]["fraction"] if module.pk in module_progress else 0.0
+            measure = module_progress.get(module.pk, {"fraction": 0.0, "done": 0, "total": 0})
             deadline = due.get(module.pk)
-            cells.append(ProgressCell(module.pk, fraction, bool(deadline and deadline < now and fraction < 1), late_label))
+            late = bool(deadline and deadline < now and measure["total"] and measure["fraction"] < 1)
+            cells.append(ProgressCell(module.pk, measure["fraction"], late, late_label, measure["done"], measure["total"]))
         rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,
-                               messages=participation.get(user.pk, 0)))
+                               messages=participation.get(user.pk, 0),
+                               done=progress[user.pk]["done"], total=progress[user.pk]["total"]))
 
     by_profession: dict[str, dict] = {}
     labels = dict(Profession.choices)
@@ -679,12 +703,23 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
 
 
 def cohort_progress_rows(*, cohort: Cohort) -> tuple[list, list[list[str]]]:
-    """The progress matrix as CSV rows: header, then one row per learner."""
+    """The progress matrix as CSV rows: header, then one row per learner, in the active language.
+
+    Each module column holds the cell's figure of the matrix (share of the module's activities
+    done, 0–100), the total the matrix's total; professions and levels are written as their labels,
+    with their codes in two columns of their own, which the invitation import reads back."""
     data = cohort_dashboard(cohort=cohort)
-    header = ["nom", "email", "métier", "niveau", "organisation", "groupe", *[m.title for m in data["modules"]], "total (%)"]
+    header = [
+        gettext("nom"), gettext("e-mail"), gettext("métier"), gettext("niveau"), gettext("organisation"),
+        gettext("groupe"), *[f"{m.title} (%)" for m in data["modules"]], gettext("total (%)"),
+        gettext("modules en retard"), gettext("métier (code)"), gettext("niveau (code)"),
+    ]
     body = [
-        [row.user.display_name, row.user.email, row.user.profession, row.user.level, row.user.organisation,
-         row.group_name, *[str(c.percent) for c in row.cells], str(row.overall)]
+        [row.user.display_name, row.user.email,
+         str(row.user.get_profession_display()) if row.user.profession else "",
+         str(row.user.get_level_display()) if row.user.level else "",
+         row.user.organisation, row.group_name, *[str(c.percent) for c in row.cells], str(row.overall),
+         str(row.late_count), row.user.profession, row.user.level]
         for row in data["rows"]
     ]
     return header, body
