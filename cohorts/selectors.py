@@ -80,6 +80,10 @@ __all__ = [
     "member_card",
     "cohort_dashboard",
     "cohort_progress_rows",
+    "reflections_waiting",
+    "reflection_url",
+    "reflection_navigation",
+    "scale_maximum",
     "composition_from_people",
 ]
 
@@ -507,22 +511,50 @@ def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[
     return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
 
 
-def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
-    """Submitted reflections of these learners with no comment since their last submission
-    (one query; lms's models, read-only)."""
+def reflections_waiting(*, cohort: Cohort) -> QuerySet:
+    """Sent reflections, on pages of the cohort's programme, of the cohort's active learners, with no
+    facilitator comment since their last sending: oldest first (lms's models, read-only). A query to
+    count, slice or paginate; each row has `user` and `page`."""
     commented = ReflectionComment.objects.filter(reflection=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
-    rows = (
-        Reflection.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
+    learner_ids = CohortMembership.objects.filter(cohort=cohort, role=LEARNER, status=ACTIVE).values("user_id")
+    return (
+        Reflection.objects.filter(
+            user_id__in=learner_ids, submitted_at__isnull=False, page__path__startswith=cohort.programme.path,
+        )
         .annotate(commented=Exists(commented))
         .filter(commented=False)
         .select_related("user", "page")
-        .order_by("submitted_at")[:limit]
+        .order_by("submitted_at", "pk")
     )
-    return [
-        {"user": reflection.user, "page": reflection.page, "submitted_at": reflection.submitted_at,
-         "url": reverse("lms:reflection_detail", args=[reflection.pk])}
-        for reflection in rows
-    ]
+
+
+def reflection_url(*, cohort: Cohort, reflection) -> str:
+    """The reflection's page, reached from the cohort's list of waiting reflections: it links to the
+    previous and next ones (`reflection_navigation`)."""
+    return reverse("lms:reflection_detail", args=[reflection.pk]) + f"?cohort={cohort.pk}"
+
+
+def reflection_navigation(*, cohort: Cohort, reflection) -> dict:
+    """Where the reflection stands among the cohort's waiting reflections (oldest first), and the
+    ones before and after it; a reflection just commented (no longer waiting) keeps its place, so
+    "next" goes on from there. Three queries."""
+    waiting = reflections_waiting(cohort=cohort)
+    key = (reflection.submitted_at, reflection.pk)
+    before = Q(submitted_at__lt=key[0]) | Q(submitted_at=key[0], pk__lt=key[1])
+    after = Q(submitted_at__gt=key[0]) | Q(submitted_at=key[0], pk__gt=key[1])
+    previous = waiting.filter(before).order_by("-submitted_at", "-pk").first() if key[0] else None
+    following = waiting.filter(after).first() if key[0] else None
+    counts = waiting.aggregate(
+        total=Count("pk"), before=Count("pk", filter=before), this=Count("pk", filter=Q(pk=reflection.pk))
+    ) if key[0] else {"total": waiting.count(), "before": 0, "this": 0}
+    return {
+        "cohort": cohort,
+        "list_url": reverse("cohorts:reflections_waiting", args=[cohort.pk]),
+        "previous": previous, "previous_url": reflection_url(cohort=cohort, reflection=previous) if previous else "",
+        "next": following, "next_url": reflection_url(cohort=cohort, reflection=following) if following else "",
+        "count": counts["total"],
+        "position": counts["before"] + 1 if counts["this"] else 0,  # 0: this one is not waiting (any more)
+    }
 
 
 class ProgressCell:
@@ -606,6 +638,40 @@ class DecisionChart:
 
 
 CHART_WIDTH = 320
+DASHBOARD_REFLECTIONS = 10  # waiting reflections listed on the dashboard; the rest on their own page
+
+
+def scale_maximum(value: float) -> float:
+    """The end of a bar chart's scale: the smallest of 1, 2 or 5 times a power of ten that is at
+    least `value` (0.3 → 0.5, 1.2 → 2, 7 → 10), so the scale reads as a round figure; 1 when
+    there is nothing to draw."""
+    if value <= 0:
+        return 1
+    exponent = math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        candidate = round(step * 10 ** exponent, 6)
+        if candidate >= value:
+            return candidate
+    return 10 ** (exponent + 1)
+
+
+def _participation_by_profession(rows: list) -> tuple[list[dict], float]:
+    """Messages per person, by profession, and the scale their bars share: professions of different
+    sizes compare on a rate, and every bar is drawn on the same scale (its end a round figure just
+    above the highest rate), so equal bars mean equal rates."""
+    by_profession: dict[str, dict] = {}
+    labels = dict(Profession.choices)
+    for row in rows:
+        code = row.user.profession or "other"
+        entry = by_profession.setdefault(code, {"code": code, "label": labels.get(code, code), "people": 0, "messages": 0})
+        entry["people"] += 1
+        entry["messages"] += row.messages
+    for entry in by_profession.values():
+        entry["per_person"] = entry["messages"] / entry["people"]
+    scale = scale_maximum(max([e["per_person"] for e in by_profession.values()] or [0]))
+    for entry in by_profession.values():
+        entry["width"] = round(CHART_WIDTH * entry["per_person"] / scale)
+    return [by_profession[code] for code, _label in Profession.choices if code in by_profession], scale
 
 
 def _chart_bar(row, *, overall: bool = False) -> ChartBar:
@@ -670,17 +736,8 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
                                messages=participation.get(user.pk, 0),
                                done=progress[user.pk]["done"], total=progress[user.pk]["total"]))
 
-    by_profession: dict[str, dict] = {}
-    labels = dict(Profession.choices)
-    for row in rows:
-        code = row.user.profession or "other"
-        entry = by_profession.setdefault(code, {"label": labels.get(code, code), "people": 0, "messages": 0})
-        entry["people"] += 1
-        entry["messages"] += row.messages
-    most = max([e["messages"] for e in by_profession.values()] or [0]) or 1
-    for entry in by_profession.values():
-        entry["width"] = round(CHART_WIDTH * entry["messages"] / most)
-        entry["per_person"] = round(entry["messages"] / entry["people"], 1) if entry["people"] else 0
+    participation_rows, participation_scale = _participation_by_profession(rows)
+    waiting = reflections_waiting(cohort=cohort)
 
     cases = list(CaseStudyPage.objects.live().descendant_of(programme).order_by("path").only("id", "title", "path", "body"))
     case = next((c for c in cases if c.pk == case_id), cases[0] if cases else None)
@@ -692,13 +749,18 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         "modules": modules,
         "rows": rows,
         "late_learners": sum(1 for r in rows if r.late_count),
-        "participation": [by_profession[c] for c, _l in Profession.choices if c in by_profession],
+        "participation": participation_rows,
+        "participation_scale": participation_scale,
         "chart_width": CHART_WIDTH,
         "cases": cases,
         "case": case,
         "charts": charts,
         "debrief_open_ids": debriefs,
-        "reflections_waiting": _reflections_waiting(user_ids=user_ids),
+        "reflections_waiting": [
+            {"user": r.user, "page": r.page, "submitted_at": r.submitted_at, "url": reflection_url(cohort=cohort, reflection=r)}
+            for r in waiting[:DASHBOARD_REFLECTIONS]
+        ],
+        "reflections_waiting_count": waiting.count(),
     }
 
 

@@ -10,6 +10,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -418,6 +419,22 @@ def progress_export(request, pk: int):
     writer.writerow(header)
     writer.writerows(rows)
     return response
+
+
+REFLECTIONS_PER_PAGE = 25
+
+
+@login_required
+def reflections_waiting(request, pk: int):
+    """Every reflection of the cohort waiting for a comment, oldest first, a page at a time."""
+    cohort = _cohort_for_facilitator(request, pk)
+    page = Paginator(selectors.reflections_waiting(cohort=cohort), REFLECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cohorts/reflections_waiting.html", {
+        "cohort": cohort, "facilitates": True, "page": page,
+        "reflections": [
+            {"reflection": r, "url": selectors.reflection_url(cohort=cohort, reflection=r)} for r in page.object_list
+        ],
+    })
 
 
 @login_required

@@ -37,6 +37,7 @@ from lms.models import (
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
+REFLECTION_NAVIGATION_HOOK = "reflection_navigation"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
 
 
@@ -281,13 +282,19 @@ class PageActivities:
         return (len(self.decision_ids) + len(self.prompt_ids) + int(self.has_quiz)) or 1
 
 
-def _page_activities(page_ids: list[int]) -> dict[int, PageActivities]:
-    """{page id: its activities}, from the outlines kept in cms's content cache (the same entries as
-    `live_case_outline`); the pages not cached yet are read together (one query per page type)."""
+def page_outlines(page_ids: list[int]) -> dict:
+    """{page id: its `CaseOutline`}, kept in cms's content cache (the same entries as
+    `cms.selectors.live_case_outline`); the pages not cached yet are read together (one query per
+    page type)."""
     def build_missing(keys: list[int]) -> dict[int, object]:
         return {page.pk: case_outline(page) for page in Page.objects.filter(pk__in=keys).specific()}
 
-    outlines = content_cache.cached_many("case-outline", list(page_ids), build_missing) if page_ids else {}
+    return content_cache.cached_many("case-outline", list(page_ids), build_missing) if page_ids else {}
+
+
+def _page_activities(page_ids: list[int]) -> dict[int, PageActivities]:
+    """{page id: its activities} (`page_outlines`)."""
+    outlines = page_outlines(page_ids)
     return {
         page_id: PageActivities(
             decision_ids=frozenset(spec.id for spec in outline.decision_points),
@@ -477,6 +484,23 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
 
 
 # --- Learner work (reflections, worksheets) -------------------------------------------------
+
+
+def reflection_question(*, reflection: Reflection) -> str:
+    """The prompt the learner answered, as plain text ("" if the block was removed since)."""
+    outline = page_outlines([reflection.page_id]).get(reflection.page_id)
+    spec = outline.prompt(reflection.block_id) if outline else None
+    return spec.text if spec else ""
+
+
+def reflection_navigation(*, viewer, reflection: Reflection, params) -> dict | None:
+    """Links through a list of reflections the viewer came from (the `reflection_navigation` hook:
+    a cohort's waiting reflections), or None. `params` are the page's query parameters."""
+    for fn in hooks.get_hooks(REFLECTION_NAVIGATION_HOOK):
+        navigation = fn(viewer, reflection, params)
+        if navigation:
+            return navigation
+    return None
 
 
 def can_read_learner_work(*, viewer, learner_id: int) -> bool:
