@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from wagtail import hooks
 
@@ -668,6 +669,9 @@ def _participation_by_profession(rows: list) -> tuple[list[dict], float]:
         entry["messages"] += row.messages
     for entry in by_profession.values():
         entry["per_person"] = entry["messages"] / entry["people"]
+        rate = round(entry["per_person"], 2)
+        # Two decimals at most, as many as needed ("0,33", "1,5", "2"), in the reader's language.
+        entry["per_person_label"] = number_format(int(rate) if rate == int(rate) else rate)
     scale = scale_maximum(max([e["per_person"] for e in by_profession.values()] or [0]))
     for entry in by_profession.values():
         entry["width"] = round(CHART_WIDTH * entry["per_person"] / scale)

@@ -37,6 +37,13 @@ def test_bars_compare_rates_on_a_round_scale_not_raw_counts():
     assert bars["physician"]["width"] == round(CHART_WIDTH * 0.3 / 0.5) < CHART_WIDTH
 
 
+def test_different_rates_never_read_the_same_figure():
+    # 1 message for 3 people and 1 for 4: 0,33 and 0,25, not "0,3" twice under bars of different lengths.
+    cohort = _cohort({"director": (3, 1), "nurse": (4, 1)})
+    bars, _scale = _bars(cohort)
+    assert (bars["director"]["per_person_label"], bars["nurse"]["per_person_label"]) == ("0,33", "0,25")
+
+
 def test_equal_bars_mean_equal_rates():
     # 10 nurses wrote 10 messages, 1 director 1: the same rate, the same bar (raw counts drew 10 to 1).
     cohort = _cohort({"nurse": (10, 10), "director": (1, 1), "physician": (2, 1)})
@@ -58,5 +65,6 @@ def test_the_dashboard_says_one_message_and_one_person_in_the_singular(client):
     assert "1 messages" not in section and "1 message, soit 1 par personne" in section
     assert "(1 personne)" in section and "(2 personnes)" in section
     assert "3 messages, soit 1,5 par personne" in section
+    assert "1 message, soit 0,33 par personne" not in section
     assert "une barre pleine vaut 2 messages par personne" in section
     assert "style=" not in section

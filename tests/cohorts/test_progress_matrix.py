@@ -77,8 +77,8 @@ def test_a_late_cell_shows_its_figure_with_the_late_marker_and_the_legend_matche
     page = client.get(reverse("cohorts:dashboard", args=[cohort.pk])).content.decode()
     assert (f'<span aria-hidden="true">40{NBSP}%</span><span class="cell__late" aria-hidden="true">!</span>'
             f'<span class="visually-hidden">40{NBSP}% des activités (2 sur 5) — en retard (échéance passée)</span>') in page
-    legend = page[page.index('class="legend helptext"'):]
-    legend = legend[:legend.index("</p>")]
+    legend = page[page.index('class="legend matrix-legend helptext"'):]
+    legend = legend[:legend.index("</ul>")]
     assert "½" not in legend and f"67{NBSP}%" in legend and 'class="cell__late">!' in legend
     assert f'<td class="progress-matrix__total">40{NBSP}%</td>' in page
 

@@ -39,7 +39,7 @@ def test_the_dashboard_links_the_full_list_instead_of_a_plain_count(client):
     section = page[page.index('id="reflections-title"'):]
     assert section.count("/learn/reflections/") == 10
     assert "autre(s)" not in section
-    assert f'<a href="{reverse("cohorts:reflections_waiting", args=[cohort.pk])}">Voir les 12 réflexions en attente</a>' in section
+    assert f'href="{reverse("cohorts:reflections_waiting", args=[cohort.pk])}">Voir les 12 réflexions en attente</a>' in section
     assert '<span class="stat__value">12</span> réflexions à commenter' in page
 
 
