@@ -309,7 +309,7 @@ def activity_progress_for_users(*, programme: Page, user_ids: Iterable[int]) -> 
     """Per user: {"modules": {module id: {"done", "total", "fraction"}}, "done", "total", "fraction"},
     counting activities (`PageActivities`) rather than finished pages, so that a learner halfway
     through a case shows halfway. A completed page counts all its activities as done (completion is
-    kept once reached, even if the page gained a question since). Five queries (plus the outlines not
+    kept once reached, even if the page gained a question since). Four queries (plus the outlines not
     cached yet), whatever the number of users, modules and pages."""
     user_ids = list(user_ids)
     structure = programme_structure(programme=programme)
