@@ -18,7 +18,7 @@ from accounts.formats import day_time_format
 from cms.models import CaseStudyPage
 from cms.selectors import source_page
 from cohorts.models import Cohort, CohortMembership
-from cohorts.selectors import cohorts_for_programme_page
+from cohorts.selectors import cohort_role, cohorts_for_programme_page
 from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
@@ -336,10 +336,10 @@ def room_insights_view(request, room_id: int):
 @login_required
 def cohort_rooms_insights_view(request, cohort_id: int):
     cohort = get_object_or_404(Cohort, pk=cohort_id)
-    is_facilitator = request.user.is_superuser or CohortMembership.objects.filter(
-        cohort=cohort, user=request.user, role=CohortMembership.Role.FACILITATOR, status=CohortMembership.Status.ACTIVE
-    ).exists()
-    if not is_facilitator:
+    role = cohort_role(cohort=cohort, user=request.user)
+    if role is None and not request.user.is_superuser:
+        raise Http404  # as every cohort page: its existence is not disclosed to outsiders
+    if role != CohortMembership.Role.FACILITATOR and not request.user.is_superuser:
         raise PermissionDenied
     context = {
         "cohort": cohort,
