@@ -403,6 +403,7 @@ def dashboard(request, pk: int):
     data = selectors.cohort_dashboard(cohort=cohort, case_id=case_id)
     return render(request, "cohorts/dashboard.html", {
         "cohort": cohort, "facilitates": True, **data,
+        "room_links": selectors.room_links(cohort=cohort),
         "composition": selectors.cohort_composition(cohort=cohort),
         "announcement_form": AnnouncementForm(cohort=cohort),
     })

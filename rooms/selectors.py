@@ -188,7 +188,8 @@ def room_list_for_user(*, user: User) -> QuerySet[Room]:
 
 def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
     """The room pages of a cohort, of its groups and of a community, in one query:
-    {"cohort": url, "groups": {group id: url}, "community": url} (the `room_links` hook of cohorts)."""
+    {"cohort": url, "groups": {group id: url}, "community": url} (the `room_links` hook of cohorts),
+    with "cohort_insights", the analysis of the cohort's rooms, for its facilitators' pages."""
     links = {"cohort": "", "groups": {}, "community": ""}
     if cohort is None and not groups and community is None:
         return links
@@ -199,6 +200,8 @@ def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
         wanted |= Q(kind=Room.Kind.GROUP, group_id__in=[group.pk for group in groups])
     if community is not None:
         wanted |= Q(kind=Room.Kind.COMMUNITY, community_id=community.pk)
+    if cohort is not None:
+        links["cohort_insights"] = reverse("rooms:cohort_rooms_insights", args=[cohort.pk])  # facilitators only
     for pk, kind, group_id in Room.objects.filter(wanted).values_list("pk", "kind", "group_id"):
         url = reverse("rooms:room_detail", args=[pk])
         if kind == Room.Kind.GROUP:

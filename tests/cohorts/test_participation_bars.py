@@ -68,3 +68,4 @@ def test_the_dashboard_says_one_message_and_one_person_in_the_singular(client):
     assert "1 message, soit 0,33 par personne" not in section
     assert "une barre pleine vaut 2 messages par personne" in section
     assert "style=" not in section
+    assert f'href="{reverse("rooms:cohort_rooms_insights", args=[cohort.pk])}"' in section
