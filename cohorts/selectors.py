@@ -656,7 +656,14 @@ def scale_maximum(value: float) -> float:
     return 10 ** (exponent + 1)
 
 
-def _participation_by_profession(rows: list) -> tuple[list[dict], float]:
+def _rate_label(value: float) -> str:
+    """A rate with two decimals at most, as many as needed ("0,33", "1,5", "2", "0,05"), in the
+    reader's language."""
+    rate = round(value, 2)
+    return number_format(int(rate) if rate == int(rate) else rate)
+
+
+def _participation_by_profession(rows: list) -> tuple[list[dict], str]:
     """Messages per person, by profession, and the scale their bars share: professions of different
     sizes compare on a rate, and every bar is drawn on the same scale (its end a round figure just
     above the highest rate), so equal bars mean equal rates."""
@@ -669,13 +676,11 @@ def _participation_by_profession(rows: list) -> tuple[list[dict], float]:
         entry["messages"] += row.messages
     for entry in by_profession.values():
         entry["per_person"] = entry["messages"] / entry["people"]
-        rate = round(entry["per_person"], 2)
-        # Two decimals at most, as many as needed ("0,33", "1,5", "2"), in the reader's language.
-        entry["per_person_label"] = number_format(int(rate) if rate == int(rate) else rate)
+        entry["per_person_label"] = _rate_label(entry["per_person"])
     scale = scale_maximum(max([e["per_person"] for e in by_profession.values()] or [0]))
     for entry in by_profession.values():
         entry["width"] = round(CHART_WIDTH * entry["per_person"] / scale)
-    return [by_profession[code] for code, _label in Profession.choices if code in by_profession], scale
+    return [by_profession[code] for code, _label in Profession.choices if code in by_profession], _rate_label(scale)
 
 
 def _chart_bar(row, *, overall: bool = False) -> ChartBar:

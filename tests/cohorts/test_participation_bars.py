@@ -32,7 +32,7 @@ def test_bars_compare_rates_on_a_round_scale_not_raw_counts():
     # 0.2 and 0.3 messages per person: the second is not a full bar, the first not two-thirds of it.
     cohort = _cohort({"nurse": (10, 2), "physician": (10, 3)})
     bars, scale = _bars(cohort)
-    assert scale == 0.5
+    assert scale == "0,5"
     assert bars["nurse"]["width"] == round(CHART_WIDTH * 0.2 / 0.5)
     assert bars["physician"]["width"] == round(CHART_WIDTH * 0.3 / 0.5) < CHART_WIDTH
 
@@ -48,9 +48,15 @@ def test_equal_bars_mean_equal_rates():
     # 10 nurses wrote 10 messages, 1 director 1: the same rate, the same bar (raw counts drew 10 to 1).
     cohort = _cohort({"nurse": (10, 10), "director": (1, 1), "physician": (2, 1)})
     bars, scale = _bars(cohort)
-    assert scale == 1
+    assert scale == "1"
     assert bars["nurse"]["width"] == bars["director"]["width"] == CHART_WIDTH
     assert bars["physician"]["width"] == CHART_WIDTH // 2
+
+
+def test_a_small_scale_is_written_as_it_is():
+    cohort = _cohort({"nurse": (25, 1)})  # 0,04 per person: the bar's end is 0,05, not "0,1"
+    _bars_by_code, scale = _bars(cohort)
+    assert scale == "0,05"
 
 
 def test_scale_maximum_is_a_round_figure_just_above():
@@ -66,6 +72,6 @@ def test_the_dashboard_says_one_message_and_one_person_in_the_singular(client):
     assert "(1 personne)" in section and "(2 personnes)" in section
     assert "3 messages, soit 1,5 par personne" in section
     assert "1 message, soit 0,33 par personne" not in section
-    assert "une barre pleine vaut 2 messages par personne" in section
+    assert "une barre pleine vaut 2 par personne" in section
     assert "style=" not in section
     assert f'href="{reverse("rooms:cohort_rooms_insights", args=[cohort.pk])}"' in section
