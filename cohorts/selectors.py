@@ -12,10 +12,12 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from wagtail import hooks
 
 from accounts.choices import Level, Profession
+from accounts.formats import percent
 from cms.blocks import EpisodeGate
 from cms.models import CaseStudyPage, ModulePage
 from cms.selectors import case_outline
@@ -39,7 +41,7 @@ from lms.selectors import (
     DISTRIBUTION_MINIMUM,
     decision_distributions_for_page,
     distribution_view,
-    programme_progress_for_users,
+    activity_progress_for_users,
 )
 
 __all__ = [
@@ -79,6 +81,10 @@ __all__ = [
     "member_card",
     "cohort_dashboard",
     "cohort_progress_rows",
+    "reflections_waiting",
+    "reflection_url",
+    "reflection_navigation",
+    "scale_maximum",
     "composition_from_people",
 ]
 
@@ -506,42 +512,88 @@ def _lms_distributions(*, page, programme, block_ids: list[str], user_ids: list[
     return decision_distributions_for_page(page=page, programme=programme, user_ids=user_ids) or {}
 
 
-def _reflections_waiting(*, user_ids: list[int], limit: int = 50) -> list[dict]:
-    """Submitted reflections of these learners with no comment since their last submission
-    (one query; lms's models, read-only)."""
+def reflections_waiting(*, cohort: Cohort) -> QuerySet:
+    """Sent reflections, on pages of the cohort's programme, of the cohort's active learners, with no
+    facilitator comment since their last sending: oldest first (lms's models, read-only). A query to
+    count, slice or paginate; each row has `user` and `page`."""
     commented = ReflectionComment.objects.filter(reflection=OuterRef("pk"), created_at__gte=OuterRef("submitted_at"))
-    rows = (
-        Reflection.objects.filter(user_id__in=user_ids, submitted_at__isnull=False)
+    learner_ids = CohortMembership.objects.filter(cohort=cohort, role=LEARNER, status=ACTIVE).values("user_id")
+    return (
+        Reflection.objects.filter(
+            user_id__in=learner_ids, submitted_at__isnull=False, page__path__startswith=cohort.programme.path,
+        )
         .annotate(commented=Exists(commented))
         .filter(commented=False)
         .select_related("user", "page")
-        .order_by("submitted_at")[:limit]
+        .order_by("submitted_at", "pk")
     )
-    return [
-        {"user": reflection.user, "page": reflection.page, "submitted_at": reflection.submitted_at,
-         "url": reverse("lms:reflection_detail", args=[reflection.pk])}
-        for reflection in rows
-    ]
+
+
+def reflection_url(*, cohort: Cohort, reflection) -> str:
+    """The reflection's page, reached from the cohort's list of waiting reflections: it links to the
+    previous and next ones (`reflection_navigation`)."""
+    return reverse("lms:reflection_detail", args=[reflection.pk]) + f"?cohort={cohort.pk}"
+
+
+def reflection_navigation(*, cohort: Cohort, reflection) -> dict:
+    """Where the reflection stands among the cohort's waiting reflections (oldest first), and the
+    ones before and after it; a reflection just commented (no longer waiting) keeps its place, so
+    "next" goes on from there. Three queries."""
+    waiting = reflections_waiting(cohort=cohort)
+    key = (reflection.submitted_at, reflection.pk)
+    before = Q(submitted_at__lt=key[0]) | Q(submitted_at=key[0], pk__lt=key[1])
+    after = Q(submitted_at__gt=key[0]) | Q(submitted_at=key[0], pk__gt=key[1])
+    previous = waiting.filter(before).order_by("-submitted_at", "-pk").first() if key[0] else None
+    following = waiting.filter(after).first() if key[0] else None
+    counts = waiting.aggregate(
+        total=Count("pk"), before=Count("pk", filter=before), this=Count("pk", filter=Q(pk=reflection.pk))
+    ) if key[0] else {"total": waiting.count(), "before": 0, "this": 0}
+    return {
+        "cohort": cohort,
+        "list_url": reverse("cohorts:reflections_waiting", args=[cohort.pk]),
+        "previous": previous, "previous_url": reflection_url(cohort=cohort, reflection=previous) if previous else "",
+        "next": following, "next_url": reflection_url(cohort=cohort, reflection=following) if following else "",
+        "count": counts["total"],
+        "position": counts["before"] + 1 if counts["this"] else 0,  # 0: this one is not waiting (any more)
+    }
 
 
 class ProgressCell:
-    """One learner × module cell; everything the template prints is computed once here,
-    since a 60 × 12 matrix renders 720 of them."""
+    """One learner × module cell: the share of the module's activities the learner has done
+    (`lms.selectors.activity_progress_for_users`: decision points answered, reflections sent,
+    quizzes passed, pages with nothing to answer marked done), and whether a due date has passed
+    with the module unfinished. Everything the template prints is computed once here, since a
+    60 × 12 matrix renders 720 of them."""
 
-    __slots__ = ("module_id", "fraction", "late", "percent", "state", "symbol", "label")
+    __slots__ = ("module_id", "fraction", "late", "percent", "state", "figure", "label", "done", "total")
 
-    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = ""):
-        self.module_id, self.fraction, self.late = module_id, fraction, late
-        self.percent = round(fraction * 100)
-        if fraction >= 1:
-            self.state, self.symbol = "done", "✓"
-        elif late:
-            self.state, self.symbol = "late", "!"
+    def __init__(self, module_id: int, fraction: float, late: bool, late_label: str = "", done: int = 0, total: int = 0):
+        self.module_id, self.fraction, self.late, self.done, self.total = module_id, fraction, late, done, total
+        self.percent = _share(done, total)
+        if not total:
+            self.state, self.figure = "empty", "—"
+        elif fraction >= 1:
+            self.state, self.figure = "done", "✓"
         elif fraction > 0:
-            self.state, self.symbol = "started", str(self.percent)
+            self.state, self.figure = "started", percent(self.percent)
         else:
-            self.state, self.symbol = "todo", "·"
-        self.label = f"{self.percent} %" + (f" — {late_label}" if late else "")
+            self.state, self.figure = "todo", "·"
+        if total:
+            self.label = gettext("%(percent)s des activités (%(done)s sur %(total)s)") % {
+                "percent": percent(self.percent), "done": done, "total": total,
+            }
+        else:
+            self.label = gettext("aucune activité")
+        if late:
+            self.label += f" — {late_label}"
+
+
+def _share(done: int, total: int) -> int:
+    """A share of activities in whole percent, never 100 before the end nor 0 after a start:
+    199 of 200 reads 99 %, 1 of 200 reads 1 %."""
+    if not total or not done:
+        return 0
+    return 100 if done >= total else min(99, max(1, round(100 * done / total)))
 
 
 @dataclass
@@ -550,10 +602,13 @@ class LearnerRow:
     group_name: str
     cells: list[ProgressCell]
     messages: int = 0
+    done: int = 0  # activities done in the whole programme
+    total: int = 0  # activities of the whole programme
 
     @property
     def overall(self) -> int:
-        return round(100 * sum(c.fraction for c in self.cells) / len(self.cells)) if self.cells else 0
+        """The share of all the programme's activities done (not an average of modules of different sizes)."""
+        return _share(self.done, self.total)
 
     @property
     def late_count(self) -> int:
@@ -584,6 +639,48 @@ class DecisionChart:
 
 
 CHART_WIDTH = 320
+DASHBOARD_REFLECTIONS = 10  # waiting reflections listed on the dashboard; the rest on their own page
+
+
+def scale_maximum(value: float) -> float:
+    """The end of a bar chart's scale: the smallest of 1, 2 or 5 times a power of ten that is at
+    least `value` (0.3 → 0.5, 1.2 → 2, 7 → 10), so the scale reads as a round figure; 1 when
+    there is nothing to draw."""
+    if value <= 0:
+        return 1
+    exponent = math.floor(math.log10(value))
+    for step in (1, 2, 5, 10):
+        candidate = round(step * 10 ** exponent, 6)
+        if candidate >= value:
+            return candidate
+    return 10 ** (exponent + 1)
+
+
+def _rate_label(value: float) -> str:
+    """A rate with two decimals at most, as many as needed ("0,33", "1,5", "2", "0,05"), in the
+    reader's language."""
+    rate = round(value, 2)
+    return number_format(int(rate) if rate == int(rate) else rate)
+
+
+def _participation_by_profession(rows: list) -> tuple[list[dict], str]:
+    """Messages per person, by profession, and the scale their bars share: professions of different
+    sizes compare on a rate, and every bar is drawn on the same scale (its end a round figure just
+    above the highest rate), so equal bars mean equal rates."""
+    by_profession: dict[str, dict] = {}
+    labels = dict(Profession.choices)
+    for row in rows:
+        code = row.user.profession or "other"
+        entry = by_profession.setdefault(code, {"code": code, "label": labels.get(code, code), "people": 0, "messages": 0})
+        entry["people"] += 1
+        entry["messages"] += row.messages
+    for entry in by_profession.values():
+        entry["per_person"] = entry["messages"] / entry["people"]
+        entry["per_person_label"] = _rate_label(entry["per_person"])
+    scale = scale_maximum(max([e["per_person"] for e in by_profession.values()] or [0]))
+    for entry in by_profession.values():
+        entry["width"] = round(CHART_WIDTH * entry["per_person"] / scale)
+    return [by_profession[code] for code, _label in Profession.choices if code in by_profession], _rate_label(scale)
 
 
 def _chart_bar(row, *, overall: bool = False) -> ChartBar:
@@ -632,31 +729,24 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         for page_id, due_at in ScheduleItem.objects.filter(cohort=cohort, episode_id="", due_at__isnull=False)
         .values_list("page_id", "due_at")
     }
-    progress = programme_progress_for_users(programme=programme, user_ids=user_ids)
+    progress = activity_progress_for_users(programme=programme, user_ids=user_ids)
     participation = cohort_participation(cohort=cohort)
-    late_label = gettext("en retard")
+    late_label = gettext("en retard (échéance passée)")
     rows = []
     for user in learners:
         module_progress = progress[user.pk]["modules"]
         cells = []
         for module in modules:
-            fraction = module_progress[module.pk]["fraction"] if module.pk in module_progress else 0.0
+            measure = module_progress.get(module.pk, {"fraction": 0.0, "done": 0, "total": 0})
             deadline = due.get(module.pk)
-            cells.append(ProgressCell(module.pk, fraction, bool(deadline and deadline < now and fraction < 1), late_label))
+            late = bool(deadline and deadline < now and measure["total"] and measure["fraction"] < 1)
+            cells.append(ProgressCell(module.pk, measure["fraction"], late, late_label, measure["done"], measure["total"]))
         rows.append(LearnerRow(user=user, group_name=groups.get(user.pk, ""), cells=cells,
-                               messages=participation.get(user.pk, 0)))
+                               messages=participation.get(user.pk, 0),
+                               done=progress[user.pk]["done"], total=progress[user.pk]["total"]))
 
-    by_profession: dict[str, dict] = {}
-    labels = dict(Profession.choices)
-    for row in rows:
-        code = row.user.profession or "other"
-        entry = by_profession.setdefault(code, {"label": labels.get(code, code), "people": 0, "messages": 0})
-        entry["people"] += 1
-        entry["messages"] += row.messages
-    most = max([e["messages"] for e in by_profession.values()] or [0]) or 1
-    for entry in by_profession.values():
-        entry["width"] = round(CHART_WIDTH * entry["messages"] / most)
-        entry["per_person"] = round(entry["messages"] / entry["people"], 1) if entry["people"] else 0
+    participation_rows, participation_scale = _participation_by_profession(rows)
+    waiting = reflections_waiting(cohort=cohort)
 
     cases = list(CaseStudyPage.objects.live().descendant_of(programme).order_by("path").only("id", "title", "path", "body"))
     case = next((c for c in cases if c.pk == case_id), cases[0] if cases else None)
@@ -668,23 +758,39 @@ def cohort_dashboard(*, cohort: Cohort, case_id: int | None = None, now: datetim
         "modules": modules,
         "rows": rows,
         "late_learners": sum(1 for r in rows if r.late_count),
-        "participation": [by_profession[c] for c, _l in Profession.choices if c in by_profession],
+        "participation": participation_rows,
+        "participation_scale": participation_scale,
         "chart_width": CHART_WIDTH,
         "cases": cases,
         "case": case,
         "charts": charts,
         "debrief_open_ids": debriefs,
-        "reflections_waiting": _reflections_waiting(user_ids=user_ids),
+        "reflections_waiting": [
+            {"user": r.user, "page": r.page, "submitted_at": r.submitted_at, "url": reflection_url(cohort=cohort, reflection=r)}
+            for r in waiting[:DASHBOARD_REFLECTIONS]
+        ],
+        "reflections_waiting_count": waiting.count(),
     }
 
 
 def cohort_progress_rows(*, cohort: Cohort) -> tuple[list, list[list[str]]]:
-    """The progress matrix as CSV rows: header, then one row per learner."""
+    """The progress matrix as CSV rows: header, then one row per learner, in the active language.
+
+    Each module column holds the cell's figure of the matrix (share of the module's activities
+    done, 0–100), the total the matrix's total; professions and levels are written as their labels,
+    with their codes in two columns of their own, which the invitation import reads back."""
     data = cohort_dashboard(cohort=cohort)
-    header = ["nom", "email", "métier", "niveau", "organisation", "groupe", *[m.title for m in data["modules"]], "total (%)"]
+    header = [
+        gettext("nom"), gettext("e-mail"), gettext("métier"), gettext("niveau"), gettext("organisation"),
+        gettext("groupe"), *[f"{m.title} (%)" for m in data["modules"]], gettext("total (%)"),
+        gettext("modules en retard"), gettext("métier (code)"), gettext("niveau (code)"),
+    ]
     body = [
-        [row.user.display_name, row.user.email, row.user.profession, row.user.level, row.user.organisation,
-         row.group_name, *[str(c.percent) for c in row.cells], str(row.overall)]
+        [row.user.display_name, row.user.email,
+         str(row.user.get_profession_display()) if row.user.profession else "",
+         str(row.user.get_level_display()) if row.user.level else "",
+         row.user.organisation, row.group_name, *[str(c.percent) for c in row.cells], str(row.overall),
+         str(row.late_count), row.user.profession, row.user.level]
         for row in data["rows"]
     ]
     return header, body

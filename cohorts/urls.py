@@ -25,6 +25,7 @@ urlpatterns = [
     path("cohorts/<int:pk>/debrief/<int:page_id>/", views.debrief_release, name="debrief_release"),
     path("cohorts/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("cohorts/<int:pk>/dashboard/progress.csv", views.progress_export, name="progress_export"),
+    path("cohorts/<int:pk>/reflections/", views.reflections_waiting, name="reflections_waiting"),
     path("cohorts/<int:pk>/announcements/", views.announcement_create, name="announcement_create"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("calendar/", views.calendar_page, name="calendar"),

@@ -8,6 +8,7 @@ from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -403,6 +404,7 @@ def dashboard(request, pk: int):
     data = selectors.cohort_dashboard(cohort=cohort, case_id=case_id)
     return render(request, "cohorts/dashboard.html", {
         "cohort": cohort, "facilitates": True, **data,
+        "room_links": selectors.room_links(cohort=cohort),
         "composition": selectors.cohort_composition(cohort=cohort),
         "announcement_form": AnnouncementForm(cohort=cohort),
     })
@@ -414,6 +416,22 @@ def progress_export(request, pk: int):
     header, rows = selectors.cohort_progress_rows(cohort=cohort)
     audit_record(SecurityEvent.Kind.DATA_EXPORTED, actor=request.user, target=cohort, export="progress_csv", rows=len(rows))
     return csv_response(filename=f"progression-promotion-{cohort.pk}.csv", header=header, rows=rows)
+
+
+REFLECTIONS_PER_PAGE = 25
+
+
+@login_required
+def reflections_waiting(request, pk: int):
+    """Every reflection of the cohort waiting for a comment, oldest first, a page at a time."""
+    cohort = _cohort_for_facilitator(request, pk)
+    page = Paginator(selectors.reflections_waiting(cohort=cohort), REFLECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cohorts/reflections_waiting.html", {
+        "cohort": cohort, "facilitates": True, "page": page,
+        "reflections": [
+            {"reflection": r, "url": selectors.reflection_url(cohort=cohort, reflection=r)} for r in page.object_list
+        ],
+    })
 
 
 @login_required

@@ -6,6 +6,7 @@ from wagtail import hooks
 
 from cohorts.models import (
     Announcement,
+    Cohort,
     CalendarFeed,
     CohortMembership,
     CommunityInvitation,
@@ -16,8 +17,10 @@ from cohorts.models import (
 )
 from cohorts.selectors import (
     active_memberships,
+    cohort_is_facilitator,
     cohorts_for_programme_page,
     live_sessions_for_user,
+    reflection_navigation,
     schedule_for_user,
     user_cohort_ids,
 )
@@ -87,6 +90,24 @@ def cohort_can_read_learner_work(viewer, learner) -> bool:
     return CohortMembership.objects.filter(
         cohort_id__in=facilitated, user=learner, status=CohortMembership.Status.ACTIVE
     ).exists()
+
+
+@hooks.register("reflection_navigation")
+def cohort_reflection_navigation(viewer, reflection, params) -> dict | None:
+    """Previous / next through the cohort's waiting reflections, for its facilitators, when the
+    reflection page was reached from that list (`?cohort=<id>`) and the writer learns in it."""
+    cohort_id = params.get("cohort", "")
+    if not viewer.is_authenticated or not cohort_id.isdigit():
+        return None
+    cohort = Cohort.objects.select_related("programme").filter(pk=int(cohort_id)).first()
+    if cohort is None or not cohort_is_facilitator(user=viewer, cohort_id=cohort.pk):
+        return None
+    if not CohortMembership.objects.filter(
+        cohort=cohort, user_id=reflection.user_id, role=CohortMembership.Role.LEARNER,
+        status=CohortMembership.Status.ACTIVE,
+    ).exists():
+        return None
+    return reflection_navigation(cohort=cohort, reflection=reflection)
 
 
 @hooks.register("dashboard_panels")

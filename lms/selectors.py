@@ -24,18 +24,20 @@ from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
 from cms.models import ProgrammePage
-from cms.selectors import source_page
+from cms.selectors import case_outline, source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
     Enrolment,
     PageCompletion,
+    QuizAttempt,
     Reflection,
     ReflectionVersion,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
+REFLECTION_NAVIGATION_HOOK = "reflection_navigation"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
 
 
@@ -261,6 +263,102 @@ def programme_progress(*, programme: Page, user, structure: ProgrammeStructure |
     return progress
 
 
+# --- Activities (what a facilitator's progress matrix measures) -----------------------------
+
+
+@dataclass(frozen=True)
+class PageActivities:
+    """What a learner has to do on one case study or lesson: the same activities as the page's
+    completion rule (`lms.services.page_rule_holds`): each decision point answered, each reflection
+    prompt sent, the quiz passed (one activity, when the page has one); a page with none of these
+    counts one activity, "marked as done"."""
+
+    decision_ids: frozenset
+    prompt_ids: frozenset
+    has_quiz: bool
+
+    @property
+    def total(self) -> int:
+        return (len(self.decision_ids) + len(self.prompt_ids) + int(self.has_quiz)) or 1
+
+
+def page_outlines(page_ids: list[int]) -> dict:
+    """{page id: its `CaseOutline`}, kept in cms's content cache (the same entries as
+    `cms.selectors.live_case_outline`); the pages not cached yet are read together (one query per
+    page type)."""
+    def build_missing(keys: list[int]) -> dict[int, object]:
+        return {page.pk: case_outline(page) for page in Page.objects.filter(pk__in=keys).specific()}
+
+    return content_cache.cached_many("case-outline", list(page_ids), build_missing) if page_ids else {}
+
+
+def _page_activities(page_ids: list[int]) -> dict[int, PageActivities]:
+    """{page id: its activities} (`page_outlines`)."""
+    outlines = page_outlines(page_ids)
+    return {
+        page_id: PageActivities(
+            decision_ids=frozenset(spec.id for spec in outline.decision_points),
+            prompt_ids=frozenset(spec.id for spec in outline.reflection_prompts),
+            has_quiz=bool(outline.quiz_questions),
+        )
+        for page_id, outline in outlines.items()
+    }
+
+
+def activity_progress_for_users(*, programme: Page, user_ids: Iterable[int]) -> dict[int, dict]:
+    """Per user: {"modules": {module id: {"done", "total", "fraction"}}, "done", "total", "fraction"},
+    counting activities (`PageActivities`) rather than finished pages, so that a learner halfway
+    through a case shows halfway. A completed page counts all its activities as done (completion is
+    kept once reached, even if the page gained a question since). Four queries (plus the outlines not
+    cached yet), whatever the number of users, modules and pages."""
+    user_ids = list(user_ids)
+    structure = programme_structure(programme=programme)
+    page_ids = structure.page_ids
+    activities = _page_activities(page_ids)
+    done: dict[tuple[int, int], int] = defaultdict(int)  # (user id, page id): activities done
+    completed: set[tuple[int, int]] = set()
+    if user_ids and page_ids:
+        completed = set(
+            PageCompletion.objects.filter(user_id__in=user_ids, page_id__in=page_ids).values_list("user_id", "page_id")
+        )
+        for user_id, page_id, block_id in DecisionAnswer.objects.filter(
+            user_id__in=user_ids, page_id__in=page_ids
+        ).values_list("user_id", "page_id", "block_id"):
+            if page_id in activities and block_id in activities[page_id].decision_ids:
+                done[user_id, page_id] += 1
+        for user_id, page_id, block_id in Reflection.objects.filter(
+            user_id__in=user_ids, page_id__in=page_ids, submitted_at__isnull=False
+        ).values_list("user_id", "page_id", "block_id"):
+            if page_id in activities and block_id in activities[page_id].prompt_ids:
+                done[user_id, page_id] += 1
+        for user_id, page_id in QuizAttempt.objects.filter(
+            user_id__in=user_ids, page_id__in=page_ids, passed=True
+        ).values_list("user_id", "page_id").distinct():
+            if page_id in activities and activities[page_id].has_quiz:
+                done[user_id, page_id] += 1
+    empty = PageActivities(frozenset(), frozenset(), False)
+    result = {}
+    for user_id in user_ids:
+        modules, user_done, user_total = {}, 0, 0
+        for module in structure.modules:
+            module_done = module_total = 0
+            for page in module.pages:
+                total = activities.get(page.pk, empty).total
+                module_total += total
+                module_done += total if (user_id, page.pk) in completed else min(done[user_id, page.pk], total)
+            modules[module.id] = {
+                "done": module_done, "total": module_total,
+                "fraction": module_done / module_total if module_total else 0.0,
+            }
+            user_done += module_done
+            user_total += module_total
+        result[user_id] = {
+            "modules": modules, "done": user_done, "total": user_total,
+            "fraction": user_done / user_total if user_total else 0.0,
+        }
+    return result
+
+
 # --- Enrolment -----------------------------------------------------------------------------
 
 
@@ -386,6 +484,23 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
 
 
 # --- Learner work (reflections, worksheets) -------------------------------------------------
+
+
+def reflection_question(*, reflection: Reflection) -> str:
+    """The prompt the learner answered, as plain text ("" if the block was removed since)."""
+    outline = page_outlines([reflection.page_id]).get(reflection.page_id)
+    spec = outline.prompt(reflection.block_id) if outline else None
+    return spec.text if spec else ""
+
+
+def reflection_navigation(*, viewer, reflection: Reflection, params) -> dict | None:
+    """Links through a list of reflections the viewer came from (the `reflection_navigation` hook:
+    a cohort's waiting reflections), or None. `params` are the page's query parameters."""
+    for fn in hooks.get_hooks(REFLECTION_NAVIGATION_HOOK):
+        navigation = fn(viewer, reflection, params)
+        if navigation:
+            return navigation
+    return None
 
 
 def can_read_learner_work(*, viewer, learner_id: int) -> bool:

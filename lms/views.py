@@ -228,6 +228,10 @@ def reflection_detail(request, pk: int):
         "lms/reflection_detail.html",
         {
             "reflection": reflection,
+            "question": selectors.reflection_question(reflection=reflection),
+            "navigation": None if is_owner else selectors.reflection_navigation(
+                viewer=request.user, reflection=reflection, params=request.GET
+            ),
             "versions": list(reflection.versions.all()),
             "comments": list(reflection.comments.select_related("author")),
             "is_owner": is_owner,
@@ -247,7 +251,9 @@ def reflection_comment(request, pk: int):
     except LearningError as error:
         return _refuse(request, error)
     messages.success(request, _("Commentaire publié : l'apprenant·e le verra avec sa réflexion."))
-    return redirect("lms:reflection_detail", pk=reflection.pk)
+    url = reverse("lms:reflection_detail", args=[reflection.pk])
+    cohort = request.POST.get("cohort", "")  # the list the facilitator came from (`reflection_navigation`)
+    return redirect(f"{url}?cohort={cohort}" if cohort.isdigit() else url)
 
 
 @login_required

@@ -20,9 +20,10 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.choices import Profession
 from accounts.models import SecurityEvent, User
 from cohorts.models import Cohort, CohortMembership, CommunityMembership, GroupMembership
-from cohorts.selectors import active_memberships
+from cohorts.selectors import active_memberships, scale_maximum
 from config.sanitize import plain_text
 from lms.export import is_erased
 from rooms.models import Mention, Message, MessageReport, MessageRevision, Notification, Reaction, ReadMarker, Room
@@ -56,6 +57,7 @@ __all__ = [
     "room_insights",
     "cohort_room_insights",
     "RoomInsights",
+    "insights_table",
 ]
 
 _ACTIVE = CohortMembership.Status.ACTIVE
@@ -186,7 +188,8 @@ def room_list_for_user(*, user: User) -> QuerySet[Room]:
 
 def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
     """The room pages of a cohort, of its groups and of a community, in one query:
-    {"cohort": url, "groups": {group id: url}, "community": url} (the `room_links` hook of cohorts)."""
+    {"cohort": url, "groups": {group id: url}, "community": url} (the `room_links` hook of cohorts),
+    with "cohort_insights", the analysis of the cohort's rooms, for its facilitators' pages."""
     links = {"cohort": "", "groups": {}, "community": ""}
     if cohort is None and not groups and community is None:
         return links
@@ -197,6 +200,8 @@ def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
         wanted |= Q(kind=Room.Kind.GROUP, group_id__in=[group.pk for group in groups])
     if community is not None:
         wanted |= Q(kind=Room.Kind.COMMUNITY, community_id=community.pk)
+    if cohort is not None:
+        links["cohort_insights"] = reverse("rooms:cohort_rooms_insights", args=[cohort.pk])  # facilitators only
     for pk, kind, group_id in Room.objects.filter(wanted).values_list("pk", "kind", "group_id"):
         url = reverse("rooms:room_detail", args=[pk])
         if kind == Room.Kind.GROUP:
@@ -209,7 +214,7 @@ def room_links_for(*, cohort=None, groups=(), community=None) -> dict:
 def message_counts_by_author(*, cohort_id: int) -> dict[int, int]:
     """Messages written by each person in the cohort's rooms (cohort, groups, cases): one query."""
     rows = (
-        Message.objects.filter(room__cohort_id=cohort_id, author__isnull=False)
+        Message.objects.filter(room__cohort_id=cohort_id, author__isnull=False, deleted_at__isnull=True)
         .values_list("author_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -421,6 +426,39 @@ def _insights(messages: QuerySet[Message]) -> RoomInsights:
             insights.cross_replies += row["n"]
     insights.matrix = dict(matrix)
     return insights
+
+
+INSIGHTS_BAR_WIDTH = 160
+
+
+def insights_table(insights: RoomInsights) -> dict:
+    """What the insights page prints: messages by profession with their share of all messages and a
+    bar on a scale every row shares (its end a round share just above the largest one, stated on the
+    page), so equal bars mean equal shares; who answers whom; the share of replies across professions."""
+    labels = {code: str(label) for code, label in Profession.choices}
+    labels["unknown"] = str(_("Non renseigné"))
+    professions = [code for code in labels if code in insights.by_profession or code in insights.matrix
+                   or any(code in row for row in insights.matrix.values())]
+    total = insights.total
+    shares = {code: 100 * insights.by_profession.get(code, 0) / total if total else 0 for code in professions}
+    scale = scale_maximum(max(shares.values(), default=0)) if total else 100
+    rows = [
+        {"label": labels[code], "code": code, "count": insights.by_profession.get(code, 0),
+         "share": round(shares[code]), "width": round(INSIGHTS_BAR_WIDTH * shares[code] / scale)}
+        for code in professions
+    ]
+    matrix = [
+        {"label": labels[source], "cells": [insights.matrix.get(source, {}).get(target, 0) for target in professions]}
+        for source in professions
+    ]
+    return {
+        "rows": rows,
+        "bar_width": INSIGHTS_BAR_WIDTH,
+        "bar_scale": min(scale, 100),
+        "columns": [labels[code] for code in professions],
+        "matrix": matrix,
+        "cross_share": None if insights.cross_share is None else round(100 * insights.cross_share),
+    }
 
 
 def room_insights(*, room: Room) -> RoomInsights:

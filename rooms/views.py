@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import Profession
 from accounts.formats import day_time_format
 from cms.models import CaseStudyPage
 from cms.selectors import source_page
@@ -23,6 +22,7 @@ from cohorts.selectors import cohort_is_facilitator, cohort_role, cohorts_for_pr
 from rooms import services
 from rooms.models import MESSAGE_MAX_LENGTH, Room
 from rooms.selectors import (
+    insights_table,
     RoomInsights,
     cohort_moderation_history,
     cohort_room_insights,
@@ -323,27 +323,7 @@ def notification_read_all(request):
 
 
 def _insights_context(insights: RoomInsights) -> dict:
-    labels = dict(Profession.choices)
-    labels["unknown"] = _("Non renseigné")
-    professions = [code for code in [*labels] if code in insights.by_profession or code in insights.matrix
-                   or any(code in row for row in insights.matrix.values())]
-    total = insights.total
-    rows = [
-        {"label": labels[code], "code": code, "count": insights.by_profession.get(code, 0),
-         "share": round(100 * insights.by_profession.get(code, 0) / total) if total else 0}
-        for code in professions
-    ]
-    matrix = [
-        {"label": labels[source], "cells": [insights.matrix.get(source, {}).get(target, 0) for target in professions]}
-        for source in professions
-    ]
-    return {
-        "insights": insights,
-        "rows": rows,
-        "columns": [labels[code] for code in professions],
-        "matrix": matrix,
-        "cross_share": None if insights.cross_share is None else round(100 * insights.cross_share),
-    }
+    return {"insights": insights, **insights_table(insights)}
 
 
 @login_required
