@@ -244,7 +244,7 @@ def cohort_facilitators_set(*, cohort: Cohort, facilitators: list, keep=None) ->
 
 def cohort_close(*, cohort: Cohort) -> Cohort:
     """Close the cohort (final); its members are invited to its communities (`cohort_communities`)."""
-    cohort_check(cohort, "close")
+    cohort_check(Cohort.objects.only("status").get(pk=cohort.pk), "close")  # the stored status, not the instance's
     return cohort_update(cohort=cohort, data={"status": Cohort.Status.CLOSED})
 
 

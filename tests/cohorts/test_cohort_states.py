@@ -360,3 +360,23 @@ def test_a_normandie_cohort_is_offered_no_community_when_none_matches(client):
     client.post(reverse("cohorts:cohort_close", args=[cohort.pk]), {"confirm": "yes"})
     assert not CommunityInvitation.objects.exists()
     assert CohortMembership.objects.filter(cohort=cohort).count() == 3
+
+
+# --- Journey 4: a facilitator's comment reaches the learner ------------------------------------------
+
+
+def test_a_facilitators_comment_on_a_reflection_is_mailed_to_the_learner(django_capture_on_commit_callbacks):
+    from lms import services as lms_services
+    from tests.factories_lms import make_course
+
+    course = make_course()
+    cohort = make_cohort(programme=course.programme)
+    learner = add_learner(cohort, email="louis@ch-test.fr", first_name="Louis", last_name="Marec")
+    reflection = lms_services.reflection_submit(user=learner, page=course.case, block_id=course.ids.reflection,
+                                                html="<p>Mon texte</p>")[0].reflection
+    with django_capture_on_commit_callbacks(execute=True):
+        lms_services.reflection_comment_add(author=_facilitator(cohort), reflection=reflection, html="<p>Et l'IPA ?</p>")
+    message = mail.outbox[-1]
+    assert message.to == ["louis@ch-test.fr"] and "a commenté votre réflexion" in message.subject
+    assert "Et l'IPA ?" in message.body
+    assert reverse("lms:reflection_detail", args=[reflection.pk]) in message.body
