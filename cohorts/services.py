@@ -52,6 +52,7 @@ __all__ = [
     "cohort_allows",
     "cohort_check",
     "cohort_status_choices",
+    "cohort_capacity_check",
     "cohort_create",
     "cohort_update",
     "cohort_close",
@@ -148,7 +149,7 @@ def cohort_status_choices(cohort: Cohort | None, *, closing: bool = False) -> li
     return [(value, label) for value, label in Cohort.Status.choices if value in allowed]
 
 
-def _check_capacity(cohort: Cohort) -> None:
+def cohort_capacity_check(cohort: Cohort) -> None:
     """Capacity holds the learners already in and the seats kept by pending invitations."""
     if not cohort.pk:
         return
@@ -211,7 +212,7 @@ def cohort_update(*, cohort: Cohort, data: dict, facilitators: list | None = Non
     for key, value in data.items():
         setattr(cohort, key, value)
     cohort.full_clean()
-    _check_capacity(cohort)
+    cohort_capacity_check(cohort)
     cohort.save()
     if facilitators is not None:
         editor_facilitates = editor is not None and CohortMembership.objects.filter(

@@ -380,3 +380,18 @@ def test_a_facilitators_comment_on_a_reflection_is_mailed_to_the_learner(django_
     assert message.to == ["louis@ch-test.fr"] and "a commenté votre réflexion" in message.subject
     assert "Et l'IPA ?" in message.body
     assert reverse("lms:reflection_detail", args=[reflection.pk]) in message.body
+
+
+def test_the_django_admin_shows_a_closed_cohort_read_only_and_checks_capacity(client):
+    cohort = make_cohort(learners=3)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    url = f"/django-admin/cohorts/cohort/{cohort.pk}/change/"
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
+    data = {f["name"]: f.get("value", "") for f in soup.select("#cohort_form input") if f.get("name") and f.get("type") != "checkbox"}
+    data.update({s["name"]: (s.select_one("option[selected]") or {"value": ""})["value"] for s in soup.select("#cohort_form select")})
+    data.update(capacity="2")
+    response = client.post(url, data)
+    assert response.status_code == 200 and "La capacité (2) est inférieure" in _text(response)
+    services.cohort_close(cohort=cohort)
+    page = client.get(url)
+    assert page.status_code == 200 and not BeautifulSoup(page.content, "html.parser").select("#id_name")
