@@ -10,14 +10,37 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from wagtail import hooks
 
 from accounts.adapters import language_cookie_set
 from accounts.forms import ProfileForm
 from accounts.services import user_language_set, user_profile_update
 
+# Apps above accounts may pre-fill the signup form (e.g. cohorts, from the invitation being
+# accepted): each function registered under this hook takes the request and returns initial
+# values for the form's fields ({} when it has none).
+SIGNUP_INITIAL_HOOK = "signup_initial"
+
+
+class SignupView(allauth_views.SignupView):
+    """allauth's signup, pre-filled by the `signup_initial` hook; the page says whether the address
+    still needs confirming (not when an invitation link already proved it)."""
+
+    def get_initial(self) -> dict:
+        initial = super().get_initial()
+        for fn in hooks.get_hooks(SIGNUP_INITIAL_HOOK):
+            initial.update({key: value for key, value in fn(self.request).items() if value})
+        return initial
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["email_already_verified"] = bool(self.request.session.get("account_verified_email"))
+        return context
+
+
 # allauth creates the user and then its e-mail address in separate writes: one transaction
 # makes a failed signup leave nothing behind.
-signup = transaction.atomic(allauth_views.signup)
+signup = transaction.atomic(SignupView.as_view())
 
 
 @login_required

@@ -1,6 +1,8 @@
 """Django admin for support staff; facilitators work from the site's own pages."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from cohorts import services
 from cohorts.models import (
@@ -23,12 +25,36 @@ class MembershipInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class CohortAdminForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()  # the new values are now on the instance
+        if self.instance.pk:
+            try:
+                services.cohort_capacity_check(self.instance)  # the same message as on the site
+            except ValidationError as error:
+                self.add_error(None, error)
+
+
 @admin.register(Cohort)
 class CohortAdmin(admin.ModelAdmin):
+    form = CohortAdminForm
     list_display = ["name", "programme", "status", "starts_on", "ends_on", "capacity"]
     list_filter = ["status", "join_policy", "language"]
     search_fields = ["name"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """A closed cohort no longer changes (services.COHORT_RULES): every field is read-only."""
+        if obj is not None and not services.cohort_allows(obj, "edit"):
+            return [field.name for field in Cohort._meta.fields]
+        return super().get_readonly_fields(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "status" in form.base_fields:
+            # The statuses it may change to (here, closing included: staff close without the site's step).
+            form.base_fields["status"].choices = services.cohort_status_choices(obj, closing=True)
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:  # through the service, like the site: closing invites the members to the communities

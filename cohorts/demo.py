@@ -176,7 +176,7 @@ def seed(*, stdout) -> None:
         cohort = cohort_create(
             programme=programme, name=COHORT_NAME, starts_on=today - timedelta(days=30),
             ends_on=today + timedelta(days=120), created_by=facilitator, capacity=24,
-            status=Cohort.Status.RUNNING, join_policy=Cohort.JoinPolicy.INVITATION,
+            status=Cohort.Status.RUNNING, join_policy=Cohort.JoinPolicy.INVITATION, region="Bretagne",
         )
         _schedule(cohort, programme, today)
     learners = _learners(stdout)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import Level, Profession, Role
 from cms.models import ProgrammePage
 from cohorts.models import Cohort, CohortGroup, LiveSession
+from cohorts.services import CSV_EXAMPLE, cohort_status_choices
 
 User = get_user_model()
 
@@ -56,14 +57,15 @@ class CohortForm(PlausibleDatesMixin, forms.ModelForm):
 
     class Meta:
         model = Cohort
-        fields = ["programme", "name", "starts_on", "ends_on", "language", "capacity", "status", "join_policy"]
+        fields = ["programme", "name", "region", "starts_on", "ends_on", "language", "capacity", "status", "join_policy"]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
         self.fields["programme"].label = _("Programme")
-        self.fields["capacity"].min_value = 2
+        # The statuses this cohort may take here; closing has its own confirmed step.
+        self.fields["status"].choices = cohort_status_choices(self.instance)
         others = User.objects.filter(groups__name=Role.FACILITATOR.value, is_active=True).order_by("last_name", "first_name")
         if user is not None:
             others = others.exclude(pk=user.pk)
@@ -89,7 +91,7 @@ class InvitationForm(forms.Form):
 class InvitationImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier CSV"),
-        help_text=_("Colonnes : e-mail, nom, métier, organisation, niveau. Séparateur virgule ou point-virgule ; UTF-8 ou Latin-1 (export d'un tableur)."),
+        help_text=_("Une première ligne d'en-tête nomme les colonnes : e-mail, nom, métier, organisation, niveau. Séparateur virgule ou point-virgule ; UTF-8 ou Latin-1 (export d'un tableur)."),
     )
 
     def clean_file(self):

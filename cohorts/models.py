@@ -7,6 +7,7 @@ import secrets
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -34,7 +35,10 @@ __all__ = [
 
 
 class Cohort(models.Model):
-    """One run of a programme, with dates, facilitators and mixed learners."""
+    """One run of a programme, with dates, facilitators and mixed learners.
+
+    Its status says what it allows (inviting, joining, scheduling…): the table is
+    `cohorts.services.COHORT_RULES`, enforced by the services (docs/cohorts.md)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
@@ -51,7 +55,15 @@ class Cohort(models.Model):
     starts_on = models.DateField(_("début"))
     ends_on = models.DateField(_("fin"))
     language = models.CharField(_("langue"), max_length=5, choices=settings.LANGUAGES, default="fr")
-    capacity = models.PositiveIntegerField(_("capacité"), default=30)
+    capacity = models.PositiveIntegerField(
+        _("capacité"), default=30,
+        validators=[MinValueValidator(2, message=_("Une promotion compte au moins 2 places."))],
+        help_text=_("Nombre de places d'apprenant·es ; les invitations en attente réservent chacune une place."),
+    )
+    region = models.CharField(
+        _("région"), max_length=100, blank=True,
+        help_text=_("À la clôture, seules les communautés de cette région (ou nationales) liées au programme sont proposées."),
+    )
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     join_policy = models.CharField(
         _("modalité d'entrée"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.INVITATION

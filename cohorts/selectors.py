@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +38,7 @@ from cohorts.models import (
     ScheduleItem,
     hash_token,
 )
-from lms.models import Reflection, ReflectionComment
+from lms.models import DecisionAnswer, Reflection, ReflectionComment
 from lms.selectors import (
     DISTRIBUTION_MINIMUM,
     decision_distributions_for_page,
@@ -45,6 +47,9 @@ from lms.selectors import (
 )
 
 __all__ = [
+    "cohort_communities",
+    "cohort_close_summary",
+    "debrief_release_summary",
     "cohort_is_facilitator",
     "cohort_role",
     "cohort_list_for_user",
@@ -441,6 +446,50 @@ def live_sessions_for_user(
 
 
 # --- Communities -------------------------------------------------------------------------
+
+
+def _region_key(region: str) -> str:
+    """How regions are compared: case, accents and spacing aside (« Île-de-France » = « ile de france »)."""
+    text = unicodedata.normalize("NFKD", region or "").encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+def cohort_communities(*, cohort: Cohort) -> list[Community]:
+    """The communities offered to a cohort's members when it closes: those linked to its programme
+    whose region is the cohort's, or national ones (no region). A cohort without a region is
+    offered only national ones; when none matches, none is offered."""
+    region = _region_key(cohort.region)
+    return [
+        community for community in Community.objects.filter(programmes=cohort.programme_id).order_by("name")
+        if not community.region.strip() or (region and _region_key(community.region) == region)
+    ]
+
+
+def cohort_close_summary(*, cohort: Cohort) -> dict:
+    """What closing the cohort does, for its confirmation page."""
+    return {
+        "learners": CohortMembership.objects.filter(
+            cohort=cohort, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE
+        ).count(),
+        "pending_invitations": Invitation.objects.filter(cohort=cohort, status=Invitation.Status.PENDING).count(),
+        "pending_requests": CohortMembership.objects.filter(cohort=cohort, status=CohortMembership.Status.PENDING).count(),
+        "communities": cohort_communities(cohort=cohort),
+    }
+
+
+def debrief_release_summary(*, cohort: Cohort, case) -> dict:
+    """What opening a case's debrief does, for its confirmation page: who will read it, and how many
+    learners have not yet answered every decision of the case."""
+    learner_ids = list(CohortMembership.objects.filter(
+        cohort=cohort, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE
+    ).values_list("user_id", flat=True))
+    block_ids = [spec.id for spec in case_outline(case).decision_points]
+    unanswered = 0
+    if block_ids and learner_ids:
+        answered = (DecisionAnswer.objects.filter(user_id__in=learner_ids, page_id=case.pk, block_id__in=block_ids)
+                    .values("user_id").annotate(n=Count("block_id", distinct=True)).filter(n__gte=len(block_ids)).count())
+        unanswered = len(learner_ids) - answered
+    return {"learners": len(learner_ids), "unanswered": unanswered, "decisions": len(block_ids)}
 
 
 def community_list_for_user(*, user) -> list[Community]:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import linebreaks
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.audit import audit_record
 from accounts.choices import Level, Profession
@@ -43,10 +44,17 @@ from cohorts.models import (
     hash_token,
     new_token,
 )
+from cohorts.selectors import cohort_communities
 from config.sanitize import clean_html, plain_text
 from lms.services import enrolment_create
 
 __all__ = [
+    "COHORT_RULES",
+    "COHORT_TRANSITIONS",
+    "cohort_allows",
+    "cohort_check",
+    "cohort_status_choices",
+    "cohort_capacity_check",
     "cohort_create",
     "cohort_update",
     "cohort_close",
@@ -91,6 +99,71 @@ def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+# --- What a cohort allows in each status ----------------------------------------------------
+
+DRAFT, OPEN, RUNNING, CLOSED = Cohort.Status.DRAFT, Cohort.Status.OPEN, Cohort.Status.RUNNING, Cohort.Status.CLOSED
+_LIVE = (DRAFT, OPEN, RUNNING)
+
+# action: the statuses in which it is allowed, and the message when it is refused. Every service
+# that does the action calls `cohort_check` first; pages show only what `cohort_allows` says
+# (docs/cohorts.md has the table). "post" (writing in the cohort's rooms) is enforced by the rooms
+# app, which reads the cohort's status with each write.
+COHORT_RULES: dict[str, tuple[tuple[str, ...], str]] = {
+    "edit": (_LIVE, gettext_lazy("La promotion est terminée : ses paramètres ne changent plus.")),
+    "invite": (_LIVE, gettext_lazy("La promotion est terminée : elle n'accepte plus d'invitation.")),
+    "accept": (_LIVE, gettext_lazy("La promotion est terminée : elle n'accepte plus de participant·es.")),
+    "request": ((OPEN,), gettext_lazy("Cette promotion n'accepte pas de demandes d'inscription.")),
+    "approve": ((OPEN, RUNNING), gettext_lazy("La promotion n'accepte plus de participant·es.")),
+    "group": (_LIVE, gettext_lazy("La promotion est terminée : ses groupes ne changent plus.")),
+    "schedule": (_LIVE, gettext_lazy("La promotion est terminée : son calendrier ne change plus.")),
+    "announce": (_LIVE, gettext_lazy("La promotion est terminée : elle ne reçoit plus d'annonces.")),
+    "debrief": ((OPEN, RUNNING), gettext_lazy("Un débriefing s'ouvre à une promotion ouverte ou en cours.")),
+    "post": (_LIVE, gettext_lazy("La promotion est terminée : ses salons sont en lecture seule.")),
+    "close": (_LIVE, gettext_lazy("La promotion est déjà terminée.")),
+}
+# status: the statuses it may change to. Closing is final.
+COHORT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    DRAFT: (OPEN, RUNNING, CLOSED),
+    OPEN: (RUNNING, CLOSED),
+    RUNNING: (OPEN, CLOSED),
+    CLOSED: (),
+}
+
+
+def cohort_allows(cohort: Cohort, action: str) -> bool:
+    """Whether the cohort's status allows `action` (a key of COHORT_RULES)."""
+    return cohort.status in COHORT_RULES[action][0]
+
+
+def cohort_check(cohort: Cohort, action: str) -> None:
+    """Refuse `action` with its message unless the cohort's status allows it."""
+    if not cohort_allows(cohort, action):
+        raise ValidationError(str(COHORT_RULES[action][1]), code=f"cohort_{cohort.status}")
+
+
+def cohort_status_choices(cohort: Cohort | None, *, closing: bool = False) -> list[tuple[str, str]]:
+    """The statuses a cohort may be given on its form: the current one and those it may change to.
+    Closing is left to its own confirmed step (`cohort_close`) unless `closing`."""
+    current = cohort.status if cohort is not None and cohort.pk else None
+    allowed = {current, *COHORT_TRANSITIONS[current]} if current else {DRAFT, OPEN, RUNNING}
+    if not closing and current != CLOSED:
+        allowed.discard(CLOSED)
+    return [(value, label) for value, label in Cohort.Status.choices if value in allowed]
+
+
+def cohort_capacity_check(cohort: Cohort) -> None:
+    """Capacity holds the learners already in and the seats kept by pending invitations."""
+    if not cohort.pk:
+        return
+    learners = _learner_count(cohort)
+    pending = Invitation.objects.filter(cohort=cohort, status=Invitation.Status.PENDING).count()
+    if cohort.capacity < learners + pending:
+        raise ValidationError({"capacity": _(
+            "La capacité (%(capacity)s) est inférieure aux places déjà prises : %(learners)s apprenant·e(s) "
+            "et %(pending)s invitation(s) en attente. Augmentez la capacité ou annulez des invitations."
+        ) % {"capacity": cohort.capacity, "learners": learners, "pending": pending}})
+
+
 # --- Cohorts --------------------------------------------------------------------------------
 
 
@@ -107,11 +180,12 @@ def cohort_create(
     capacity: int = 30,
     status: str = Cohort.Status.DRAFT,
     join_policy: str = Cohort.JoinPolicy.INVITATION,
+    region: str = "",
 ) -> Cohort:
     """Create a cohort and make its creator (and `facilitators`) facilitators."""
     cohort = Cohort(
         programme=programme, name=name, starts_on=starts_on, ends_on=ends_on, language=language,
-        capacity=capacity, status=status, join_policy=join_policy, created_by=created_by,
+        capacity=capacity, status=status, join_policy=join_policy, created_by=created_by, region=region.strip(),
     )
     cohort.full_clean()
     cohort.save()
@@ -130,9 +204,17 @@ def cohort_update(*, cohort: Cohort, data: dict, facilitators: list | None = Non
     # written the new values on the instance it was given, and the previous status matters here.
     cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
     previous_status = cohort.status
+    changed = {key: value for key, value in data.items() if getattr(cohort, key) != value}
+    if changed or facilitators is not None:
+        cohort_check(cohort, "edit")
+    status = changed.get("status", previous_status)
+    if status != previous_status and status not in COHORT_TRANSITIONS[previous_status]:
+        raise ValidationError({"status": _("Une promotion « %(from)s » ne peut pas passer à « %(to)s ».") % {
+            "from": Cohort.Status(previous_status).label, "to": Cohort.Status(status).label}})
     for key, value in data.items():
         setattr(cohort, key, value)
     cohort.full_clean()
+    cohort_capacity_check(cohort)
     cohort.save()
     if facilitators is not None:
         editor_facilitates = editor is not None and CohortMembership.objects.filter(
@@ -164,7 +246,8 @@ def cohort_facilitators_set(*, cohort: Cohort, facilitators: list, keep=None) ->
 
 
 def cohort_close(*, cohort: Cohort) -> Cohort:
-    """Close the cohort; its members are invited to the communities of its programme."""
+    """Close the cohort (final); its members are invited to its communities (`cohort_communities`)."""
+    cohort_check(Cohort.objects.only("status").get(pk=cohort.pk), "close")  # the stored status, not the instance's
     return cohort_update(cohort=cohort, data={"status": Cohort.Status.CLOSED})
 
 
@@ -180,6 +263,7 @@ def cohort_member_add(
     membership = CohortMembership.objects.filter(cohort=cohort, user=user).first()
     if membership and membership.status == ACTIVE:
         return membership
+    cohort_check(cohort, "accept")
     if role == CohortMembership.Role.LEARNER and check_capacity and _learner_count(cohort) >= cohort.capacity:
         raise ValidationError(_("La promotion est complète (%(n)s places).") % {"n": cohort.capacity})
     if membership:
@@ -195,7 +279,8 @@ def cohort_member_add(
 @transaction.atomic
 def cohort_join_request(*, cohort: Cohort, user) -> CohortMembership:
     """A request to join an open cohort; the facilitator approves it."""
-    if cohort.join_policy != Cohort.JoinPolicy.APPROVAL or cohort.status != Cohort.Status.OPEN:
+    cohort_check(cohort, "request")
+    if cohort.join_policy != Cohort.JoinPolicy.APPROVAL:
         raise ValidationError(_("Cette promotion n'accepte pas de demandes d'inscription."))
     membership, _created = CohortMembership.objects.get_or_create(
         cohort=cohort, user=user, defaults={"status": CohortMembership.Status.PENDING}
@@ -207,6 +292,7 @@ def cohort_join_request(*, cohort: Cohort, user) -> CohortMembership:
 def cohort_join_approve(*, membership: CohortMembership) -> CohortMembership:
     if membership.status == ACTIVE:
         return membership
+    cohort_check(membership.cohort, "approve")
     if _learner_count(membership.cohort) >= membership.cohort.capacity:
         raise ValidationError(_("La promotion est complète (%(n)s places).") % {"n": membership.cohort.capacity})
     membership.status = ACTIVE
@@ -242,6 +328,7 @@ def _send_invitation(invitation: Invitation) -> None:
 
 
 def _check_invitable(cohort: Cohort, email: str) -> None:
+    cohort_check(cohort, "invite")
     if CohortMembership.objects.filter(cohort=cohort, user__email__iexact=email, status=ACTIVE).exists():
         raise ValidationError(_("Cette personne fait déjà partie de la promotion."))
     if Invitation.objects.filter(cohort=cohort, email__iexact=email, status=Invitation.Status.PENDING).exists():
@@ -277,6 +364,7 @@ def invitation_create(
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(_("Seule une invitation en attente peut être renvoyée."))
+    cohort_check(invitation.cohort, "invite")
     _send_invitation(invitation)
     audit_record(SecurityEvent.Kind.INVITATION_SENT, target=invitation, cohort=invitation.cohort_id, resent=True)
     return invitation
@@ -301,6 +389,7 @@ def invitation_accept(*, invitation: Invitation, user) -> CohortMembership:
         raise ValidationError(_("Cette invitation a été annulée par l'animateur·rice."))
     if invitation.is_expired:
         raise ValidationError(_("Ce lien d'invitation a expiré. Demandez à l'animateur·rice de vous le renvoyer."))
+    cohort_check(invitation.cohort, "accept")
     # The invitation reserved a seat: capacity was checked when it was sent.
     membership = cohort_member_add(cohort=invitation.cohort, user=user, check_capacity=False)
     changed = [
@@ -338,6 +427,7 @@ def invitation_accept_by_token(*, token: str, user) -> Invitation:
 def groups_form(*, cohort: Cohort, size: int, seed: int = 0) -> list[CohortGroup]:
     """Replace the cohort's groups by balanced interprofessional groups of about `size`. Same
     learners and seed give the same groups."""
+    cohort_check(cohort, "group")
     if size < 2:
         raise ValidationError(_("Un groupe compte au moins deux personnes."))
     learners = list(
@@ -366,6 +456,7 @@ def groups_form(*, cohort: Cohort, size: int, seed: int = 0) -> list[CohortGroup
 @transaction.atomic
 def group_member_move(*, cohort: Cohort, user_id: int, group: CohortGroup | None) -> None:
     """Move a learner to another group of the same cohort (or out of every group)."""
+    cohort_check(cohort, "group")
     if group is not None and group.cohort_id != cohort.pk:
         raise ValidationError(_("Ce groupe n'appartient pas à cette promotion."))
     if not CohortMembership.objects.filter(
@@ -388,6 +479,7 @@ def schedule_save(*, cohort: Cohort, items: list[dict]) -> list[ScheduleItem]:
     """Store the schedule rows `items` (page, episode_id, label, and any of opens_at, due_at,
     debrief_opens_at); a row left with no date is removed. Either every row is valid and stored,
     or nothing is: the ValidationError then maps each invalid row's index in `items` to its messages."""
+    cohort_check(cohort, "schedule")
     existing = {(i.page_id, i.episode_id): i for i in ScheduleItem.objects.filter(cohort=cohort)}
     errors: dict[int, list] = {}
     seen, keep, drop = set(), [], []
@@ -424,6 +516,7 @@ def schedule_save(*, cohort: Cohort, items: list[dict]) -> list[ScheduleItem]:
 
 def debrief_release(*, cohort: Cohort, case_page) -> ScheduleItem:
     """Open a case's debrief for the cohort now."""
+    cohort_check(cohort, "debrief")
     item, _created = ScheduleItem.objects.update_or_create(
         cohort=cohort, page_id=case_page.pk, episode_id="",
         defaults={"debrief_opens_at": timezone.now()},
@@ -437,6 +530,7 @@ def live_session_create(
 ) -> LiveSession:
     """Schedule a live session; it ends after it starts (the model's constraint) and happens
     somewhere: a place, a video link, or both."""
+    cohort_check(cohort, "schedule")
     session = LiveSession(cohort=cohort, title=title, starts_at=starts_at, ends_at=ends_at, place=place, video_url=video_url)
     errors: dict = {}
     try:
@@ -457,6 +551,7 @@ def live_session_create(
 @transaction.atomic
 def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group: CohortGroup | None = None) -> Announcement:
     """Tell the whole cohort, or one group, in the app and by e-mail (sent after commit)."""
+    cohort_check(cohort, "announce")
     if group is not None and group.cohort_id != cohort.pk:
         raise ValidationError(_("Ce groupe n'appartient pas à cette promotion."))
     if not subject.strip() or not body.strip():
@@ -530,9 +625,10 @@ def community_leave(*, community: Community, user) -> None:
 
 @transaction.atomic
 def community_invite_cohort(*, cohort: Cohort) -> int:
-    """Invite the cohort's members to the communities of its programme; returns how many
-    invitations were created (never twice the same person to the same community)."""
-    communities = list(Community.objects.filter(programmes=cohort.programme_id))
+    """Invite the cohort's members to its communities (`selectors.cohort_communities`: linked to its
+    programme, of its region or national); returns how many invitations were created (never twice
+    the same person to the same community)."""
+    communities = cohort_communities(cohort=cohort)
     if not communities:
         return 0
     user_ids = list(CohortMembership.objects.filter(cohort=cohort, status=ACTIVE).values_list("user_id", flat=True))
@@ -563,6 +659,14 @@ def community_invite_cohort(*, cohort: Cohort) -> int:
 # --- Bulk invitations from a CSV file -------------------------------------------------------
 
 CSV_MAX_BYTES = 1_000_000
+# The example the invitation page shows, as it is shown: it imports as it is (tests/cohorts/test_csv_import.py).
+CSV_EXAMPLE = (
+    "e-mail;nom;métier;organisation;niveau\n"
+    "claire.martin@chu-exemple.fr;Claire Martin;Cadre de santé;CHU de Rennes;Équipe\n"
+    "yann.le-goff@ars-exemple.fr;Yann Le Goff;ARS;ARS Bretagne;Région\n"
+)
+# A file whose first line is already a person (no header) is read in the documented order.
+CSV_DEFAULT_COLUMNS = {"email": 0, "name": 1, "profession": 2, "organisation": 3, "level": 4}
 CSV_MAX_ROWS = 2_000
 
 
@@ -650,6 +754,9 @@ def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportR
     semicolon separated, UTF-8 (with or without BOM) or Latin-1. Bad rows are reported with
     their line number and reason; each valid row is created whole or not at all."""
     report = ImportReport()
+    if not cohort_allows(cohort, "invite"):
+        report.errors.append(RowError(0, str(COHORT_RULES["invite"][1])))
+        return report
     if len(data) > CSV_MAX_BYTES:
         report.errors.append(RowError(0, _("Le fichier dépasse 1 Mo.")))
         return report
@@ -670,12 +777,16 @@ def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportR
     except csv.Error:
         report.errors.append(RowError(reader.line_num, _("Ligne illisible : un champ dépasse 128 Kio ou contient un caractère nul. Aucune invitation n'a été envoyée ; corrigez le fichier et importez-le de nouveau.")))
         return report
-    header = [_normalise(cell) for cell in parsed[0][1]]
+    first_row = parsed[0][1]
+    header = [_normalise(cell) for cell in first_row]
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         for key, aliases in HEADER_ALIASES.items():
             if cell in aliases and key not in columns:
                 columns[key] = index
+    headerless = "email" not in columns and bool(first_row) and "@" in first_row[0]
+    if headerless:
+        columns = dict(CSV_DEFAULT_COLUMNS)
     has_name = "name" in columns or "first_name" in columns or "last_name" in columns
     missing = [label for key, label in (("email", "e-mail"), ("profession", _("métier"))) if key not in columns]
     if not has_name:
@@ -684,9 +795,15 @@ def invitation_import_csv(*, cohort: Cohort, data: bytes, invited_by) -> ImportR
         report.errors.append(RowError(1, _("Colonne(s) manquante(s) dans l'en-tête : %(cols)s. Colonnes attendues : e-mail, nom, métier, organisation, niveau.") % {"cols": ", ".join(missing)}))
         return report
     width = max(columns.values()) + 1
+    if headerless:  # the level column may be left out
+        width = columns["organisation"] + 1
+
+    def numbered_rows():
+        yield from parsed if headerless else parsed[1:]
+
     seen: dict[str, int] = {}
     rows = 0
-    for line, row in parsed[1:]:
+    for line, row in numbered_rows():
         if not any(cell.strip() for cell in row):
             continue
         rows += 1

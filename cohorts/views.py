@@ -112,7 +112,9 @@ def cohort_edit(request, pk: int):
         else:
             messages.success(request, _("La promotion est enregistrée."))
             return redirect("cohorts:cohort_detail", cohort.pk)
-    return render(request, "cohorts/cohort_form.html", {"form": form, "cohort": cohort})
+    return render(request, "cohorts/cohort_form.html", {
+        "form": form, "cohort": cohort, "may_close": services.cohort_allows(cohort, "close"),
+    })
 
 
 @login_required
@@ -171,13 +173,27 @@ def membership_approve(request, pk: int, membership_id: int):
     return redirect("cohorts:cohort_detail", cohort.pk)
 
 
+def _confirmed(request) -> bool:
+    """An irreversible step is taken only from its confirmation page (its form sends `confirm`)."""
+    return request.method == "POST" and request.POST.get("confirm") == "yes"
+
+
 @login_required
-@require_POST
 def cohort_close(request, pk: int):
+    """Closing is final: a confirmation page says what it does; its form closes."""
     cohort = _cohort_for_facilitator(request, pk)
-    services.cohort_close(cohort=cohort)
-    messages.success(request, _("La promotion est terminée ; ses membres sont invités à rejoindre les communautés de pratique du programme."))
-    return redirect("cohorts:cohort_detail", cohort.pk)
+    if _confirmed(request):
+        try:
+            services.cohort_close(cohort=cohort)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("La promotion est terminée ; elle n'accepte plus personne."))
+        return redirect("cohorts:cohort_detail", cohort.pk)
+    return render(request, "cohorts/cohort_close_confirm.html", {
+        "cohort": cohort, "facilitates": True, "may_close": services.cohort_allows(cohort, "close"),
+        **selectors.cohort_close_summary(cohort=cohort),
+    })
 
 
 # --- Invitations -----------------------------------------------------------------------------
@@ -206,7 +222,9 @@ def _render_invitations(request, cohort, *, form, import_form, report=None, stat
     counts = {status: sum(1 for i in invitations if i.status == status) for status in Invitation.Status.values}
     return render(request, "cohorts/invitation_list.html", {
         "cohort": cohort, "form": form, "import_form": import_form, "invitations": invitations,
-        "counts": counts, "report": report, "facilitates": True,
+        "counts": counts, "report": report, "facilitates": True, "csv_example": services.CSV_EXAMPLE,
+        "may_invite": services.cohort_allows(cohort, "invite"),
+        "closed_message": services.COHORT_RULES["invite"][1],
     }, status=status)
 
 
@@ -265,6 +283,11 @@ def invitation_accept(request, token: str):
         problem = "revoked"
     elif invitation.is_expired:
         problem = "expired"
+    if problem == "used" and request.user.is_authenticated and invitation.accepted_by_id == request.user.pk:
+        # Back from signup or login, which accepted it (cohorts/signals.py): into the cohort.
+        return redirect("cohorts:cohort_detail", invitation.cohort_id)
+    if problem is None and not services.cohort_allows(invitation.cohort, "accept"):
+        problem = "closed"
     if problem:
         return render(request, "cohorts/invitation_accept.html", {**context, "problem": problem}, status=410)
     if not request.user.is_authenticated:
@@ -294,6 +317,12 @@ def group_list(request, pk: int):
     cohort = _cohort_for_facilitator(request, pk)
     form = GroupFormationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        current = selectors.cohort_groups_with_members(cohort=cohort)
+        if current and not _confirmed(request):
+            # Forming again replaces the groups and their rooms: say so, and wait for confirmation.
+            return render(request, "cohorts/group_form_confirm.html", {
+                "cohort": cohort, "facilitates": True, "form": form, "groups": current,
+            })
         try:
             services.groups_form(cohort=cohort, **form.cleaned_data)
         except ValidationError as error:
@@ -349,7 +378,10 @@ def schedule_edit(request, pk: int):
             try:
                 services.schedule_save(cohort=cohort, items=formset.items())
             except ValidationError as error:
-                formset.add_item_errors(error)
+                if hasattr(error, "error_dict"):
+                    formset.add_item_errors(error)
+                else:
+                    _errors(request, error)
             else:
                 messages.success(request, _("Le calendrier de la promotion est enregistré."))
                 return redirect("cohorts:schedule_edit", cohort.pk)
@@ -380,15 +412,26 @@ def live_session_create(request, pk: int):
 
 
 @login_required
-@require_POST
 def debrief_release(request, pk: int, page_id: int):
+    """Opening a debrief cannot be undone: a confirmation page says to whom; its form opens it."""
     cohort = _cohort_for_facilitator(request, pk)
     case = selectors.cohort_case(cohort=cohort, page_id=page_id)
     if case is None:
         raise Http404
-    services.debrief_release(cohort=cohort, case_page=case)
-    messages.success(request, _("Le débriefing de « %(title)s » est ouvert à la promotion.") % {"title": case.title})
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/cohorts/") else reverse("cohorts:dashboard", args=[cohort.pk]))
+    back = reverse("cohorts:dashboard", args=[cohort.pk]) + f"?case={case.pk}"
+    if _confirmed(request):
+        try:
+            services.debrief_release(cohort=cohort, case_page=case)
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("Le débriefing de « %(title)s » est ouvert à la promotion.") % {"title": case.title})
+        return redirect(back)
+    return render(request, "cohorts/debrief_release_confirm.html", {
+        "cohort": cohort, "facilitates": True, "case": case, "back": back,
+        "may_release": services.cohort_allows(cohort, "debrief"), "refusal": services.COHORT_RULES["debrief"][1],
+        **selectors.debrief_release_summary(cohort=cohort, case=case),
+    })
 
 
 # --- Dashboard, export, announcements -----------------------------------------------------------
@@ -403,7 +446,7 @@ def dashboard(request, pk: int):
         case_id = None
     data = selectors.cohort_dashboard(cohort=cohort, case_id=case_id)
     return render(request, "cohorts/dashboard.html", {
-        "cohort": cohort, "facilitates": True, **data,
+        "cohort": cohort, "facilitates": True, **data, "may_release_debrief": services.cohort_allows(cohort, "debrief"),
         "room_links": selectors.room_links(cohort=cohort),
         "composition": selectors.cohort_composition(cohort=cohort),
         "announcement_form": AnnouncementForm(cohort=cohort),

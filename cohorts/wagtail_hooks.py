@@ -19,11 +19,13 @@ from cohorts.selectors import (
     active_memberships,
     cohort_is_facilitator,
     cohorts_for_programme_page,
+    invitation_by_token,
     live_sessions_for_user,
     reflection_navigation,
     schedule_for_user,
     user_cohort_ids,
 )
+from cohorts.services import PENDING_INVITATION_SESSION_KEY
 
 
 @hooks.register("case_state")
@@ -168,3 +170,18 @@ def cohort_user_erase(user) -> None:
 
 def _invitations_of(user):
     return Invitation.objects.filter(Q(email__iexact=user.email) | Q(accepted_by=user))
+
+
+@hooks.register("signup_initial")
+def invitation_signup_initial(request) -> dict:
+    """The signup form of someone who followed an invitation link starts from what the facilitator
+    typed: the name (first word as first name), profession, level and organisation."""
+    token = request.session.get(PENDING_INVITATION_SESSION_KEY)
+    invitation = invitation_by_token(token=token) if token else None
+    if invitation is None or invitation.status != Invitation.Status.PENDING:
+        return {}
+    first_name, _space, last_name = invitation.name.strip().partition(" ")
+    return {
+        "first_name": first_name, "last_name": last_name.strip(), "profession": invitation.profession,
+        "level": invitation.level, "organisation": invitation.organisation,
+    }

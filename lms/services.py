@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.models import Page
 
+from accounts.i18n import in_recipient_language
+from accounts.mail import email_enqueue
 from cms.access import CaseState, case_state
 from cms.blocks import WorksheetTemplate
 from cms.models import CaseStudyPage, LessonPage, ProgrammePage
@@ -341,7 +346,23 @@ def reflection_comment_add(*, author, reflection: Reflection, html: str) -> Refl
     body = _reflection_html(html)
     if not plain_text(body):
         raise LearningError(_("Le commentaire est vide."))
-    return ReflectionComment.objects.create(reflection=reflection, author=author, body_html=body)
+    comment = ReflectionComment.objects.create(reflection=reflection, author=author, body_html=body)
+    _reflection_comment_notify(comment)
+    return comment
+
+
+def _reflection_comment_notify(comment: ReflectionComment) -> None:
+    """Tell the learner by e-mail, in their language, that a facilitator commented (sent after commit)."""
+    reflection = comment.reflection
+    learner = reflection.user
+    link = settings.SITE_URL.rstrip("/") + reverse("lms:reflection_detail", args=[reflection.pk])
+    with in_recipient_language(user=learner, fallback=settings.LANGUAGE_CODE):
+        author = comment.author.display_name
+        subject = _("%(name)s a commenté votre réflexion") % {"name": author}
+        body = render_to_string("lms/emails/reflection_comment.txt", {
+            "author": author, "page": reflection.page.title, "text": plain_text(comment.body_html), "link": link,
+        })
+    email_enqueue(to=learner.email, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body)
 
 
 # --- Quizzes -------------------------------------------------------------------------------

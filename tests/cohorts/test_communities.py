@@ -4,6 +4,7 @@ the member directory shows only what people opted in to show."""
 import pytest
 from bs4 import BeautifulSoup
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cohorts.models import CommunityInvitation, CommunityMembership
@@ -24,7 +25,7 @@ def _community(programme=None, **fields):
 
 
 def test_closing_a_cohort_invites_its_members_to_the_programmes_communities(django_capture_on_commit_callbacks):
-    cohort = make_cohort(learners=3)
+    cohort = make_cohort(learners=3, region="Bretagne")  # the communities below are of Bretagne
     linked = _community(cohort.programme)
     unrelated = _community(name="Santé mentale", slug="sante-mentale")
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,26 +39,27 @@ def test_closing_a_cohort_invites_its_members_to_the_programmes_communities(djan
 
 
 def test_closing_twice_or_closing_for_existing_members_invites_nobody_twice(django_capture_on_commit_callbacks):
-    cohort = make_cohort(learners=2)
+    cohort = make_cohort(learners=2, region="Bretagne")  # the communities below are of Bretagne
     community = _community(cohort.programme)
     member = cohort.memberships.filter(role="learner").first().user
     CommunityMembership.objects.create(community=community, user=member)
     cohort_close(cohort=cohort)
-    cohort_close(cohort=cohort)
+    with pytest.raises(ValidationError, match="déjà terminée"):
+        cohort_close(cohort=cohort)
     assert CommunityInvitation.objects.filter(community=community).count() == 2  # the other learner and the facilitator
     assert not CommunityInvitation.objects.filter(community=community, user=member).exists()
 
 
 def test_closing_from_the_site_invites_members(client):
-    cohort = make_cohort(learners=2)
+    cohort = make_cohort(learners=2, region="Bretagne")  # the communities below are of Bretagne
     community = _community(cohort.programme)
     client.force_login(cohort.memberships.get(role="facilitator").user)
-    client.post(reverse("cohorts:cohort_close", args=[cohort.pk]))
+    client.post(reverse("cohorts:cohort_close", args=[cohort.pk]), {"confirm": "yes"})
     assert CommunityInvitation.objects.filter(community=community).count() == 3
 
 
 def test_an_invited_member_joins_from_the_directory(client):
-    cohort = make_cohort(learners=1)
+    cohort = make_cohort(learners=1, region="Bretagne")  # the communities below are of Bretagne
     community = _community(cohort.programme)
     cohort_close(cohort=cohort)
     learner = cohort.memberships.get(role="learner").user
@@ -116,7 +118,7 @@ def _admin_form(client, url: str) -> dict:
 def test_closing_from_the_django_admin_goes_through_the_service_and_invites_members(
     client, django_capture_on_commit_callbacks
 ):
-    cohort = make_cohort(learners=2)
+    cohort = make_cohort(learners=2, region="Bretagne")  # the communities below are of Bretagne
     community = _community(cohort.programme)
     client.force_login(make_user(is_staff=True, is_superuser=True))
     url = f"/django-admin/cohorts/cohort/{cohort.pk}/change/"
@@ -147,13 +149,13 @@ def test_the_django_admin_refuses_a_cohort_that_ends_before_it_starts_with_the_r
 
 
 def test_a_cohort_whose_creator_was_deleted_can_still_be_closed(client):
-    cohort = make_cohort(learners=2)
+    cohort = make_cohort(learners=2, region="Bretagne")  # the communities below are of Bretagne
     community = _community(cohort.programme)
     colleague = make_user()
     cohort.memberships.create(user=colleague, role="facilitator")
     cohort.created_by.delete()
     client.force_login(colleague)
-    assert client.post(reverse("cohorts:cohort_close", args=[cohort.pk])).status_code == 302
+    assert client.post(reverse("cohorts:cohort_close", args=[cohort.pk]), {"confirm": "yes"}).status_code == 302
     cohort.refresh_from_db()
     assert cohort.status == "closed" and cohort.created_by is None
     assert CommunityInvitation.objects.filter(community=community).count() == 3
