@@ -145,11 +145,14 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_server(demo_database):
-    """One daphne per test module on a fresh copy of the demo; `demo_server.urls` names its pages."""
+def demo_server(demo_database, tmp_path_factory):
+    """One daphne per test module on a fresh copy of the demo; `demo_server.urls` names its pages;
+    the e-mails it sends are read with `sent_emails(demo_server)` (tests/e2e/browser.py)."""
     url = demo_database.copy()
-    server = ServerProcess(env=server_env(url)).start(timeout=SERVER_START_TIMEOUT)
+    mail_dir = tmp_path_factory.mktemp("mail")
+    server = ServerProcess(env=server_env(url, mail_dir=mail_dir)).start(timeout=SERVER_START_TIMEOUT)
     server.urls = demo_database.urls
+    server.mail_dir = mail_dir
     yield server
     server.stop()
     demo_database.drop(url)
