@@ -61,7 +61,8 @@ def _answer_everything(page, correct: set[str]) -> None:
             form.locator("textarea").fill(RATIONALE)
             _submit(page, form)
             # Defect 6: the confirmation is in the block the page lands on, announced.
-            notice = page.locator(f"#block-{block_id} [role=status]")
+            notice = page.locator(f"#block-{block_id} .block-notice")
+            expect(notice).to_have_attribute("role", "status")
             expect(notice).to_contain_text("Votre réponse est validée")
             expect(notice).to_be_in_viewport()
             continue
@@ -81,7 +82,7 @@ def _answer_everything(page, correct: set[str]) -> None:
             pending[0].locator("textarea").fill(REFLECTION)
             _submit(page, pending[0].locator("form"))
             sent.add(block_id)
-            expect(page.locator(f"#block-{block_id} [role=status]")).to_contain_text("Votre réflexion est envoyée")
+            expect(page.locator(f"#block-{block_id} .block-notice")).to_contain_text("Votre réflexion est envoyée")
             continue
         return
     raise AssertionError(f"{page.url}: still something to answer after 40 answers")
@@ -257,7 +258,7 @@ def test_the_essentials_of_the_journey_with_the_keyboard_only(demo_server, new_p
     _type_into(page, "form.decision-point__form textarea", RATIONALE)
     _tab_to(page, "form.decision-point__form button[type=submit]")
     _press_enter(page)
-    notice = page.locator(".decision-point [role=status]").first
+    notice = page.locator(".decision-point .block-notice")
     expect(notice).to_contain_text("Votre réponse est validée")
     expect(notice).to_be_in_viewport()
 
@@ -270,5 +271,5 @@ def test_the_essentials_of_the_journey_with_the_keyboard_only(demo_server, new_p
     _type_into(page, ".reflection form textarea", REFLECTION)
     _tab_to(page, ".reflection form button[type=submit]")
     _press_enter(page)
-    expect(page.locator(".reflection [role=status]").first).to_contain_text("Votre réflexion est envoyée")
+    expect(page.locator(".reflection .block-notice")).to_contain_text("Votre réflexion est envoyée")
     axe_check(page, label="case answered with the keyboard")
