@@ -4,7 +4,13 @@ cms computes defaults (staff and facilitators see everything; no cohort means de
 and scheduled episodes closed). Other apps complete the state through Wagtail hooks named
 `case_state`: a hook is called as `fn(state)` and may set any field of `CaseState`
 (cohorts sets `episode_opens_at`, `debrief_open`, `is_facilitator`; lms sets
-`answered_decision_ids`). https://docs.wagtail.org/en/stable/reference/hooks.html
+`answered_decision_ids`, and `self_paced` and `debrief_open` for a learner who follows the
+programme outside any cohort: `lms.services.self_paced_case_state`).
+https://docs.wagtail.org/en/stable/reference/hooks.html
+
+Episodes open in body order: an episode is open when its own gate holds *and* the episode before
+it is open, so a date (or a gate already met) never opens the end of a case while an earlier
+episode is still closed (`CaseState.episode_is_open`).
 """
 
 from dataclasses import dataclass, field
@@ -35,24 +41,39 @@ class CaseState:
     episode_opens_at: dict[str, datetime] = field(default_factory=dict)
     answered_decision_ids: set[str] = field(default_factory=set)
     preview_profession: str = ""  # set by the admin preview "as a given profession"
+    # A learner with no cohort for the programme (set by lms): nobody will set the facilitator's
+    # dates, so an episode "at the facilitator's date" opens like one "after the decision points".
+    self_paced: bool = False
 
     @property
     def sees_all_briefs(self) -> bool:
         return self.is_facilitator or self.debrief_open
 
+    def gate_holds(self, spec) -> bool:
+        """Whether the episode's own gate is met, whatever the episodes before it."""
+        if spec.gate == EpisodeGate.OPEN:
+            return True
+        if spec.gate == EpisodeGate.AFTER_DECISIONS or self.self_paced:
+            return set(spec.decision_ids_before) <= self.answered_decision_ids
+        opens_at = self.episode_opens_at.get(spec.id)
+        return opens_at is not None and opens_at <= timezone.now()
+
     def episode_is_open(self, episode_id: str) -> bool:
+        """Open when its gate holds and every episode before it is open (episodes open in order)."""
         # An editor previewing "as a learner of X" reads every episode, to check the briefs in them.
         if self.is_facilitator or self.preview_profession:
             return True
+        for spec in self.outline.episodes:
+            if not self.gate_holds(spec):
+                return False
+            if spec.id == episode_id:
+                return True
+        return False
+
+    def episode_waits_for_previous(self, episode_id: str) -> bool:
+        """A closed episode whose own gate holds: it waits for an earlier episode to open."""
         spec = next((e for e in self.outline.episodes if e.id == episode_id), None)
-        if spec is None:
-            return False
-        if spec.gate == EpisodeGate.OPEN:
-            return True
-        if spec.gate == EpisodeGate.AFTER_DECISIONS:
-            return set(spec.decision_ids_before) <= self.answered_decision_ids
-        opens_at = self.episode_opens_at.get(episode_id)
-        return opens_at is not None and opens_at <= timezone.now()
+        return spec is not None and self.gate_holds(spec) and not self.episode_is_open(episode_id)
 
     def brief_is_visible(self, profession: str) -> bool:
         return self.sees_all_briefs or profession == (self.preview_profession or self.perspective)

@@ -56,8 +56,20 @@ def _items(stream, state: CaseState) -> list[BodyItem]:
     return items
 
 
-def _closed_reason(gate: str, opens_at: datetime | None) -> str:
-    if gate == EpisodeGate.AFTER_DECISIONS:
+BLOCK_NOTICE_PREFIX = "block-"  # a message's extra tag naming the block whose form it answers
+
+
+def block_notice_tag(block_id) -> str:
+    """The `extra_tags` of a message that answers a form sent from block `block_id`: the message is
+    then shown in that block, where the page lands (`#block-<id>`), not at the top of the page
+    (`cms_tags.block_notices`, `templates/blocks/notices.html`)."""
+    return f"{BLOCK_NOTICE_PREFIX}{block_id}"
+
+
+def _closed_reason(state: CaseState, episode_id: str, gate: str, opens_at: datetime | None) -> str:
+    if state.episode_waits_for_previous(episode_id):
+        return str(_("Cet épisode s'ouvre après l'épisode qui le précède."))
+    if gate == EpisodeGate.AFTER_DECISIONS or state.self_paced:
         return str(_("Cet épisode s'ouvre quand vous avez répondu aux points de décision qui le précèdent."))
     if opens_at is not None:
         return str(_("Cet épisode s'ouvre à la date fixée par l'animateur·rice de votre promotion."))
@@ -76,21 +88,23 @@ def case_parts(*, page, state: CaseState) -> list[BodyPart]:
             if state.episode_is_open(episode_id):
                 parts.append(BodyPart(kind=kind, child=child, number=number, items=_items(child.value["content"], state)))
             else:
-                opens_at = state.episode_opens_at.get(episode_id)
+                waiting = state.self_paced or state.episode_waits_for_previous(episode_id)
+                opens_at = None if waiting else state.episode_opens_at.get(episode_id)  # a date still to come
                 parts.append(
                     BodyPart(
                         kind=kind, child=child, number=number, is_open=False, opens_at=opens_at,
-                        reason=_closed_reason(child.value["gate"], opens_at),
+                        reason=_closed_reason(state, episode_id, child.value["gate"], opens_at),
                     )
                 )
         elif kind == "debrief":
             is_open = state.debrief_open or state.is_facilitator
-            parts.append(
-                BodyPart(
-                    kind=kind, child=child if is_open else None, is_open=is_open,
-                    reason="" if is_open else str(_("Le débriefing sera ouvert par l'animateur·rice en fin de cas.")),
-                )
-            )
+            if is_open:
+                reason = ""
+            elif state.self_paced:
+                reason = str(_("Le débriefing s'ouvre quand vous avez répondu à tous les points de décision du cas."))
+            else:
+                reason = str(_("Le débriefing sera ouvert par l'animateur·rice en fin de cas."))
+            parts.append(BodyPart(kind=kind, child=child if is_open else None, is_open=is_open, reason=reason))
         elif kind == "facilitator_notes" and state.is_facilitator:
             parts.append(BodyPart(kind=kind, child=child))
     return parts

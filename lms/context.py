@@ -27,9 +27,9 @@ def html_to_text(html: str) -> str:
 
 
 def _decisions(*, user, page, programme, outline, answers, enrolled, actions, records) -> None:
-    distributions = {}
+    distributions, peers = {}, None
     if any(spec.id in answers for spec in outline.decision_points):
-        peers = selectors.peer_user_ids(user=user, programme=programme)
+        peers = selectors.peer_user_ids(user=user, programme=programme)  # None: everyone enrolled
         distributions = selectors.decision_distributions_for_page(page=page, programme=programme, user_ids=peers)
     for spec in outline.decision_points:
         answer = answers.get(spec.id)
@@ -40,7 +40,9 @@ def _decisions(*, user, page, programme, outline, answers, enrolled, actions, re
         records[spec.id] = {
             "choice": answer.option_id,
             "rationale": answer.rationale,
-            "distribution": selectors.distribution_view(raw=distributions.get(spec.id, {}), options=spec.options),
+            "distribution": selectors.distribution_view(
+                raw=distributions.get(spec.id, {}), options=spec.options, over_cohort=peers is not None
+            ),
         }
 
 
@@ -92,7 +94,10 @@ def case_page_context(*, request, page, state) -> dict:
     user = request.user
     outline = state.outline
     programme = selectors.programme_for_page(page=page)
-    enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
+    if hasattr(state, "lms_enrolment"):  # read by the `case_state` hook (`services.self_paced_case_state`)
+        enrolment = state.lms_enrolment
+    else:
+        enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
     enrolled = enrolment is not None and enrolment.is_active
     lms = {
         "enrolled": enrolled,

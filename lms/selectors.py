@@ -381,6 +381,16 @@ def peer_user_ids(*, user, programme) -> Iterable[int] | None:
     return None
 
 
+def follows_alone(*, user, programme) -> bool:
+    """Whether `user` follows `programme` at their own pace: the programme is open to
+    self-enrolment and the user is in none of its cohorts, so no facilitator opens its dated parts
+    (`lms.services.self_paced_case_state`). True for a visitor of an open programme (what they
+    would get by enrolling). No query once the page view has read the user's cohorts."""
+    if not programme.open_enrolment:
+        return False
+    return not user.is_authenticated or peer_user_ids(user=user, programme=programme) is None
+
+
 def _peer_filter(*, programme, user_ids) -> Q:
     if user_ids is None:
         return Q(
@@ -424,9 +434,11 @@ class DistributionView:
     rows: list[DistributionRow] = field(default_factory=list)
     # (profession, label) of the professions with fewer answers than the minimum: named, never counted.
     small: list[tuple[str, str]] = field(default_factory=list)
+    # Whose answers these are: the learner's cohort, or (False) everyone enrolled in the programme.
+    over_cohort: bool = True
 
 
-def distribution_view(*, raw: dict[str, dict[str, int]], options) -> DistributionView:
+def distribution_view(*, raw: dict[str, dict[str, int]], options, over_cohort: bool = True) -> DistributionView:
     """Counts by profession, without names. A profession below the minimum is merged into "other
     professions together"; the merged row is shown only from the minimum too.
 
@@ -436,7 +448,7 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
     the minimum."""
     total = sum(sum(counts.values()) for counts in raw.values())
     if not count_is_shown(total):
-        return DistributionView(visible=False, total=total)
+        return DistributionView(visible=False, total=total, over_cohort=over_cohort)
 
     def row(label: str, profession: str, counts: dict[str, int]) -> DistributionRow:
         n = sum(counts.values())
@@ -479,7 +491,7 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options) -> Distributio
         rows.append(row(gettext("Autres métiers réunis"), "", merged))
     return DistributionView(
         visible=True, total=total, overall=row(gettext("Ensemble"), "", overall), rows=rows,
-        small=[(profession, str(labels[profession])) for profession, _counts in small],
+        small=[(profession, str(labels[profession])) for profession, _counts in small], over_cohort=over_cohort,
     )
 
 

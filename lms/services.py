@@ -151,6 +151,32 @@ def learner_access(*, user, page: Page, episode_id: str | None = None, episode_i
     return LearnerAccess(user=user, page=page, programme=programme, enrolment=enrolment, state=state)
 
 
+# --- Following a programme alone ----------------------------------------------------------
+
+
+def self_paced_case_state(state: CaseState) -> None:
+    """A case for a learner who follows its programme alone (`selectors.follows_alone`) and is
+    enrolled: nobody will set a cohort's dates, so the learner's own progress opens the case.
+    `state.self_paced` makes an episode "at the facilitator's date" open once the decision points
+    before it are answered (`cms.access.CaseState.gate_holds`); the debrief opens once every decision
+    point of the case is answered and every episode is open. Run by lms's `case_state` hook after
+    the learner's answers are on the state; leaves the enrolment on it (`state.lms_enrolment`)
+    for the page context."""
+    user = state.user
+    programme = selectors.programme_for_page(page=state.source_page)
+    enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
+    state.lms_enrolment = enrolment
+    if enrolment is None or not enrolment.is_active or state.is_facilitator:
+        return
+    if not selectors.follows_alone(user=user, programme=programme):
+        return
+    state.self_paced = True
+    outline = state.outline
+    decisions_answered = {spec.id for spec in outline.decision_points} <= state.answered_decision_ids
+    if decisions_answered and all(state.episode_is_open(episode.id) for episode in outline.episodes):
+        state.debrief_open = True
+
+
 # --- Completion ----------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail import hooks
 
 from cms.blocks import WorksheetTemplate
+from cms.rendering import block_notice_tag
 from cms.models import ProgrammePage
 from cms.selectors import source_page
 from config.csv_export import csv_response
@@ -53,6 +54,11 @@ def _back(request, page, anchor: str = ""):
     """Back to the page in the reader's language (records are kept under the original)."""
     url = page.localized.get_url(request=request) or "/"
     return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _notify(request, level, text: str, block_id: str) -> None:
+    """The answer to a form sent from a block: shown in that block, where the page lands."""
+    messages.add_message(request, level, text, extra_tags=block_notice_tag(block_id))
 
 
 def learning_write(view):
@@ -124,6 +130,7 @@ def programme_progress(request, programme_id: int):
                 for module in progress["structure"].modules
             ],
             "page_title": progress["structure"].title,
+            "self_paced": selectors.follows_alone(user=request.user, programme=programme),
         },
     )
 
@@ -142,7 +149,7 @@ def decision_submit(request, page_id: int, block_id: str):
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": created, "option": answer.option_id}, status=201 if created else 200)
     if created:
-        messages.success(request, _("Votre réponse est validée. Découvrez le commentaire d'expert."))
+        _notify(request, messages.SUCCESS, _("Votre réponse est validée. Découvrez le commentaire d'expert."), block_id)
     return _back(request, page, f"block-{block_id}")
 
 
@@ -152,7 +159,7 @@ def reflection_draft(request, page_id: int, block_id: str):
     reflection = services.reflection_draft_save(user=request.user, page=page, block_id=block_id, html=request.POST.get("text", ""))
     if _wants_json(request):
         return JsonResponse({"ok": True, "saved_at": reflection.draft_saved_at.isoformat()})
-    messages.success(request, _("Brouillon enregistré."))
+    _notify(request, messages.SUCCESS, _("Brouillon enregistré."), block_id)
     return _back(request, page, f"block-{block_id}")
 
 
@@ -163,7 +170,7 @@ def reflection_submit(request, page_id: int, block_id: str):
     if _wants_json(request):
         return JsonResponse({"ok": True, "created": created, "version": version.number}, status=201 if created else 200)
     if created:
-        messages.success(request, _("Votre réflexion est envoyée (version %(n)d).") % {"n": version.number})
+        _notify(request, messages.SUCCESS, _("Votre réflexion est envoyée (version %(n)d).") % {"n": version.number}, block_id)
     return _back(request, page, f"block-{block_id}")
 
 
@@ -180,11 +187,11 @@ def quiz_answer(request, page_id: int, block_id: str):
         )
     if created and attempt.is_complete:
         if attempt.passed:
-            messages.success(request, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score})
+            _notify(request, messages.SUCCESS, _("Quiz réussi : %(score)d %%.") % {"score": attempt.score}, block_id)
         else:
-            messages.warning(
-                request, _("Quiz : %(score)d %%, en dessous du seuil de %(threshold)d %%. Réessayez.")
-                % {"score": attempt.score, "threshold": page.quiz_pass_threshold},
+            _notify(
+                request, messages.WARNING, _("Quiz : %(score)d %%, en dessous du seuil de %(threshold)d %%. Réessayez.")
+                % {"score": attempt.score, "threshold": page.quiz_pass_threshold}, block_id,
             )
     return _back(request, page, f"block-{block_id}")
 
@@ -196,7 +203,7 @@ def worksheet_save(request, page_id: int, block_id: str):
     worksheet = services.worksheet_save(user=request.user, page=page, block_id=block_id, data=data)
     if _wants_json(request):
         return JsonResponse({"ok": True, "id": worksheet.pk})
-    messages.success(request, _("Fiche enregistrée."))
+    _notify(request, messages.SUCCESS, _("Fiche enregistrée."), block_id)
     return _back(request, page, f"block-{block_id}")
 
 

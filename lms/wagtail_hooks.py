@@ -2,15 +2,18 @@
 
 from wagtail import hooks
 
+from lms import services
 from lms.context import add_to_case_page_context
 from lms.models import DecisionAnswer
 
 
 @hooks.register("case_state")
 def fill_answered_decisions(state) -> None:
-    """The learner's answered decision points open the episodes gated on them (one query).
+    """The learner's answered decision points open the episodes gated on them (one query), and,
+    for a learner following the programme alone, the facilitator's gates and the debrief
+    (`services.self_paced_case_state`: one query, the enrolment).
 
-    The answers themselves are kept on the state so the page context does not fetch them again."""
+    The answers and the enrolment are kept on the state so the page context does not fetch them again."""
     user = state.user
     if not user.is_authenticated:
         state.lms_answers = {}
@@ -18,6 +21,7 @@ def fill_answered_decisions(state) -> None:
     answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.source_page.pk)}
     state.lms_answers = answers
     state.answered_decision_ids |= set(answers)
+    services.self_paced_case_state(state)
 
 
 @hooks.register("case_page_context")

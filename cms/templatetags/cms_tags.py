@@ -5,6 +5,7 @@ from django import template
 from accounts.choices import Profession
 from cms.blocks import WorksheetTemplate, parse_table
 from cms.charts import chart_svg
+from cms.rendering import BLOCK_NOTICE_PREFIX, block_notice_tag
 
 register = template.Library()
 
@@ -32,6 +33,27 @@ def form_action(context, block_id) -> str:
 def block_record(context, block_id):
     """What the learner already recorded for this block (`records[block_id]`, from the hook), or None."""
     return (context.get("records") or {}).get(str(block_id))
+
+
+def _block_tags(message) -> set[str]:
+    return {tag for tag in (message.extra_tags or "").split() if tag.startswith(BLOCK_NOTICE_PREFIX)}
+
+
+@register.simple_tag(takes_context=True)
+def block_notices(context, block_id) -> list:
+    """The messages that answer a form just sent from block `block_id`."""
+    tag = block_notice_tag(block_id)
+    return [message for message in context.get("messages") or () if tag in _block_tags(message)]
+
+
+@register.simple_tag(takes_context=True)
+def page_notices(context) -> list:
+    """The messages for the top of the page: all of them, except, on a page with learners' blocks
+    (`records` from the `case_page_context` hook), those shown in their block."""
+    messages = list(context.get("messages") or ())
+    if context.get("records") is None:
+        return messages
+    return [message for message in messages if not _block_tags(message)]
 
 
 @register.simple_tag

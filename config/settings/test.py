@@ -1,17 +1,17 @@
 """The test suite: fast hashing, mail kept in memory, same database choice as base."""
 
-import os
 
 from .base import *  # noqa: F401,F403
-from .base import CACHES
+from .base import CACHES, env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-if os.environ.get("EMAIL_FILE_PATH"):
-    # A browser test's server process: its e-mails are written as files the test reads (tests/e2e/browser.py, sent_mail).
+if env("EMAIL_FILE_PATH"):
+    # A browser test's server runs in another process: it writes its e-mails as files there, for
+    # the test to read (tests/e2e/browser.py `sent_emails`).
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -31,7 +31,9 @@ def lms_programme_panel(context, programme):
     user = getattr(request, "user", None)
     data = {"programme": programme, "request": request, "user": user, "enrolled": False, "csrf_token": context.get("csrf_token")}
     if user is None or not user.is_authenticated:
+        data["self_paced"] = programme.open_enrolment
         return data
+    data["self_paced"] = selectors.follows_alone(user=user, programme=programme)
     enrolment = selectors.enrolment_get(user=user, programme=programme)
     data["enrolment"] = enrolment
     data["enrolled"] = enrolment is not None and enrolment.is_active

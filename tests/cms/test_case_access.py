@@ -102,7 +102,16 @@ def test_a_scheduled_episode_shows_its_date_until_it_opens(client, case):
     def opened(state):
         state.episode_opens_at = {scheduled.id: timezone.now() - timedelta(minutes=1)}
 
+    # Episodes open in order: the date alone does not open it while episode 2 waits for its decisions.
     with hooks.register_temporarily(CASE_STATE_HOOK, opened):
+        html = client.get(case.url).content.decode()
+    assert SCHEDULED_SECRET not in html and "Ouverture :" not in html
+
+    def opened_after_the_decisions(state):
+        opened(state)
+        state.answered_decision_ids |= set(scheduled.decision_ids_before)
+
+    with hooks.register_temporarily(CASE_STATE_HOOK, opened_after_the_decisions):
         assert SCHEDULED_SECRET in client.get(case.url).content.decode()
 
 

@@ -4,6 +4,8 @@ Debian's Chromium, the daphne server's environment, signing in through the form,
 The real-server helpers (`ServerProcess` …) are imported here and nowhere else in tests/e2e.
 """
 
+import email
+import email.policy
 import os
 import re
 import shutil
@@ -15,7 +17,8 @@ from tests.servers import ServerProcess, database_url_for_server, server_databas
 
 __all__ = [
     "AXE_PAGES", "CHROMIUM", "CHROMIUM_ARGS", "DEMO_PASSWORD", "FACTORY_PASSWORD", "WAIT", "ServerProcess",
-    "axe_available", "axe_check", "database_url_for_server", "login", "mail_text", "sent_mail", "server_database_sessions_end",
+    "axe_available", "axe_check", "database_url_for_server", "login", "mail_text", "sent_emails", "sent_mail",
+    "server_database_sessions_end",
     "server_env",
 ]
 
@@ -33,15 +36,29 @@ SERIOUS = ("serious", "critical")
 AXE_PAGES: list[str] = []  # the page states axe has read, for the terminal summary
 
 
-def server_env(database_url: str, *, settings: str = "config.settings.test") -> dict:
-    """The environment of a daphne process on `database_url`, with its own cache and channel keys."""
+def server_env(database_url: str, *, settings: str = "config.settings.test", mail_dir: Path | None = None) -> dict:
+    """The environment of a daphne process on `database_url`, with its own cache and channel keys;
+    with `mail_dir`, the server writes the e-mails it sends there (`sent_emails`)."""
     return {
         "DJANGO_SETTINGS_MODULE": settings,
         "DATABASE_URL": database_url,
         "CHANNEL_LAYER_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
         "CACHE_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
         "LOG_LEVEL": "WARNING",
+        **({"EMAIL_FILE_PATH": str(mail_dir)} if mail_dir else {}),
     }
+
+
+def sent_emails(server, *, to: str | None = None) -> list:
+    """The e-mails a server started with a `mail_dir` has sent (as `email.message.EmailMessage`,
+    oldest first), to `to` when given. Read a body with `message.get_body().get_content()`."""
+    messages = []
+    for path in sorted(Path(server.mail_dir).iterdir(), key=lambda p: (p.stat().st_mtime, p.name)):
+        # Django's file backend writes each message followed by a line of 79 dashes.
+        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if raw.strip():
+                messages.append(email.message_from_bytes(raw.lstrip(), policy=email.policy.default))
+    return [m for m in messages if to is None or to in str(m["To"])]
 
 
 def login(page, email: str, password: str = DEMO_PASSWORD, *, next: str | None = None):

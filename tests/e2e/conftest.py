@@ -146,11 +146,11 @@ def demo_database(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo_server(demo_database, tmp_path_factory):
-    """One daphne per test module on a fresh copy of the demo; `demo_server.urls` names its pages,
-    and the e-mails it sends are files in `demo_server.mail_dir` (read them with `sent_mail`)."""
+    """One daphne per test module on a fresh copy of the demo; `demo_server.urls` names its pages;
+    the e-mails it sends are read with `sent_emails(demo_server)` (tests/e2e/browser.py)."""
     url = demo_database.copy()
     mail_dir = tmp_path_factory.mktemp("mail")
-    server = ServerProcess(env={**server_env(url), "EMAIL_FILE_PATH": str(mail_dir)}).start(timeout=SERVER_START_TIMEOUT)
+    server = ServerProcess(env=server_env(url, mail_dir=mail_dir)).start(timeout=SERVER_START_TIMEOUT)
     server.urls = demo_database.urls
     server.mail_dir = mail_dir
     yield server

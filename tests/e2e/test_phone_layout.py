@@ -1,17 +1,10 @@
 """On a 390 px phone every menu link is on screen and a percentage never breaks before its sign."""
 
 import pytest
-from django.conf import settings
 
-from accounts.choices import Role
-from lms import services
-from tests.factories import make_user
-from tests.factories_lms import make_course
+from tests.e2e.browser import login
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+pytestmark = [pytest.mark.e2e]
 
 # Each menu link's box, and whether the page itself scrolls sideways.
 MENU_BOXES = """() => ({
@@ -39,31 +32,10 @@ PERCENT_LINES = """() => {
 }"""
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # playwright's sync API runs a loop in this thread
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield instance
-        instance.close()
-
-
-def _phone_page(browser, live_server, client, user, width=390):
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": width, "height": 844})
-    context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        "url": live_server.url,
-    }])
-    return context.new_page()
-
-
-@pytest.mark.parametrize("roles", [(Role.LEARNER,), (Role.FACILITATOR,), (Role.EDITOR, Role.FACILITATOR)])
-def test_every_menu_link_is_on_a_phones_screen(live_server, client, browser, roles):
-    page = _phone_page(browser, live_server, client, make_user(roles=roles))
-    page.goto(live_server.url + "/catalogue/")
+@pytest.mark.parametrize("person", ["learner", "facilitator", "editor"])
+def test_every_menu_link_is_on_a_phones_screen(demo_server, new_page, person):
+    page = login(new_page(demo_server, width=390), demo_server.urls[person])
+    page.goto(demo_server.urls["catalogue"])
     boxes = page.evaluate(MENU_BOXES)
     assert "Communautés" in [link["text"] for link in boxes["links"]]
     for link in boxes["links"]:
@@ -71,13 +43,10 @@ def test_every_menu_link_is_on_a_phones_screen(live_server, client, browser, rol
     assert boxes["pageWidth"] <= 390
 
 
-def test_a_percentage_stays_on_one_line_on_a_phone(live_server, client, browser):
-    course = make_course()
-    learner = make_user()
-    services.enrolment_create(user=learner, programme=course.programme)
+def test_a_percentage_stays_on_one_line_on_a_phone(demo_server, new_page):
     # 320 px: the narrowest phones, where the progress line is tightest.
-    page = _phone_page(browser, live_server, client, learner, width=320)
-    page.goto(live_server.url + "/dashboard/")
+    page = login(new_page(demo_server, width=320), demo_server.urls["learner"])
+    page.goto(demo_server.urls["dashboard"])
     percentages = page.evaluate(PERCENT_LINES)
     assert percentages, "the dashboard shows the programme's progress"
     assert all(item["lines"] == 1 and item["text"].endswith("\u00a0%") for item in percentages), percentages
