@@ -407,6 +407,7 @@ class CaseStudyPage(AssessedPage):
         context["parts"] = case_parts(page=self, state=state)
         context["brief_professions"] = [(code, labels[code]) for code in state.outline.role_brief_professions]
         context["perspective_label"] = labels.get(state.perspective, "")
+        context["preview_label"] = labels.get(state.preview_profession, "")
         context["needs_perspective"] = bool(
             state.outline.role_brief_professions and not state.sees_all_briefs and not state.perspective
         )
