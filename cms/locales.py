@@ -13,10 +13,10 @@ a form that lists pages in the reader's language maps the chosen page back with 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import translation
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale
+from wagtail.models import Locale, Page
 
 from cms import content_cache
 
@@ -49,6 +49,17 @@ def in_language(queryset: QuerySet, *, language: str = "") -> QuerySet:
         return queryset.filter(locale_id=default_id)
     translated = queryset.filter(locale_id=wanted_id).values("translation_key")
     return queryset.filter(Q(locale_id=wanted_id) | (Q(locale_id=default_id) & ~Q(translation_key__in=translated)))
+
+
+def title_in_language(translation_key: str, *, language: str = "") -> Subquery:
+    """An annotation: the live title, in `language` (default: the active one), of the page whose
+    translation key is the outer query's field `translation_key` (NULL when it has no such copy).
+    For records that name a page (certificates), read in the reader's language."""
+    return Subquery(
+        Page.objects.filter(
+            translation_key=OuterRef(translation_key), locale_id=locale_ids().get(reader_language(language)), live=True
+        ).values("title")[:1]
+    )
 
 
 def translation_in(obj, *, language: str = ""):

@@ -24,7 +24,7 @@ from wagtail.models import Page, Site
 from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
-from cms.locales import default_language, in_language, locale_ids, reader_language
+from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language
 from cms.models import ProgrammePage
 from cms.selectors import source_page
 from lms.models import (
@@ -413,8 +413,19 @@ def reflections_for_page(*, user, page) -> dict[str, Reflection]:
 # --- Dashboard and certificates ------------------------------------------------------------
 
 
+def _certificates():
+    """Certificates with `title`: the programme's title in the reader's language, else as issued."""
+    return Certificate.objects.annotate(
+        title=Coalesce(title_in_language("programme__translation_key"), F("programme_title"))
+    )
+
+
 def certificate_list_for_learner(*, user) -> list[Certificate]:
-    return list(Certificate.objects.filter(user=user).order_by("-completed_on"))
+    return list(_certificates().filter(user=user).order_by("-completed_on"))
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    return _certificates().filter(code=code.strip().upper()).first()
 
 
 def hours_earned(certificates: list[Certificate]) -> Decimal:

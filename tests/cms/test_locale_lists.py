@@ -101,3 +101,23 @@ def test_a_page_copied_for_translation_points_at_the_snippets_of_its_language(en
     assert {p.locale_id for p in copy.audience_professions.all()} == {english.pk}
     revision_copy = copy.get_latest_revision_as_object()
     assert {c.locale_id for c in revision_copy.competencies.all()} == {english.pk}
+
+
+def test_a_certificate_names_its_programme_in_the_readers_language(client, programmes):
+    from datetime import date
+
+    from lms.models import Certificate
+
+    translated, copy, only_french = programmes
+    learner = make_user()
+    certificate = Certificate.objects.create(
+        user=learner, programme=translated, learner_name="Léa Martin", programme_title=translated.title,
+        hours=14, started_on=date(2026, 1, 5), completed_on=date(2026, 3, 5),
+    )
+    verify = reverse("lms:certificate_verify", args=[certificate.code])
+    assert "Manager la coopération" in client.get(verify).content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Managing cooperation" in client.get(verify).content.decode()
+    client.force_login(learner)
+    html = client.get(reverse("lms:dashboard")).content.decode()
+    assert "Managing cooperation" in html and "Manager la coopération" not in html
