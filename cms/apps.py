@@ -16,3 +16,7 @@ class CmsConfig(AppConfig):
         from cms.locales import on_copy_for_translation
 
         copy_for_translation_done.connect(on_copy_for_translation, dispatch_uid="cms-relink-snippets")
+
+        from cms import moderation
+
+        moderation.connect()  # Wagtail's moderation e-mails go through the tasks queue

@@ -55,7 +55,26 @@ def english_learner() -> dict:
     }
 
 
-JOURNEYS = {"english_learner": english_learner}
+def editor_case() -> dict:
+    """Journey 1: where the editor adds a case (the demo programme's first module), who reviews it,
+    and a nurse and a director learner of the demo (enrolled) who read it once published."""
+    from cms.models import ModulePage, ProgrammePage
+    from cohorts.demo import PROGRAMME_SLUG
+    from wagtail.models import Locale
+
+    programme = ProgrammePage.objects.get(slug=PROGRAMME_SLUG, locale=Locale.get_default())
+    module = ModulePage.objects.child_of(programme).live().order_by("path").first()
+    return {
+        "add_case": f"/admin/pages/add/cms/casestudypage/{module.pk}/",
+        "module": module.url,
+        "editor": "editrice@passerelles.test",
+        "reviewer": "relecteur@passerelles.test",
+        "nurse": "cadre@passerelles.test",
+        "director": "directrice@passerelles.test",
+    }
+
+
+JOURNEYS = {"english_learner": english_learner, "editor_case": editor_case}
 
 
 def prepare(database_url: str, name: str) -> dict:
