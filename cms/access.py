@@ -60,8 +60,7 @@ class CaseState:
 
     def episode_is_open(self, episode_id: str) -> bool:
         """Open when its gate holds and every episode before it is open (episodes open in order)."""
-        # An editor previewing "as a learner of X" reads every episode, to check the briefs in them.
-        if self.is_facilitator or self.preview_profession:
+        if self.is_facilitator:
             return True
         for spec in self.outline.episodes:
             if not self.gate_holds(spec):
@@ -76,7 +75,7 @@ class CaseState:
         return spec is not None and self.gate_holds(spec) and not self.episode_is_open(episode_id)
 
     def brief_is_visible(self, profession: str) -> bool:
-        return self.sees_all_briefs or profession == (self.preview_profession or self.perspective)
+        return self.sees_all_briefs or profession == self.perspective
 
 
 def is_content_staff(user) -> bool:
@@ -87,33 +86,45 @@ def is_content_staff(user) -> bool:
     return can_access_admin(user)
 
 
+def learner_perspective(*, outline: CaseOutline, profession: str, chosen) -> str:
+    """The profession whose brief a learner reads: their own when the case has a brief for it,
+    else the one they chose in this case (`chosen()`, asked only then), else "" (they must choose)."""
+    if not outline.role_brief_professions:
+        return ""
+    if profession in outline.role_brief_professions:
+        return profession
+    return chosen() or ""
+
+
 def case_state(*, user, page, preview_profession: str = "", outline: CaseOutline | None = None) -> CaseState:
     """Build the visibility state of `page` (specific CaseStudyPage or LessonPage) for `user`.
 
-    `preview_profession` is the admin preview "as a learner of this profession": the state is
-    then a learner's, whatever the hooks say, with every episode open to check its briefs.
+    `preview_profession` is the admin preview "as a learner of this profession": the state of a
+    learner of that profession who has answered every decision point and whose cohort has opened
+    every dated episode, debrief still closed, no perspective chosen yet. It goes through the same
+    rules as a real learner's (`learner_perspective`, `CaseState.episode_is_open`): a profession
+    without a brief in the case gets the perspective chooser, as a real learner does.
     """
     state = CaseState(
         user=user, page=page, outline=outline or case_outline(page), preview_profession=preview_profession,
         source_page=source_page(page),
     )
-    if user.is_authenticated and not preview_profession:
+    if preview_profession:
+        state.perspective = learner_perspective(outline=state.outline, profession=preview_profession, chosen=lambda: "")
+        state.answered_decision_ids = {spec.id for spec in state.outline.decision_points}
+        now = timezone.now()
+        state.episode_opens_at = {
+            spec.id: now for spec in state.outline.episodes if spec.gate == EpisodeGate.SCHEDULED
+        }
+        return state
+    if user.is_authenticated:
         # Content staff see every part; cohort facilitators are added by cohorts' hook.
         state.is_facilitator = is_content_staff(user)
-        if state.outline.role_brief_professions:
-            if user.profession in state.outline.role_brief_professions:
-                state.perspective = user.profession
-            else:
-                state.perspective = (
-                    CasePerspective.objects.filter(user=user, page_id=state.source_page.pk)
-                    .values_list("profession", flat=True)
-                    .first()
-                    or ""
-                )
+        state.perspective = learner_perspective(
+            outline=state.outline, profession=user.profession,
+            chosen=lambda: CasePerspective.objects.filter(user=user, page_id=state.source_page.pk)
+            .values_list("profession", flat=True).first(),
+        )
     for fn in hooks.get_hooks(CASE_STATE_HOOK):
         fn(state)
-    if preview_profession:
-        state.is_facilitator = False
-        state.debrief_open = False
-        state.perspective = preview_profession
     return state

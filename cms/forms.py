@@ -1,10 +1,10 @@
 """Forms of the cms public pages."""
 
 from django import forms
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
+from cms.locales import in_language
 from cms.models import Competency
 
 
@@ -29,13 +29,8 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        language = translation.get_language() or "fr"
-        names: dict[str, str] = {}
-        for slug, name, code in Competency.objects.values_list("slug", "name", "locale__language_code"):
-            if slug not in names or code == language:
-                names[slug] = name
-        self.fields["competency"].choices = [("", _("Toutes les compétences"))] + sorted(
-            names.items(), key=lambda item: item[1]
+        self.fields["competency"].choices = [("", _("Toutes les compétences"))] + list(
+            in_language(Competency.objects.all()).order_by("name").values_list("slug", "name")
         )
 
 

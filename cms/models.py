@@ -26,6 +26,7 @@ from wagtail.snippets.models import register_snippet
 from accounts.choices import Level
 from accounts.choices import Profession as ProfessionCode
 from cms import content_cache
+from cms.admin_forms import LocalizedPageForm
 from cms.blocks import RICH_TEXT_FEATURES, CaseBodyBlock, LessonBodyBlock
 from cms.fields import LevelListField
 
@@ -75,7 +76,10 @@ register_snippet(Competency)
 
 
 class CachedContentMixin:
-    """What every page type of ours takes from the content cache (`cms.content_cache`)."""
+    """What every page type of ours takes from the content cache (`cms.content_cache`), and its
+    admin form (snippet choices in the page's language: `cms.admin_forms`)."""
+
+    base_form_class = LocalizedPageForm
 
     def get_view_restrictions(self):
         """Wagtail checks view restrictions with two queries on every page served; most pages have
@@ -407,6 +411,7 @@ class CaseStudyPage(AssessedPage):
         context["parts"] = case_parts(page=self, state=state)
         context["brief_professions"] = [(code, labels[code]) for code in state.outline.role_brief_professions]
         context["perspective_label"] = labels.get(state.perspective, "")
+        context["preview_label"] = labels.get(state.preview_profession, "")
         context["needs_perspective"] = bool(
             state.outline.role_brief_professions and not state.sees_all_briefs and not state.perspective
         )

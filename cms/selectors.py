@@ -6,13 +6,12 @@ returns and checks submitted option ids against them.
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import Prefetch
-from django.utils import translation
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page
+from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from wagtail.models import Page
 
 from cms import content_cache
+from cms.locales import default_language, in_language, locale_ids, reader_language
 from cms.models import CaseStudyPage, Competency, LessonPage, ModulePage, Profession, ProgrammePage
 from config.sanitize import plain_text
 
@@ -177,7 +176,7 @@ def source_page(page):
     same case: lms, cms (perspectives) and cohorts (dates, rooms) key their data on this page,
     so nothing is lost or counted twice from one language to the other. Translations keep their
     block ids, so answers match the blocks in either language."""
-    default_locale_id = content_cache.cached("default-locale", (), lambda: Locale.get_default().pk)
+    default_locale_id = locale_ids().get(default_language())
     if page.locale_id == default_locale_id or page.pk is None:
         return page
 
@@ -234,32 +233,22 @@ def catalogue_entries(
 ) -> list:
     """The live programmes in the reader's language, falling back to the default language, filtered.
 
-    One programme appears once: in the active language when it has a live translation there,
-    otherwise in the default language (French). Costs a fixed number of queries.
+    One programme appears once (`cms.locales.in_language`), in the default language's tree order.
+    Costs a fixed number of queries.
     """
-    default_code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    language = get_supported_content_language_variant(language or translation.get_language() or default_code)
-    wanted = [default_code] if language == default_code else [language, default_code]
+    default_id = locale_ids().get(default_language())
+    default_path = Page.objects.filter(translation_key=OuterRef("translation_key"), locale_id=default_id).values("path")
     programmes = (
-        ProgrammePage.objects.live()
-        .public()
-        .filter(locale__language_code__in=wanted)
+        in_language(ProgrammePage.objects.live().public(), language=language)
+        .annotate(source_path=Coalesce(Subquery(default_path[:1]), F("path")))
         .select_related("locale")
         .prefetch_related(
             Prefetch("audience_professions", queryset=Profession.objects.order_by("code")),
             Prefetch("competencies", queryset=Competency.objects.order_by("name")),
         )
-        .order_by("path")
+        .order_by("source_path")
     )
-    chosen: dict = {}
-    order: dict = {}  # the catalogue's order is the default language's tree order
-    for programme in programmes:
-        key = programme.translation_key
-        if key not in chosen or programme.locale.language_code == language:
-            chosen[key] = programme
-        if key not in order or programme.locale.language_code == default_code:
-            order[key] = programme.path
-    entries = sorted(chosen.values(), key=lambda page: order[page.translation_key])
+    entries = list(programmes)
     if profession:
         entries = [p for p in entries if any(item.code == profession for item in p.audience_professions.all())]
     if level:
@@ -294,13 +283,15 @@ def search_pages(*, query: str, limit: int = 30) -> list:
 
 
 def _one_translation_each(pages: list) -> list:
-    """Keep one page per translation group: the reader's language, else French, else the first hit."""
-    codes = [(translation.get_language() or settings.LANGUAGE_CODE).split("-")[0], settings.LANGUAGE_CODE]
-    locale_rank = {pk: codes.index(code) for pk, code in Locale.objects.filter(language_code__in=codes).values_list("pk", "language_code")}
+    """Keep one page per translation group: the reader's language, else the default one, else the first hit.
+
+    Search results cannot be filtered by a subquery (`cms.locales.in_language`); the same rule, on a list."""
+    ids = locale_ids()
+    rank = {ids.get(reader_language()): 0, ids.get(default_language()): 1}
     chosen: dict = {}
     for page in pages:
         current = chosen.get(page.translation_key)
-        if current is None or locale_rank.get(page.locale_id, 9) < locale_rank.get(current.locale_id, 9):
+        if current is None or rank.get(page.locale_id, 9) < rank.get(current.locale_id, 9):
             chosen[page.translation_key] = page
     keep = {id(page) for page in chosen.values()}
     return [page for page in pages if id(page) in keep]

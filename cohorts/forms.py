@@ -5,9 +5,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession, Role
+from cms.locales import in_language, translation_in
 from cms.models import ProgrammePage
+from cms.selectors import source_page
 from cohorts.models import Cohort, CohortGroup, LiveSession
-from cohorts.services import CSV_EXAMPLE, cohort_status_choices
+from cohorts.services import cohort_status_choices
 
 User = get_user_model()
 
@@ -62,10 +64,14 @@ class CohortForm(PlausibleDatesMixin, forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = ProgrammePage.objects.live().order_by("title")
+        # Each programme once, in the facilitator's language; the cohort is kept on the original.
+        self.fields["programme"].queryset = in_language(ProgrammePage.objects.live()).order_by("title")
         self.fields["programme"].label = _("Programme")
         # The statuses this cohort may take here; closing has its own confirmed step.
         self.fields["status"].choices = cohort_status_choices(self.instance)
+        if self.instance.pk and self.instance.programme_id:
+            self.initial["programme"] = translation_in(self.instance.programme).pk
+        self.fields["capacity"].min_value = 2
         others = User.objects.filter(groups__name=Role.FACILITATOR.value, is_active=True).order_by("last_name", "first_name")
         if user is not None:
             others = others.exclude(pk=user.pk)
@@ -78,6 +84,10 @@ class CohortForm(PlausibleDatesMixin, forms.ModelForm):
                 self.instance.memberships.filter(role="facilitator", status="active").exclude(user=user)
                 .values_list("user_id", flat=True)
             ))
+
+    def clean_programme(self):
+        programme = self.cleaned_data["programme"]
+        return source_page(programme) if programme is not None else programme
 
 
 class InvitationForm(forms.Form):

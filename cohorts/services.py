@@ -45,7 +45,7 @@ from cohorts.models import (
     new_token,
 )
 from cohorts.selectors import cohort_communities
-from config.sanitize import clean_html, plain_text
+from config.sanitize import clean_html, html_to_text
 from lms.services import enrolment_create
 
 __all__ = [
@@ -569,15 +569,20 @@ def announcement_send(*, cohort: Cohort, author, subject: str, body: str, group:
         recipient_count=len(people),
     )
     link = _site_url(reverse("cohorts:cohort_detail", args=[cohort.pk]))
-    context = {"announcement": announcement, "cohort": cohort, "text": plain_text(announcement.body), "link": link}
+    # The plain-text part is real text (entities decoded), the HTML part the sanitised body.
+    context = {"announcement": announcement, "cohort": cohort, "text": html_to_text(announcement.body), "link": link}
     full_subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{cohort.name} · {announcement.subject}"
-    texts: dict[str, str] = {}  # the body once per language: the facilitator's words, the frame in the reader's
+    texts: dict[str, tuple[str, str]] = {}  # once per language: the facilitator's words, the frame in the reader's
     for person in people:
         language = recipient_language(user=person, fallback=cohort.language)
         if language not in texts:
             with in_recipient_language(user=person, fallback=cohort.language):
-                texts[language] = render_to_string("cohorts/emails/announcement.txt", context)
-        email_enqueue(to=person.email, subject=full_subject, body=texts[language])
+                texts[language] = (
+                    render_to_string("cohorts/emails/announcement.txt", context),
+                    render_to_string("cohorts/emails/announcement.html", context),
+                )
+        body, html = texts[language]
+        email_enqueue(to=person.email, subject=full_subject, body=body, html=html)
     return announcement
 
 

@@ -5,6 +5,8 @@ bleach 6.4 (its final release); swapping it for another sanitiser means changing
 file only.
 """
 
+import html as html_lib
+import re
 import threading
 from functools import lru_cache, partial
 
@@ -88,3 +90,22 @@ def _clean(html: str, profile: str) -> str:
 def plain_text(html: str | None) -> str:
     """Strip every tag: for e-mails, search indexes and previews."""
     return bleach.clean(_drop_dangerous_content(html or ""), tags=set(), strip=True, strip_comments=True).strip()
+
+
+_PARAGRAPH_END = re.compile(r"</(?:p|blockquote|ul|ol|h[1-6])\s*>", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_ITEM_START = re.compile(r"<li\b[^>]*>", re.IGNORECASE)
+_ITEM_END = re.compile(r"</li\s*>", re.IGNORECASE)
+
+
+def html_to_text(html: str | None) -> str:
+    """Real text of sanitised HTML, for the plain-text part of e-mails and plain textareas:
+    paragraphs become blank lines, list items "- " lines, and entities are decoded ("R&amp;D" →
+    "R&D", "&lt;3" → "<3"). Not HTML: never insert it into a page unescaped."""
+    text = _PARAGRAPH_END.sub("\n\n", html or "")
+    text = _LINE_BREAK.sub("\n", text)
+    text = _ITEM_START.sub("- ", text)
+    text = _ITEM_END.sub("\n", text)
+    text = html_lib.unescape(plain_text(text))
+    text = "\n".join(line.strip() for line in text.splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -8,22 +8,11 @@ and `records` ({block id: what the learner already recorded}); and `lms` (enrolm
 
 from __future__ import annotations
 
-import re
-
 from django.urls import reverse
 
-from config.sanitize import plain_text
+from config.sanitize import html_to_text
 from lms import selectors, services
 from lms.models import QuizAttempt, Worksheet
-
-
-def html_to_text(html: str) -> str:
-    """Plain text of a stored reflection, for the plain textarea of the cms block template."""
-    text = re.sub(r"</(p|blockquote|ul|ol)>", "\n\n", html or "")
-    text = re.sub(r"<br\s*/?>", "\n", text)
-    text = re.sub(r"<li>", "- ", text)
-    text = re.sub(r"</li>", "\n", text)
-    return re.sub(r"\n{3,}", "\n\n", plain_text(text)).strip()
 
 
 def _decisions(*, user, page, programme, outline, answers, enrolled, actions, records) -> None:

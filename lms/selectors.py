@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from wagtail import hooks
@@ -23,6 +24,7 @@ from wagtail.models import Page, Site
 from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
+from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language
 from cms.models import ProgrammePage
 from cms.selectors import case_outline, source_page
 from lms.models import (
@@ -538,8 +540,19 @@ def reflections_for_page(*, user, page) -> dict[str, Reflection]:
 # --- Dashboard and certificates ------------------------------------------------------------
 
 
+def _certificates():
+    """Certificates with `title`: the programme's title in the reader's language, else as issued."""
+    return Certificate.objects.annotate(
+        title=Coalesce(title_in_language("programme__translation_key"), F("programme_title"))
+    )
+
+
 def certificate_list_for_learner(*, user) -> list[Certificate]:
-    return list(Certificate.objects.filter(user=user).order_by("-completed_on"))
+    return list(_certificates().filter(user=user).order_by("-completed_on"))
+
+
+def certificate_by_code(*, code: str) -> Certificate | None:
+    return _certificates().filter(code=code.strip().upper()).first()
 
 
 def hours_earned(certificates: list[Certificate]) -> Decimal:
@@ -583,18 +596,25 @@ def dashboard_programmes(*, user) -> list[dict]:
 
 
 def open_programmes_for(*, user, exclude: list[int], limit: int = 3) -> list:
-    """A few live programmes open to self-enrolment that the learner does not follow (no query while
-    the content cache holds the list of open programmes)."""
+    """A few live programmes open to self-enrolment that the learner does not follow, each once in
+    the reader's language (`cms.locales.in_language`); `exclude` holds the followed programmes'
+    ids (records are on the default-language pages). No query while the content cache holds the list."""
+    language = reader_language()
+
     def build():
+        originals = ProgrammePage.objects.filter(
+            translation_key=OuterRef("translation_key"), locale_id=locale_ids().get(default_language())
+        ).values("pk")
         return list(
-            ProgrammePage.objects.live().filter(open_enrolment=True)
+            in_language(ProgrammePage.objects.live().public().filter(open_enrolment=True), language=language)
+            .annotate(source_id=Coalesce(Subquery(originals[:1]), F("pk"), output_field=IntegerField()))
             .only("id", "title", "slug", "url_path", "summary", "hours", "path", "depth", "locale_id")
             .order_by("path")
         )
 
     excluded = set(exclude)
-    return [programme for programme in content_cache.cached("open-programmes", (), build)
-            if programme.pk not in excluded][:limit]
+    return [programme for programme in content_cache.cached("open-programmes", (language,), build)
+            if programme.source_id not in excluded][:limit]
 
 
 def transcript_rows(*, user) -> list[dict]:

@@ -8,7 +8,6 @@ services validate before writing).
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 
 from django.contrib import messages
@@ -331,7 +330,7 @@ def certificate_pdf(request, code: str):
 @require_GET
 def certificate_verify(request, code: str):
     """Public: says whether a code is valid and shows only the certificate's own facts."""
-    certificate = Certificate.objects.filter(code=code.strip().upper()).first()
+    certificate = selectors.certificate_by_code(code=code)
     return render(
         request,
         "lms/certificate_verify.html",
