@@ -182,7 +182,7 @@ def test_invitations_are_recorded_without_the_invited_address():
 def test_exports_and_erasure_are_recorded(client):
     user = make_user()
     client.force_login(user)
-    assert client.get("/account/data/export.json").status_code == 200
+    assert client.get("/account/data/export.zip").status_code == 200
     client.post("/account/data/delete/", {"confirm": user.email})
     recorded = SecurityEvent.objects.filter(target_id=str(user.pk), target_type="accounts.user", kind__in=[Kind.DATA_EXPORTED, Kind.ACCOUNT_ERASED])
     assert [event.kind for event in recorded.order_by("pk")] == [
