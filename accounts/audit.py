@@ -140,3 +140,13 @@ def audit_purge(*, days: int | None = None) -> tuple[int, int]:
     events, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
     entries, _ = LogEntry.objects.filter(timestamp__lt=cutoff).delete()
     return events, entries
+
+
+def audit_actor_forget(user) -> None:
+    """django-auditlog keeps the actor's e-mail beside each change: an erased person's goes. The
+    entries themselves stay (who changed what, by account number) until AUDIT_RETENTION_DAYS.
+    Called by accounts' `user_erase` hook and again once erasure has cleared the person's roles,
+    which auditlog records with the e-mail the request started with."""
+    from auditlog.models import LogEntry
+
+    LogEntry.objects.filter(actor=user).update(actor_email=None)

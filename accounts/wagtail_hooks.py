@@ -7,6 +7,7 @@ from auditlog.models import LogEntry
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
+from accounts.audit import audit_actor_forget
 from accounts.audit_admin import AuditViewSetGroup, ReadOnlyPolicy
 from accounts.models import SecurityEvent
 from accounts.services import user_traces_erase
@@ -22,9 +23,7 @@ def register_audit_viewsets():
 
 @hooks.register("user_erase")
 def audit_user_erase(user) -> None:
-    """django-auditlog keeps the actor's e-mail beside each change: an erased person's goes.
-    The entries themselves stay (who changed what, by account number) until AUDIT_RETENTION_DAYS."""
-    LogEntry.objects.filter(actor=user).update(actor_email=None)
+    audit_actor_forget(user)
 
 
 @hooks.register("user_data_export")

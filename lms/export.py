@@ -18,7 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 from wagtail import hooks
 
-from accounts.audit import audit_record
+from accounts.audit import audit_actor_forget, audit_record
 from accounts.models import SecurityEvent
 from config.sanitize import clean_html
 
@@ -237,3 +237,4 @@ def account_erase(*, user) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    audit_actor_forget(user)  # the roles just cleared were logged with the person's e-mail

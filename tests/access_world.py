@@ -101,6 +101,7 @@ def _case(w):
 URLS = {
     "healthz": lambda w: "/healthz",
     "favicon.ico": lambda w: "/favicon.ico",
+    "csp-report/": lambda w: "/csp-report/",
     "i18n/setlang/": lambda w: reverse("set_language"),
     "django-admin/": lambda w: "/django-admin/",
     "admin/": lambda w: "/admin/",
@@ -152,6 +153,7 @@ URLS = {
     "cohorts/<int:pk>/sessions/new/": _r("cohorts:live_session_create", _cohort),
     "cohorts/<int:pk>/debrief/<int:page_id>/": _r("cohorts:debrief_release", _cohort, _case),
     "cohorts/<int:pk>/dashboard/": _r("cohorts:dashboard", _cohort),
+    "cohorts/<int:pk>/reflections/": _r("cohorts:reflections_waiting", _cohort),
     "cohorts/<int:pk>/dashboard/progress.csv": _r("cohorts:progress_export", _cohort),
     "cohorts/<int:pk>/announcements/": _r("cohorts:announcement_create", _cohort),
     "invitations/<str:token>/": _r("cohorts:invitation_accept", INVITATION_TOKEN),
@@ -172,6 +174,7 @@ URLS = {
     "notifications/<int:notification_id>/read/": _r("rooms:notification_read", lambda w: w.notification.pk),
     "rooms/<int:room_id>/insights/": _r("rooms:room_insights", lambda w: w.room.pk),
     "cohorts/<int:cohort_id>/rooms/insights/": _r("rooms:cohort_rooms_insights", _cohort),
+    "cohorts/<int:cohort_id>/rooms/moderation/": _r("rooms:cohort_moderation_history", _cohort),
     "search/": lambda w: reverse("cms:search") + "?q=coop",
     "cases/<int:page_id>/perspective/": _r("cms:case_perspective", _case),
     r"^((?:[\w\-]+/)*)$": lambda w: w.course.case.url,

@@ -37,7 +37,7 @@ EXCLUDED_PREFIXES = ("admin/", "django-admin/", "_util/", "documents/authenticat
 EXCLUDED_MODULES = ("allauth.",)
 CATCH_ALL = r"^((?:[\w\-]+/)*)$"  # Wagtail's page serving: one row, tried on a case page of cohort A's programme
 OBJECTS = {"public", "token", "self", "own", "cohort", "community", "staff"}
-OUTCOMES = {"200", "302", "login", "400", "403", "404", "405"}
+OUTCOMES = {"200", "204", "302", "login", "400", "403", "404", "405"}
 
 
 def url_patterns() -> list[str]:
