@@ -23,12 +23,13 @@ def read_export(response) -> tuple[dict, str]:
 
 
 def text_columns() -> list[tuple[type[models.Model], models.Field]]:
-    """Every text, char and JSON column of every concrete model of every installed app."""
+    """Every text, char and JSON column of every concrete model of every installed app (each column
+    once, in the table that holds it: a child model of multi-table inheritance lists only its own)."""
     found = []
     for model in apps.get_models(include_auto_created=True):
         if model._meta.proxy or not model._meta.managed:
             continue
-        found += [(model, f) for f in model._meta.concrete_fields if isinstance(f, TEXT_FIELDS)]
+        found += [(model, f) for f in model._meta.local_concrete_fields if isinstance(f, TEXT_FIELDS)]
     return found
 
 
