@@ -49,16 +49,20 @@ class SecurityEventIndexView(IndexView):
     queryset = SecurityEvent.objects.select_related("actor")
 
 
-class SecurityEventViewSet(ModelViewSet):
+class ReadOnlyLogViewSet(ModelViewSet):
+    """What both logs share in the admin: read and inspect, never add, edit or copy (ReadOnlyPolicy)."""
+    list_per_page = 50
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+
+class SecurityEventViewSet(ReadOnlyLogViewSet):
     model = SecurityEvent
     icon = "warning"
     menu_label = _("Événements de sécurité")
     index_view_class = SecurityEventIndexView
     filterset_class = SecurityEventFilterSet
     list_display = ["created_at", "kind", "actor", "target_type", "target_id", "address", "details"]
-    list_per_page = 50
-    inspect_view_enabled = True
-    copy_view_enabled = False
     form_fields = ["kind"]  # required by ModelViewSet; no add or edit view is ever allowed (ReadOnlyPolicy)
     url_prefix = "audit/events"
     name = "audit_events"
@@ -78,16 +82,13 @@ class LogEntryIndexView(IndexView):
     queryset = LogEntry.objects.select_related("actor", "content_type")
 
 
-class ModelChangeViewSet(ModelViewSet):
+class ModelChangeViewSet(ReadOnlyLogViewSet):
     model = LogEntry
     icon = "history"
     menu_label = _("Rôles et adhésions")
     index_view_class = LogEntryIndexView
     filterset_class = LogEntryFilterSet
     list_display = ["timestamp", "content_type", "object_pk", "action", "actor", "remote_addr", "changes"]
-    list_per_page = 50
-    inspect_view_enabled = True
-    copy_view_enabled = False
     form_fields = ["action"]
     url_prefix = "audit/changes"
     name = "audit_changes"
