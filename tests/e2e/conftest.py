@@ -275,3 +275,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     else:
         missing = "accessibility NOT checked — axe-core not installed (npm ci --prefix tests/e2e)"
         terminalreporter.write_line(f"e2e: {counts}; {missing}", yellow=True)
+
+
+def prepared_server(demo_database, name: str):
+    """A daphne on a fresh copy of the demo to which tests/e2e/journey_data.py `<name>` was applied;
+    `server.data` is what it returned. Use with `yield from` in a module-scoped fixture."""
+    from tests.e2e.journey_data import prepare
+
+    url = demo_database.copy()
+    data = prepare(url, name)
+    server = ServerProcess(env=server_env(url)).start(timeout=SERVER_START_TIMEOUT)
+    server.data = data
+    yield server
+    server.stop()
+    demo_database.drop(url)

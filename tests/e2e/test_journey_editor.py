@@ -11,9 +11,8 @@ import re
 
 import pytest
 
-from tests.e2e.browser import ServerProcess, login, server_env
-from tests.e2e.conftest import SERVER_START_TIMEOUT
-from tests.e2e.journey_data import prepare
+from tests.e2e.browser import login
+from tests.e2e.conftest import prepared_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -28,13 +27,7 @@ BRIEFS = {
 
 @pytest.fixture(scope="module")
 def editor_server(demo_database):
-    url = demo_database.copy()
-    data = prepare(url, "editor_case")
-    server = ServerProcess(env=server_env(url)).start(timeout=SERVER_START_TIMEOUT)
-    server.data = data
-    yield server
-    server.stop()
-    demo_database.drop(url)
+    yield from prepared_server(demo_database, "editor_case")
 
 
 def _rich_text(page, name: str, text: str) -> None:

@@ -7,22 +7,15 @@ import re
 
 import pytest
 
-from tests.e2e.browser import FACTORY_PASSWORD, ServerProcess, axe_check, login, server_env
-from tests.e2e.conftest import SERVER_START_TIMEOUT
-from tests.e2e.journey_data import prepare
+from tests.e2e.browser import FACTORY_PASSWORD, axe_check, login
+from tests.e2e.conftest import prepared_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 
 @pytest.fixture(scope="module")
 def english_server(demo_database):
-    url = demo_database.copy()
-    data = prepare(url, "english_learner")
-    server = ServerProcess(env=server_env(url)).start(timeout=SERVER_START_TIMEOUT)
-    server.data = data
-    yield server
-    server.stop()
-    demo_database.drop(url)
+    yield from prepared_server(demo_database, "english_learner")
 
 
 def _switch_language(page, label: str, lang: str) -> None:
