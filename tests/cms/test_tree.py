@@ -80,9 +80,8 @@ def test_locales_snippets_and_roles_are_created_in_french_and_english():
     assert not Group.objects.filter(name__in=["Editors", "Moderators"]).exists()
 
 
-def test_the_editorial_review_workflow_is_assigned_to_the_home_page():
-    home = HomePage.objects.get()
-    workflow = WorkflowPage.objects.get(page=home).workflow
+def test_the_editorial_review_workflow_is_assigned_to_the_root_of_every_language():
+    workflow = WorkflowPage.objects.get(page=Page.get_first_root_node()).workflow
     assert workflow.name == "Relecture éditoriale" and workflow.active
     task = workflow.tasks.get().specific
     assert list(task.groups.values_list("name", flat=True)) == ["Reviewer"]

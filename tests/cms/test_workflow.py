@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import WorkflowState
+from wagtail.models import Locale, WorkflowState
 
 from accounts.choices import Role
 from cms.models import LessonPage
@@ -83,3 +83,18 @@ def test_an_editor_cannot_approve_their_own_submission(client, draft):
     )
     draft.refresh_from_db()
     assert not draft.live
+
+
+def test_an_english_copy_is_edited_by_editors_and_reviewed_like_the_french_page(draft):
+    """The rights and the review sit at the root of the tree: a translation of the site (a second
+    home page beside the French one) is covered too."""
+    english = Locale.objects.get(language_code="en")
+    copy = draft.copy_for_translation(english, copy_parents=True).specific
+    assert copy.get_parent().get_parent().locale == english  # a tree of its own, not under the French home
+    editor, reviewer = make_user(roles=(Role.EDITOR,)), make_user(roles=(Role.REVIEWER,))
+    learner = make_user()
+    assert copy.permissions_for_user(editor).can_edit()
+    assert not copy.permissions_for_user(editor).can_publish()
+    assert copy.permissions_for_user(reviewer).can_publish()
+    assert not copy.permissions_for_user(learner).can_edit()
+    assert copy.get_workflow() is not None and copy.get_workflow().name == "Relecture éditoriale"
