@@ -24,7 +24,7 @@ from wagtail.models import Page, Site
 from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
-from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language
+from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language, translation_in
 from cms.models import ProgrammePage
 from cms.selectors import case_outline, source_page
 from lms.models import (
@@ -501,10 +501,15 @@ def distribution_view(*, raw: dict[str, dict[str, int]], options, over_cohort: b
 
 
 def reflection_question(*, reflection: Reflection) -> str:
-    """The prompt the learner answered, as plain text ("" if the block was removed since)."""
-    outline = page_outlines([reflection.page_id]).get(reflection.page_id)
-    spec = outline.prompt(reflection.block_id) if outline else None
-    return spec.text if spec else ""
+    """The prompt the learner answered, as plain text, in the reader's language when the page has a
+    copy in it (a translation keeps the block ids), else as written ("" if the block was removed since)."""
+    page_ids = [translation_in(reflection.page).pk, reflection.page_id]
+    outlines = page_outlines(page_ids)
+    for page_id in page_ids:
+        spec = outlines[page_id].prompt(reflection.block_id) if page_id in outlines else None
+        if spec:
+            return spec.text
+    return ""
 
 
 def reflection_navigation(*, viewer, reflection: Reflection, params) -> dict | None:

@@ -136,3 +136,31 @@ def test_a_translation_with_its_own_slug_is_linked_at_its_own_address(client, co
     assert f'href="{en_lesson.url}"' in html
     assert f'href="{course.lesson.url}"' not in html
     assert f'href="{en_case.url}"' in html
+
+
+def _retitle_prompt(node, block_id: str, html: str) -> bool:
+    """Replace, in a stream's raw data, the prompt of the reflection block `block_id`."""
+    if isinstance(node, dict):
+        if node.get("id") == block_id and node.get("type") == "reflection_prompt":
+            node["value"]["prompt"] = html
+            return True
+        return any(_retitle_prompt(child, block_id, html) for child in node.values())
+    if isinstance(node, list):
+        return any(_retitle_prompt(child, block_id, html) for child in node)
+    return False
+
+
+def test_the_reflection_page_asks_the_question_in_the_readers_language(client, course, english_learner):
+    en_case = english(course.case)
+    raw = list(en_case.body.raw_data)
+    assert _retitle_prompt(raw, course.ids.reflection, "<p>What would you have done in the nurse manager's place?</p>")
+    en_case.body = raw
+    en_case.save_revision().publish()
+    services.reflection_submit(user=english_learner, page=course.case, block_id=course.ids.reflection, html="<p>Text</p>")
+    url = reverse("lms:reflection_detail", args=[Reflection.objects.get(user=english_learner).pk])
+
+    assert "What would you have done in the nurse manager" in client.get(url).content.decode()
+    read_in(client, "fr")
+    french = client.get(url).content.decode()
+    assert "Qu'auriez-vous fait" in french or "Qu&#x27;auriez-vous fait" in french
+    assert "What would you have done" not in french
