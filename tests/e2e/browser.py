@@ -17,7 +17,7 @@ from tests.servers import ServerProcess, database_url_for_server, server_databas
 
 __all__ = [
     "AXE_PAGES", "CHROMIUM", "CHROMIUM_ARGS", "DEMO_PASSWORD", "FACTORY_PASSWORD", "WAIT", "ServerProcess",
-    "axe_available", "axe_check", "database_url_for_server", "login", "mail_text", "sent_emails", "sent_mail",
+    "axe_available", "axe_check", "database_url_for_server", "login", "mail_text", "sent_emails",
     "server_database_sessions_end",
     "server_env",
 ]
@@ -72,20 +72,6 @@ def login(page, email: str, password: str = DEMO_PASSWORD, *, next: str | None =
     else:
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
-
-
-def sent_mail(server, *, to: str | None = None) -> list:
-    """The e-mails a server started with EMAIL_FILE_PATH has sent (through the tasks queue), oldest
-    first, as `email.message.Message`s; only those to `to` when given. `demo_server` sets it."""
-    import email
-    from email import policy
-
-    messages = []
-    for path in sorted(Path(server.mail_dir).glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
-        for chunk in path.read_text(encoding="utf-8").split("\n" + "-" * 79 + "\n"):
-            if chunk.strip():
-                messages.append(email.message_from_string(chunk.strip("\n"), policy=policy.default))
-    return [m for m in messages if to is None or to in m["To"]]
 
 
 def mail_text(message) -> str:

@@ -1,14 +1,14 @@
 """Journeys 2 and 4 (issue 12), on one server with the demo: a facilitator runs a whole cohort,
 and a learner joins the demo's running cohort through an invitation and takes part.
 
-E-mails are read where the server sends them (through the tasks queue) with `sent_mail`."""
+E-mails are read where the server sends them (through the tasks queue) with `sent_emails`."""
 
 import re
 from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.browser import DEMO_PASSWORD, axe_check, login, mail_text, sent_mail
+from tests.e2e.browser import DEMO_PASSWORD, axe_check, login, mail_text, sent_emails
 
 pytestmark = [pytest.mark.e2e]
 
@@ -17,7 +17,7 @@ PASSWORD = "Coop3ration-territoriale"
 
 def _link(server, to: str) -> str:
     """The path of the last invitation link mailed to `to`."""
-    messages = sent_mail(server, to=to)
+    messages = sent_emails(server, to=to)
     assert messages, f"no e-mail to {to}"
     return re.search(r"https?://[^/\s]+(/invitations/[\w-]+/)", mail_text(messages[-1])).group(1)
 
@@ -215,7 +215,7 @@ def test_journey_4_a_cohort_learner_joins_and_takes_part(demo_server, new_page):
     facilitator.locator("form textarea[name=body]").fill("Bonne intuition : et l'IPA ?")
     facilitator.locator("form textarea[name=body]").locator("xpath=ancestor::form").get_by_role("button").click()
     expect(facilitator.locator(".messages")).to_contain_text("Commentaire publié")
-    notice = sent_mail(demo_server, to="louis.marec@ch-quimper.test")[-1]
+    notice = sent_emails(demo_server, to="louis.marec@ch-quimper.test")[-1]
     link = re.search(r"https?://[^/\s]+(/learn/reflections/\d+/)", mail_text(notice)).group(1)
     assert link == reflection_path
     learner.goto(link)
