@@ -27,6 +27,7 @@ TOUR = [
     ("community_member", "learner-community", "community"),
     ("facilitator", "facilitator-cohort", "cohort"),
     ("facilitator", "facilitator-dashboard", "cohort_dashboard"),
+    ("facilitator", "facilitator-reflections", "reflections_waiting"),
     ("editor", "editor-admin-case", "admin_case_edit"),
 ]
 WAGTAIL_ADMIN = ("admin_case_edit",)
@@ -62,6 +63,7 @@ def demo_urls() -> dict:
         "programme_progress": reverse("lms:programme_progress", args=[programme.pk]),
         "cohort": reverse("cohorts:cohort_detail", args=[cohort.pk]),
         "cohort_dashboard": reverse("cohorts:dashboard", args=[cohort.pk]),
+        "reflections_waiting": reverse("cohorts:reflections_waiting", args=[cohort.pk]),
         "cohort_room": f"/rooms/{Room.objects.get(kind=Room.Kind.COHORT, cohort=cohort).pk}/",
         "group_room": f"/rooms/{Room.objects.get(kind=Room.Kind.GROUP, group=group).pk}/",
         "group_members": group_members,
