@@ -32,8 +32,12 @@
         for (var i = 0; i < regions.length; i++) {
           var incoming = regions[i], current = document.getElementById(incoming.id);
           if (!current || current.getAttribute("data-live-key") === incoming.getAttribute("data-live-key")) continue;
-          if (current.contains(document.activeElement) && document.activeElement !== document.body) { again = true; continue; }
+          if (typing(current)) { again = true; continue; }
           current.replaceWith(document.importNode(incoming, true));
+        }
+        var shown = document.querySelectorAll("[data-live-region]");
+        for (var j = 0; j < shown.length; j++) {  // a part the page no longer has (the banner, once the session ends)
+          if (!fetched.getElementById(shown[j].id) && !typing(shown[j])) shown[j].remove();
         }
         var announce = document.querySelector("#live-banner [data-live-announce]");
         if (status && announce) status.textContent = announce.textContent;
@@ -46,6 +50,14 @@
         refreshing = false;
         if (again) { again = false; scheduleRefresh(1000); }
       });
+  }
+
+  // A part is not swapped while the reader types in it (a rationale, a message); a focused button is no reason to wait.
+  function typing(region) {
+    var active = document.activeElement;
+    if (!active || !region.contains(active)) return false;
+    return active.tagName === "TEXTAREA" || active.tagName === "SELECT" ||
+      (active.tagName === "INPUT" && /^(text|number|search|email|url)$/.test(active.type));
   }
 
   function connect() {
