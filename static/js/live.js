@@ -39,7 +39,8 @@
         for (var j = 0; j < shown.length; j++) {  // a part the page no longer has (the banner, once the session ends)
           if (!fetched.getElementById(shown[j].id) && !typing(shown[j])) shown[j].remove();
         }
-        var announce = document.querySelector("#live-banner [data-live-announce]");
+        var banner = document.getElementById("live-banner");
+        var announce = banner && banner.querySelector("[data-live-announce]");
         if (status && announce) status.textContent = announce.textContent;
         bindPollForm();
         tick();
