@@ -44,6 +44,8 @@ class CaseState:
     # A learner with no cohort for the programme (set by lms): nobody will set the facilitator's
     # dates, so an episode "at the facilitator's date" opens like one "after the decision points".
     self_paced: bool = False
+    # Episodes a facilitator revealed during a live session (set by cohorts): open whatever their gate.
+    revealed_episode_ids: set[str] = field(default_factory=set)
 
     @property
     def sees_all_briefs(self) -> bool:
@@ -51,7 +53,7 @@ class CaseState:
 
     def gate_holds(self, spec) -> bool:
         """Whether the episode's own gate is met, whatever the episodes before it."""
-        if spec.gate == EpisodeGate.OPEN:
+        if spec.gate == EpisodeGate.OPEN or spec.id in self.revealed_episode_ids:
             return True
         if spec.gate == EpisodeGate.AFTER_DECISIONS or self.self_paced:
             return set(spec.decision_ids_before) <= self.answered_decision_ids

@@ -29,6 +29,12 @@ __all__ = [
     "Announcement",
     "CalendarFeed",
     "CommunityInvitation",
+    "LiveRun",
+    "LiveRunEvent",
+    "LiveAttendance",
+    "LivePoll",
+    "LivePollAnswer",
+    "LiveBreakout",
     "hash_token",
     "new_token",
 ]
@@ -341,3 +347,149 @@ class CommunityInvitation(models.Model):
 auditlog.register(CohortMembership)
 auditlog.register(GroupMembership)
 auditlog.register(CommunityMembership)
+
+
+# --- Live case sessions (docs/cohorts.md, "Live case sessions") -------------------------------
+
+
+class LiveRun(models.Model):
+    """A facilitator running one case live with the cohort (or one of its groups).
+
+    The run's state (episodes revealed, debrief opened, pins) is stored here; each change is also
+    a `LiveRunEvent` with the run's next sequence number, broadcast after commit (rooms app), so a
+    client that missed one asks for what follows the last number it saw. At most one run of a
+    cohort is going on at a time."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="live_runs")
+    group = models.ForeignKey(
+        CohortGroup, on_delete=models.SET_NULL, null=True, blank=True, related_name="live_runs",
+        help_text=_("Vide : toute la promotion."),
+    )
+    page = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    live_session = models.ForeignKey(
+        LiveSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_at = models.DateTimeField(_("début"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("fin"), null=True, blank=True)
+    revealed_episode_ids = models.JSONField(default=list, blank=True)  # in the order revealed
+    debrief_opened_at = models.DateTimeField(null=True, blank=True)
+    pinned_answer_ids = models.JSONField(default=list, blank=True)  # lms DecisionAnswer ids, in pin order
+    last_seq = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(null=True, blank=True)  # kept when the run ends (cohorts.selectors.live_run_summary)
+
+    class Meta:
+        verbose_name = _("séance en direct (déroulé)")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort"], condition=Q(ended_at__isnull=True), name="one_live_run_going_on_per_cohort",
+                violation_error_message=_("Une séance en direct de cette promotion est déjà en cours."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id}/{self.page_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_going_on(self) -> bool:
+        return self.ended_at is None
+
+
+class LiveRunEvent(models.Model):
+    """One step of a live run, numbered 1, 2, 3… per run: the timeline, and what clients resume from."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("Début de la séance")
+        REVEAL = "reveal", _("Épisode révélé")
+        POLL_OPEN = "poll_open", _("Vote ouvert")
+        POLL_CLOSE = "poll_close", _("Vote clos")
+        BREAKOUT_START = "breakout_start", _("Travail en groupes")
+        BREAKOUT_MESSAGE = "breakout_message", _("Message aux groupes")
+        BREAKOUT_END = "breakout_end", _("Retour en plénière")
+        DEBRIEF = "debrief", _("Débriefing ouvert")
+        PIN = "pin", _("Justification épinglée")
+        UNPIN = "unpin", _("Justification retirée")
+        END = "end", _("Fin de la séance")
+
+    run = models.ForeignKey(LiveRun, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("étape de séance en direct")
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="one_live_event_per_seq")]
+
+
+class LiveAttendance(models.Model):
+    """Who took part in a live run: recorded when their page connects to it (counts toward DPC hours)."""
+
+    run = models.ForeignKey(LiveRun, on_delete=models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_attendances")
+    profession = models.CharField(max_length=20, choices=Profession.choices, blank=True)  # at the time
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    connections = models.IntegerField(default=0)  # sockets open now, on every process (presence on the panel)
+
+    class Meta:
+        verbose_name = _("présence à une séance en direct")
+        constraints = [models.UniqueConstraint(fields=["run", "user"], name="one_attendance_per_live_run")]
+
+
+class LivePoll(models.Model):
+    """A decision point of the case opened as a poll for a few minutes during a live run."""
+
+    run = models.ForeignKey(LiveRun, on_delete=models.CASCADE, related_name="polls")
+    block_id = models.CharField(max_length=64)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)  # raw counts {profession: {option id: n}} when closed
+
+    class Meta:
+        verbose_name = _("vote en direct")
+        ordering = ["opened_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run"], condition=Q(closed_at__isnull=True), name="one_open_poll_per_live_run",
+                violation_error_message=_("Un vote est déjà ouvert : closez-le d'abord."),
+            ),
+        ]
+
+
+class LivePollAnswer(models.Model):
+    """That a learner's decision answer (lms's one record) was given in this poll, and whether the
+    learner let the facilitator show their name with their rationale."""
+
+    poll = models.ForeignKey(LivePoll, on_delete=models.CASCADE, related_name="answers")
+    answer = models.ForeignKey("lms.DecisionAnswer", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    named = models.BooleanField(_("montrer mon nom avec ma justification"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réponse à un vote en direct")
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="one_answer_per_live_poll")]
+
+
+class LiveBreakout(models.Model):
+    """The groups sent to their group rooms for a few minutes."""
+
+    run = models.ForeignKey(LiveRun, on_delete=models.CASCADE, related_name="breakouts")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    prompt_id = models.CharField(max_length=64, blank=True)  # the discussion prompt shown in the group rooms
+
+    class Meta:
+        verbose_name = _("travail en groupes")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run"], condition=Q(ended_at__isnull=True), name="one_breakout_going_on_per_live_run",
+                violation_error_message=_("Les groupes sont déjà en salle."),
+            ),
+        ]

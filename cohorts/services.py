@@ -118,6 +118,7 @@ COHORT_RULES: dict[str, tuple[tuple[str, ...], str]] = {
     "schedule": (_LIVE, gettext_lazy("La promotion est terminée : son calendrier ne change plus.")),
     "announce": (_LIVE, gettext_lazy("La promotion est terminée : elle ne reçoit plus d'annonces.")),
     "debrief": ((OPEN, RUNNING), gettext_lazy("Un débriefing s'ouvre à une promotion ouverte ou en cours.")),
+    "live": ((OPEN, RUNNING), gettext_lazy("Une séance en direct se tient dans une promotion ouverte ou en cours.")),
     "post": (_LIVE, gettext_lazy("La promotion est terminée : ses salons sont en lecture seule.")),
     "close": (_LIVE, gettext_lazy("La promotion est déjà terminée.")),
 }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cohorts import views
+from cohorts import live_views, views
 
 app_name = "cohorts"
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("cohorts/<int:pk>/dashboard/progress.csv", views.progress_export, name="progress_export"),
     path("cohorts/<int:pk>/reflections/", views.reflections_waiting, name="reflections_waiting"),
     path("cohorts/<int:pk>/announcements/", views.announcement_create, name="announcement_create"),
+    path("cohorts/<int:pk>/live/", live_views.live_list, name="live_list"),
+    path("cohorts/<int:pk>/live/<int:run_id>/", live_views.live_panel, name="live_panel"),
+    path("cohorts/<int:pk>/live/<int:run_id>/answer/", live_views.live_answer, name="live_answer"),
+    path("cohorts/<int:pk>/live/<int:run_id>/summary/", live_views.live_summary, name="live_summary"),
+    path("cohorts/<int:pk>/live/<int:run_id>/summary.pdf", live_views.live_summary_export, name="live_summary_export"),
+    path("cohorts/<int:pk>/live/<int:run_id>/<slug:action>/", live_views.live_action, name="live_action"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("calendar/", views.calendar_page, name="calendar"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),

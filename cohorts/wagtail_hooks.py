@@ -1,6 +1,9 @@
 """What cohorts adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
+from decimal import Decimal
+
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from wagtail import hooks
 
@@ -13,8 +16,11 @@ from cohorts.models import (
     CommunityMembership,
     GroupMembership,
     Invitation,
+    LiveAttendance,
+    LivePollAnswer,
     ScheduleItem,
 )
+from cohorts.live_selectors import live_banner, live_hours, live_runs_for_case_state
 from cohorts.selectors import (
     active_memberships,
     cohort_is_facilitator,
@@ -31,17 +37,26 @@ from cohorts.services import PENDING_INVITATION_SESSION_KEY
 @hooks.register("case_state")
 def cohort_case_state(state) -> None:
     """Facilitators of a cohort running the programme see everything; a learner's episodes open
-    and debrief open at their cohort's dates. Two queries, whatever the size of the case."""
+    and debrief open at their cohort's dates, or when a facilitator reveals them in a live session
+    (`state.live_run` is the session going on, for the page's banner). Three queries, whatever the
+    size of the case."""
     user, page = state.user, state.source_page  # a translation follows its original's dates
     if not getattr(user, "is_authenticated", False):
         return
     memberships = cohorts_for_programme_page(user=user, page=page)
     if not memberships:
         return
-    if any(role == CohortMembership.Role.FACILITATOR for _, role in memberships):
+    facilitates = any(role == CohortMembership.Role.FACILITATOR for _, role in memberships)
+    cohort_ids = [cohort_id for cohort_id, _ in memberships]
+    runs = live_runs_for_case_state(user=user, cohort_ids=cohort_ids, page_id=page.pk, facilitator=facilitates)
+    state.live_run = next((run for run in runs if run.ended_at is None), None)
+    if facilitates:
         state.is_facilitator = True
         return
-    cohort_ids = [cohort_id for cohort_id, _ in memberships]
+    for run in runs:  # what a live session revealed stays open once it is over
+        state.revealed_episode_ids.update(run.revealed_episode_ids)
+        if run.debrief_opened_at:
+            state.debrief_open = True
     now = timezone.now()
     for episode_id, opens_at, debrief_opens_at in ScheduleItem.objects.filter(
         cohort_id__in=cohort_ids, page_id=page.pk
@@ -51,6 +66,35 @@ def cohort_case_state(state) -> None:
             state.episode_opens_at[episode_id] = min(known, opens_at) if known else opens_at
         if not episode_id and debrief_opens_at and debrief_opens_at <= now:
             state.debrief_open = True
+
+
+@hooks.register("case_page_context")
+def live_session_banner(request, page, state, context) -> None:
+    """`live`: the live session of the reader's cohort going on for this case — the banner
+    "Séance en direct", the poll open now, the breakout's countdown, the pinned rationales — and the
+    addresses its script and forms use. Nothing (and no query) when no session is going on."""
+    run = getattr(state, "live_run", None)
+    if run is None or getattr(request, "is_preview", False):
+        return
+    live = live_banner(run=run, user=request.user, outline=state.outline)
+    live["drives"] = state.is_facilitator and _drives(run, request.user)
+    live["socket_url"] = f"/ws/live/{run.pk}/"
+    live["answer_url"] = reverse("cohorts:live_answer", args=[run.cohort_id, run.pk])
+    live["panel_url"] = reverse("cohorts:live_panel", args=[run.cohort_id, run.pk])
+    context["live"] = live
+
+
+def _drives(run, user) -> bool:
+    return user.is_superuser or cohort_is_facilitator(user=user, cohort_id=run.cohort_id)
+
+
+@hooks.register("dpc_live_hours")
+def dpc_live_hours(user, programme_page) -> Decimal:
+    """Hours of the live sessions of `programme_page` that `user` attended (ended sessions only, each
+    for its whole length), for lms's DPC hours where the programme counts them. One query."""
+    if not getattr(user, "is_authenticated", False):
+        return Decimal("0.00")
+    return live_hours(user=user, programme_id=programme_page.pk)
 
 
 @hooks.register("peer_user_ids")
@@ -151,6 +195,12 @@ def cohort_user_data_export(user) -> dict:
         ),
         "announcements": list(Announcement.objects.filter(author=user).values(
             "cohort__name", "group__name", "subject", "body", "recipient_count", "created_at",
+        )),
+        "live_sessions_attended": list(LiveAttendance.objects.filter(user=user).values(
+            "run__cohort__name", "run__page__title", "run__started_at", "run__ended_at", "profession", "first_seen_at",
+        )),
+        "live_poll_answers": list(LivePollAnswer.objects.filter(user=user).values(
+            "poll__run__page__title", "poll__block_id", "named", "created_at",
         )),
     }
 

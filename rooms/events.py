@@ -34,6 +34,11 @@ __all__ = [
     "room_subscribe",
     "room_unsubscribe",
     "access_changed",
+    "live_group",
+    "live_event_send",
+    "live_event_send_async",
+    "live_subscribe",
+    "live_unsubscribe",
 ]
 
 
@@ -121,3 +126,52 @@ def access_changed(*, user_ids=(), room_ids=()) -> None:
             async_to_sync(_access_check_send)(groups)
 
     transaction.on_commit(send, robust=True)
+
+
+# --- Live case sessions (cohorts' live runs; docs/realtime.md, "Live case sessions") ----------
+# cohorts stores a run's step, numbers it, and after the commit calls its `live_run_event` hook,
+# which lands here: the same one exit, another group per run.
+
+
+def live_group(run_id: int) -> str:
+    return f"live.{run_id}"
+
+
+def _live_envelope(frame: dict) -> dict:
+    return {"type": "live.frame", "frame": frame, "text": json.dumps(frame, ensure_ascii=False)}
+
+
+async def live_event_send_async(*, run_id: int, frame: dict) -> bool:
+    """Broadcast a frame to every socket of the run; False (and a log line) when the layer fails:
+    the step is stored, and clients get it when they resume."""
+    try:
+        await get_channel_layer().group_send(live_group(run_id), _live_envelope(frame))
+    except Exception:  # noqa: BLE001 — the stored step is the record
+        logger.warning("live run %s: broadcast of %s failed", run_id, frame.get("kind") or frame.get("type"), exc_info=True)
+        return False
+    return True
+
+
+def live_event_send(*, run_id: int, frame: dict) -> bool:
+    """Synchronous form, for services after commit (see `room_event_send`)."""
+    loop = server_event_loop()
+    if loop is not None:
+        asyncio.run_coroutine_threadsafe(live_event_send_async(run_id=run_id, frame=frame), loop)
+        return True
+    return async_to_sync(live_event_send_async)(run_id=run_id, frame=frame)
+
+
+async def live_subscribe(*, run_id: int, user_id: int, channel_name: str) -> None:
+    """Add a connection to the run's group and its person's (access checks); raises when the layer is down."""
+    layer = get_channel_layer()
+    await layer.group_add(live_group(run_id), channel_name)
+    await layer.group_add(user_group(user_id), channel_name)
+
+
+async def live_unsubscribe(*, run_id: int, user_id: int, channel_name: str) -> None:
+    layer = get_channel_layer()
+    for group in (live_group(run_id), user_group(user_id)):
+        try:
+            await layer.group_discard(group, channel_name)
+        except Exception:  # noqa: BLE001 — group_expiry will drop it
+            logger.info("live run %s: could not leave the group %s", run_id, group, exc_info=True)

@@ -298,6 +298,27 @@ def message_post(
         return existing, False
 
 
+def message_post_to_rooms(*, rooms: list[Room], author: User, client_id: str, body: str) -> list[Message]:
+    """One message posted in several rooms at once (a facilitator calling every group of a live
+    session): one action, counted once against the sender's rate limit; a retry with the same
+    client id stores nothing new. The caller has checked that `author` may write in each room."""
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise RoomError("invalid_client_id", _("Identifiant de message client invalide."))
+    body = _clean_body(body)
+    if _rate_limited(author.pk):
+        raise RoomError("rate_limited", _("Vous envoyez trop de messages : patientez quelques secondes avant de réessayer."))
+    html = render_message(body, mention_names=[])
+    posted = []
+    for room in rooms:
+        existing = Message.objects.filter(room=room, author=author, client_id=client_id).first()
+        if existing is not None:
+            posted.append(existing)
+            continue
+        _require_access(room=room, user=author)
+        posted.append(_message_store(room=room, author=author, client_id=client_id, body=body, html=html, mentioned=[], reply_to=None))
+    return posted
+
+
 @transaction.atomic
 def _message_store(
     *, room: Room, author: User, client_id: str, body: str, html: str, mentioned: list[User], reply_to: int | None

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.formats import day_time_format
 from cms.models import CaseStudyPage
 from cms.selectors import source_page
+from cohorts.live_selectors import FACILITATOR, live_banner, live_run_going_on, live_run_role
 from cohorts.models import Cohort, CohortMembership
 from cohorts.selectors import cohort_is_facilitator, cohort_role, cohorts_for_programme_page
 from rooms import services
@@ -229,7 +230,24 @@ def room_detail(request, room_id: int):
         "time_format": day_time_format(),
         "time_zone": timezone.get_current_timezone_name(),
     }
+    context["live"] = _live_breakout(room=room, user=request.user)
     return render(request, "rooms/room_detail.html", context, status=status)
+
+
+def _live_breakout(*, room: Room, user) -> dict | None:
+    """In a group room, the live session going on for the group (its breakout countdown, the
+    prompt to discuss, the facilitator's message): the banner of the case page, on the room page."""
+    if room.kind != Room.Kind.GROUP:
+        return None
+    run = live_run_going_on(cohort_id=room.cohort_id)
+    if run is None or (run.group_id and run.group_id != room.group_id):
+        return None
+    role = live_run_role(run=run, user=user)
+    if role is None:
+        return None
+    live = live_banner(run=run, user=user)
+    live.update(in_room=True, drives=role == FACILITATOR, socket_url=f"/ws/live/{run.pk}/")
+    return live
 
 
 @require_POST

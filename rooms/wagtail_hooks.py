@@ -1,5 +1,6 @@
 """What rooms adds to other apps through Wagtail hooks (see docs/architecture.md)."""
 
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext
 from wagtail import hooks
@@ -13,7 +14,9 @@ from rooms.selectors import (
     room_links_for,
     room_list_for_user,
 )
-from rooms.services import member_erase
+from rooms import events
+from rooms.models import Message, Room
+from rooms.services import member_erase, message_post_to_rooms
 
 
 @hooks.register("dashboard_panels")
@@ -72,3 +75,38 @@ def rooms_user_erase(user) -> None:
     """See rooms.services.member_erase. Open sockets close when the account is deactivated
     (rooms.signals.user_saved), which lms.export.account_erase does right after the hooks."""
     member_erase(user=user, replacement=gettext("Ancien·ne participant·e"))
+
+
+# --- Live case sessions (cohorts stores the steps; rooms broadcasts them) ---------------------
+
+
+@hooks.register("live_run_event")
+def live_run_broadcast(run_id, frame) -> None:
+    """A stored step of a live run (or a poll's new count), to every socket of the run, after commit."""
+    events.live_event_send(run_id=run_id, frame=frame)
+
+
+def _breakout_rooms(run):
+    rooms = Room.objects.filter(kind=Room.Kind.GROUP, cohort_id=run.cohort_id)
+    return rooms.filter(group_id=run.group_id) if run.group_id else rooms
+
+
+@hooks.register("live_breakout_message")
+def live_breakout_post(*, run, author, text, client_id) -> None:
+    """The facilitator's message during a breakout, posted in every group room of the run (stored,
+    then broadcast like any message; a retry with the same client id posts nothing new)."""
+    message_post_to_rooms(rooms=list(_breakout_rooms(run)), author=author, client_id=client_id, body=text)
+
+
+@hooks.register("live_breakout_activity")
+def live_breakout_activity(run, breakout) -> dict:
+    """Messages written in the run's group rooms during a breakout, and how many of them reply to
+    someone of another profession (two queries)."""
+    ended = breakout.ended_at or run.ended_at
+    messages = Message.objects.filter(
+        room__in=_breakout_rooms(run), created_at__gte=breakout.started_at, author__isnull=False, deleted_at__isnull=True
+    )
+    if ended is not None:
+        messages = messages.filter(created_at__lte=ended)
+    cross = messages.filter(reply_to__isnull=False).exclude(reply_to__author__profession=models.F("author__profession"))
+    return {"messages": messages.count(), "cross_profession_replies": cross.count()}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from accounts.choices import Role
+from cohorts import live_services
 from cohorts.models import CohortMembership, hash_token
 from cohorts.services import calendar_feed_for_user, community_create, community_join, invitation_create
 from lms import services as lms_services
@@ -74,6 +75,9 @@ def build_world() -> World:
     room = Room.objects.get(kind=Room.Kind.COHORT, cohort=cohort)
     message, _new = message_post(room=room, author=learner, client_id="m1", body="Bonjour la promotion")
     message_post(room=room, author=facilitator, client_id="m2", body=f"@{learner.display_name} bienvenue")
+    ended = live_services.live_run_start(cohort=cohort, page=course.case, actor=facilitator)
+    live_services.live_run_end(run=ended, actor=facilitator)
+    run = live_services.live_run_start(cohort=cohort, page=course.case, actor=facilitator)
     community = community_create(name="Coopérations", slug="cooperations", theme="GHT")
     community_join(community=community, user=learner)
     return World(
@@ -82,6 +86,7 @@ def build_world() -> World:
         certificate=Certificate.objects.get(user=learner), invitation=invitation, pending=pending,
         notification=Notification.objects.get(user=learner), community=community,
         feed_token=calendar_feed_for_user(user=learner).token, document=make_document(),
+        extra={"live_run": run, "ended_live_run": ended},
     )
 
 
@@ -156,6 +161,14 @@ URLS = {
     "cohorts/<int:pk>/reflections/": _r("cohorts:reflections_waiting", _cohort),
     "cohorts/<int:pk>/dashboard/progress.csv": _r("cohorts:progress_export", _cohort),
     "cohorts/<int:pk>/announcements/": _r("cohorts:announcement_create", _cohort),
+    "cohorts/<int:pk>/live/": _r("cohorts:live_list", _cohort),
+    "cohorts/<int:pk>/live/<int:run_id>/": _r("cohorts:live_panel", _cohort, lambda w: w.extra["live_run"].pk),
+    "cohorts/<int:pk>/live/<int:run_id>/answer/": _r("cohorts:live_answer", _cohort, lambda w: w.extra["live_run"].pk),
+    "cohorts/<int:pk>/live/<int:run_id>/summary/": _r("cohorts:live_summary", _cohort, lambda w: w.extra["ended_live_run"].pk),
+    "cohorts/<int:pk>/live/<int:run_id>/summary.pdf":
+        _r("cohorts:live_summary_export", _cohort, lambda w: w.extra["ended_live_run"].pk),
+    "cohorts/<int:pk>/live/<int:run_id>/<slug:action>/":
+        _r("cohorts:live_action", _cohort, lambda w: w.extra["live_run"].pk, "reveal"),
     "invitations/<str:token>/": _r("cohorts:invitation_accept", INVITATION_TOKEN),
     "calendar/": _r("cohorts:calendar"),
     "calendar/<str:token>.ics": _r("cohorts:calendar_feed", lambda w: w.feed_token),

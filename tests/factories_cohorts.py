@@ -111,3 +111,50 @@ def add_learner(cohort, user=None, **fields):
     user = user or make_user(**fields)
     cohort_member_add(cohort=cohort, user=user)
     return user
+
+
+# --- Live case sessions ---------------------------------------------------------------------------
+
+
+def discussion_block(text: str) -> dict:
+    from tests.factories_lms import _id
+
+    return {"type": "discussion_prompt", "id": _id(), "value": {"prompt": f"<p>{text}</p>"}}
+
+
+class LiveWorld:
+    """A cohort running a three-episode case, ready for a live session: its facilitator, learners of
+    the given professions (each in one of `groups` groups), another cohort's learner and facilitator."""
+
+    def __init__(self, *, professions=(Profession.DIRECTOR, Profession.PHYSICIAN, Profession.NURSE), per_profession=1, groups=1):
+        from cohorts.services import groups_form
+        from tests.factories_lms import decision_block, episode_block, make_case as make_lms_case
+        from tests.factories_lms import make_module as make_lms_module
+        from tests.factories_lms import make_programme as make_lms_programme
+
+        self.programme = make_lms_programme(title="Piloter un GHT")
+        module = make_lms_module(programme=self.programme)
+        self.d1 = decision_block(question="Qui doit porter la filière gériatrique du GHT ?",
+                                 labels=("L'établissement support", "Une direction commune", "L'ARS"), rationale_required=False)
+        self.d2 = decision_block(question="Comment associer la ville ?", labels=("Par la CPTS", "Par le DAC"), rationale_required=False)
+        self.prompt1 = discussion_block("Qui manque autour de la table ?")
+        self.prompt2 = discussion_block("Quels indicateurs suivre ensemble dès le premier mois ?")
+        self.ep1 = episode_block(title="Le signal", content=[self.prompt1])
+        self.ep2 = episode_block(title="La crise des urgences", gate="scheduled", content=[self.d1, self.prompt2])
+        self.ep3 = episode_block(title="Six mois plus tard", gate="after_decisions", content=[self.d2])
+        self.case = make_lms_case(module=module, title="Cas : la filière gériatrique du GHT", body=[
+            self.ep1, self.ep2, self.ep3, {"type": "debrief", "id": str(uuid.uuid4()), "value": {"body": "<p>Ce que les équipes ont retenu.</p>"}},
+        ])
+        self.facilitator = make_facilitator(first_name="Fabienne", last_name="Animatrice")
+        self.cohort = make_cohort(programme=self.programme, facilitator=self.facilitator, name="Promotion Loire")
+        self.learners = []
+        for profession in professions:
+            for i in range(per_profession):
+                self.learners.append(add_learner(self.cohort, profession=profession, first_name=f"{profession.title()}{i}", last_name="Test"))
+        self.groups = groups_form(cohort=self.cohort, size=max(2, len(self.learners) // groups)) if groups else []
+        self.other_facilitator = make_facilitator()
+        self.other_cohort = make_cohort(programme=self.programme, facilitator=self.other_facilitator, name="Promotion Rhône")
+        self.other_learner = add_learner(self.other_cohort, profession=Profession.NURSE)
+
+    def option(self, decision: dict, index: int) -> str:
+        return decision["value"]["options"][index]["id"]

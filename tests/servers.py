@@ -183,3 +183,48 @@ class ServerProcess:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+def http_get(url: str, *, session_cookie: str, timeout: float = 30) -> tuple[int, str]:
+    """A signed-in GET, as a browser (or live.js) does: (status, body)."""
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={session_cookie}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 — loopback only
+        return response.status, response.read().decode()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def csrf_for(base_url: str, page: str, *, session_cookie: str) -> tuple[str, str]:
+    """The CSRF cookie and form token a signed-in person gets from `page` (a page holding a form)."""
+    import re
+
+    request = urllib.request.Request(f"{base_url}{page}", headers={"Cookie": f"sessionid={session_cookie}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — loopback only
+        cookie = next(
+            value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie") or [] if value.startswith("csrftoken=")
+        )
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode()).group(1)
+    return cookie, token
+
+
+def form_post(base_url: str, path: str, *, session_cookie: str, data: dict, csrf_page: str, csrf=None) -> int:
+    """POST a form as a signed-in person does through a page of the site: the CSRF cookie and token
+    come from `csrf_page` (or `csrf`, as `csrf_for` returns them). Returns the status (302 after a write)."""
+    from urllib.parse import urlencode
+
+    cookie, token = csrf or csrf_for(base_url, csrf_page, session_cookie=session_cookie)
+    opener = urllib.request.build_opener(_NoRedirect)
+    body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+    request = urllib.request.Request(
+        f"{base_url}{path}", data=body, method="POST",
+        headers={"Cookie": f"sessionid={session_cookie}; {cookie}", "Content-Type": "application/x-www-form-urlencoded",
+                 "Referer": f"{base_url}{csrf_page}"},
+    )
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -1,0 +1,283 @@
+"""Live case session benchmark: prints figures, is not a test.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelles_live TEST_SERVER_PORTS=8250-8299 \
+        .venv/bin/python bench/live.py
+
+CLIENTS learners (three professions) follow one live run over two daphne processes sharing a
+private, clean redis-server and PostgreSQL, each connected to `/ws/live/<run>/` as live.js is. The
+facilitator drives through the panel's real forms (HTTP POST to the first process):
+
+- **reveal-to-screen**: from the facilitator's POST to each learner's socket receiving the step
+  ("event"), and to that learner's fresh GET of the case page having come back ("screen": what
+  live.js does before the episode shows). Two reveals.
+- **poll round-trip**: each learner answers as soon as the poll opens (a `poll.answer` frame: the
+  lms decision answer is written), from its send to the `poll.answered` acknowledgement; and from
+  the poll's opening to the facilitator's socket counting every answer. Two polls.
+- **lost / doubled**: every numbered step must reach every learner once.
+- **reconnection**: one learner drops before a step and reconnects to the *other* process with
+  `?after=<last step seen>`: what it receives.
+
+Then, on the same servers and a fresh Redis, the room fan-out of bench/chat.py (its `run_load`) with
+the same number of clients, 10 messages a second for 10 s: the room floor to compare with.
+
+Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")  # fast password hashing for setup
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "60"))
+
+
+def setup_live():
+    """A cohort of CLIENTS learners of three professions on a three-episode case, its facilitator,
+    their session cookies, and a live run started (in DATABASE_URL)."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from cohorts import live_services
+    from tests.factories_cohorts import LiveWorld
+
+    world = LiveWorld(per_profession=max(1, CLIENTS // 3), groups=0)
+
+    def cookie(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.cookies["sessionid"].value
+
+    run = live_services.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    return {
+        "run": run.pk, "seq": run.last_seq, "cookies": [cookie(u) for u in world.learners[:CLIENTS]],
+        "facilitator": cookie(world.facilitator), "case_url": world.case.url,
+        "panel": reverse("cohorts:live_panel", args=[world.cohort.pk, run.pk]),
+        "action": lambda name: reverse("cohorts:live_action", args=[world.cohort.pk, run.pk, name]),
+        "options": [[o["id"] for o in d["value"]["options"]] for d in (world.d1, world.d2)],
+        "decisions": [world.d1["id"], world.d2["id"]],
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return 1000 * values[min(len(values) - 1, int(p / 100 * len(values)))] if values else float("nan")
+
+
+class Learner:
+    def __init__(self, index: int, server, cookie: str):
+        self.index, self.server, self.cookie = index, server, cookie
+        self.counts: dict[int, int] = {}
+        self.event_at: dict[int, float] = {}
+        self.screen_at: dict[int, float] = {}
+        self.answer_sent: float = 0.0
+        self.acks: list[float] = []
+        self.socket = None
+        self.reader = None
+        self.resumed_with: list[int] = []
+
+
+async def run_live(servers, data) -> dict:
+    from websockets.asyncio.client import connect
+
+    from tests.servers import csrf_for, form_post, http_get
+
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=CLIENTS + 8))
+    run_id, options = data["run"], data["options"]
+    learners = [Learner(i, servers[i % 2], c) for i, c in enumerate(data["cookies"])]
+    tallies: list[tuple[float, int]] = []
+    errors = []
+
+    csrf = await asyncio.to_thread(csrf_for, servers[0].http, data["panel"], session_cookie=data["facilitator"])
+
+    async def post(name: str, **fields) -> float:
+        started = time.perf_counter()  # the facilitator's click: the panel page was loaded before
+        status = await asyncio.to_thread(form_post, servers[0].http, data["action"](name), session_cookie=data["facilitator"],
+                                         data=fields, csrf_page=data["panel"], csrf=csrf)
+        assert status == 302, (name, status)
+        return started
+
+    async def read(learner: Learner, resumed_flag: asyncio.Event | None = None):
+        async for raw in learner.socket:
+            frame = json.loads(raw)
+            now = time.perf_counter()
+            if frame["type"] == "live.event":
+                seq = frame["seq"]
+                learner.counts[seq] = learner.counts.get(seq, 0) + 1
+                learner.event_at.setdefault(seq, now)
+                if resumed_flag is not None and not resumed_flag.is_set():
+                    learner.resumed_with.append(seq)
+                if frame["kind"] == "reveal":
+                    asyncio.create_task(screen(learner, seq))
+                elif frame["kind"] == "poll_open":
+                    block = frame["data"]["block_id"]
+                    choices = options[data["decisions"].index(block)]
+                    learner.answer_sent = time.perf_counter()
+                    await learner.socket.send(json.dumps({
+                        "type": "poll.answer", "client_id": f"b{learner.index}-{seq}",
+                        "option_id": choices[learner.index % len(choices)], "rationale": f"Raison {learner.index}",
+                    }))
+            elif frame["type"] == "poll.answered":
+                learner.acks.append(now - learner.answer_sent)
+            elif frame["type"] == "live.resumed" and resumed_flag is not None:
+                resumed_flag.set()
+            elif frame["type"] == "error":
+                errors.append(frame)
+
+    async def screen(learner: Learner, seq: int):
+        status, _body = await asyncio.to_thread(http_get, f"{learner.server.http}{data['case_url']}", session_cookie=learner.cookie)
+        if status == 200:
+            learner.screen_at[seq] = time.perf_counter()
+
+    async def open_learner(learner: Learner, after: int, server=None, resumed_flag=None):
+        learner.server = server or learner.server
+        learner.socket = await connect(f"{learner.server.ws}/ws/live/{run_id}/?after={after}", origin=learner.server.http,
+                                       additional_headers={"Cookie": f"sessionid={learner.cookie}"}, open_timeout=30, max_queue=None)
+        learner.reader = asyncio.create_task(read(learner, resumed_flag))
+
+    for learner in learners:
+        await open_learner(learner, data["seq"])
+    facilitator = await connect(f"{servers[1].ws}/ws/live/{run_id}/", origin=servers[1].http,
+                                additional_headers={"Cookie": f"sessionid={data['facilitator']}"}, open_timeout=30)
+
+    async def read_facilitator():
+        async for raw in facilitator:
+            frame = json.loads(raw)
+            if frame["type"] == "live.tally":
+                tallies.append((time.perf_counter(), frame["answered"]))
+
+    facilitator_reader = asyncio.create_task(read_facilitator())
+    await asyncio.sleep(2)
+
+    async def until(condition, timeout: float = 60):
+        deadline = time.perf_counter() + timeout
+        while not condition() and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+
+    reveal_event, reveal_screen, poll_full = [], [], []
+    seq = data["seq"]
+    for round_number in range(2):
+        seq += 1
+        if round_number == 1:  # one learner drops before this reveal, and comes back to the other process
+            dropped = learners[0]
+            last_seen = max(dropped.counts)
+            await dropped.socket.close()
+            dropped.reader.cancel()
+        t0 = await post("reveal")
+        await until(lambda s=seq: all(s in l.screen_at for l in learners if l.socket.state.name == "OPEN"))
+        if round_number == 1:
+            flag = asyncio.Event()
+            await open_learner(dropped, last_seen, server=servers[0] if dropped.server is servers[1] else servers[1], resumed_flag=flag)
+            await until(flag.is_set, 10)
+            await until(lambda s=seq: s in dropped.screen_at, 30)
+        for learner in learners:
+            if seq in learner.event_at and not (round_number == 1 and learner is learners[0]):
+                reveal_event.append(learner.event_at[seq] - t0)
+            if seq in learner.screen_at and not (round_number == 1 and learner is learners[0]):
+                reveal_screen.append(learner.screen_at[seq] - t0)
+        seq += 1
+        tallies.clear()
+        opened = await post("poll-open", block_id=data["decisions"][round_number], minutes="5")
+        await until(lambda n=round_number: all(len(l.acks) > n for l in learners))
+        await until(lambda: tallies and tallies[-1][1] >= len(learners), 30)
+        full = next((at for at, n in tallies if n >= len(learners)), None)
+        if full is not None:
+            poll_full.append(full - opened)
+        seq += 1
+        await post("poll-close")
+        await until(lambda s=seq: all(s in l.counts for l in learners))
+    seq += 1
+    await post("end")
+    await until(lambda s=seq: all(s in l.counts for l in learners), 30)
+    facilitator_reader.cancel()
+    for learner in learners:
+        learner.reader.cancel()
+        await learner.socket.close()
+    await facilitator.close()
+
+    first, last = data["seq"] + 1, seq
+    expected = (last - first + 1) * len(learners)
+    unique = sum(len([s for s in l.counts if first <= s <= last]) for l in learners)
+    total = sum(n for l in learners for s, n in l.counts.items() if first <= s <= last)
+    acks = [a for l in learners for a in l.acks]
+    return {
+        "clients": len(learners), "steps": last - first + 1,
+        "reveal_event": reveal_event, "reveal_screen": reveal_screen, "poll_ack": acks, "poll_full": poll_full,
+        "expected": expected, "lost": expected - unique, "doubled": total - unique, "errors": len(errors),
+        "reconnected": {"last_seen": last_seen, "resumed_with": learners[0].resumed_with,
+                        "screen": learners[0].screen_at.get(data["seq"] + 4) is not None},
+    }
+
+
+def main() -> None:
+    from bench import chat
+    from tests.servers import RedisProcess, ServerProcess
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    if "DATABASE_URL" not in os.environ:
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (both server processes share it).")
+    data = setup_live()
+    room = None if os.environ.get("BENCH_SKIP_ROOM") else chat.setup_room(CLIENTS)
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test", "BENCHMARK_ENDPOINTS": "1", "DATABASE_CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING", "ROOMS_RATE_LIMIT_MESSAGES": "10",
+    }
+    print(f"live run {data['run']}: {CLIENTS} learners over 2 daphne processes, private Redis, PostgreSQL")
+    redis = RedisProcess().start()
+    servers = [ServerProcess(env={**env, "REDIS_URL": redis.url}).start(), ServerProcess(env={**env, "REDIS_URL": redis.url}).start()]
+    try:
+        live = asyncio.run(run_live(servers, data))
+    finally:
+        for server in servers:
+            server.stop()
+        redis.stop()
+    room_result = None
+    if room is not None:
+        chat.CLIENTS, chat.RATE, chat.SECONDS = CLIENTS, 10.0, 10.0
+        redis = RedisProcess().start()
+        servers = [ServerProcess(env={**env, "REDIS_URL": redis.url}).start(), ServerProcess(env={**env, "REDIS_URL": redis.url}).start()]
+        try:
+            room_result = asyncio.run(chat.run_load("room", servers, *room))
+        finally:
+            for server in servers:
+                server.stop()
+            redis.stop()
+
+    def line(label, values):
+        print(f"{label:<44} {pct(values, 50):8.1f} {pct(values, 95):8.1f} {len(values):6d}")
+
+    print(f"{'measure':<44} {'p50 ms':>8} {'p95 ms':>8} {'n':>6}")
+    line("reveal: POST -> step received on the socket", live["reveal_event"])
+    line("reveal: POST -> case page fetched (screen)", live["reveal_screen"])
+    line("poll: answer frame -> acknowledgement", live["poll_ack"])
+    line("poll: opening -> facilitator counts all", live["poll_full"])
+    if room_result:
+        print(f"{'room floor: message -> every member (chat.py)':<44} {room_result['p50']:8.1f} {room_result['p95']:8.1f} "
+              f"{room_result['expected']:6d}   lost {room_result['lost']} doubled {room_result['duplicated']}")
+    print(f"steps: {live['steps']} x {live['clients']} learners = {live['expected']} deliveries; "
+          f"lost {live['lost']}, doubled {live['doubled']}, error frames {live['errors']}")
+    rc = live["reconnected"]
+    print(f"reconnection: a learner dropped after step {rc['last_seen']}, reconnected to the other process with "
+          f"?after={rc['last_seen']} and received steps {rc['resumed_with']} before 'live.resumed'; "
+          f"its case page fetched afterwards: {'yes' if rc['screen'] else 'no'}")
+    if live["reveal_screen"]:
+        print(f"mean reveal-to-screen {1000 * statistics.fmean(live['reveal_screen']):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

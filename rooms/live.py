@@ -1,0 +1,210 @@
+"""The live-session WebSocket (`/ws/live/<run id>/`): a participant's page following a facilitator's
+live run of a case (cohorts' `LiveRun`). Protocol: docs/realtime.md, "Live case sessions".
+
+The run's steps are stored and numbered by cohorts (`cohorts.live_services`), then broadcast through
+`rooms.events.live_event_send`. As in a room, every connection keeps the highest step number it has
+sent (`delivered`): a step at or below it is a duplicate and dropped; a step beyond the next one means
+something was missed (a broadcast lost, two processes crossing) and the gap is filled from the
+database at once. A client connects with `?after=<the number its page was rendered with>`, so a
+latecomer or a reconnecting page gets every step it missed, once, in order, then live ones.
+"""
+
+import asyncio
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from accounts.i18n import in_recipient_language
+from cohorts import live_services
+from cohorts.live_selectors import LEARNER, live_events_after, live_run_role
+from cohorts.models import LiveRun
+from rooms import events
+from rooms.consumers import (
+    CLOSE_FORBIDDEN,
+    CLOSE_FRAME,
+    CLOSE_READ_ONLY,
+    CLOSE_REVOKED,
+    CLOSE_TOO_LARGE,
+    CLOSE_UNAUTHENTICATED,
+    CLOSE_UNAVAILABLE,
+    MAX_FRAME,
+)
+
+logger = logging.getLogger(__name__)
+
+END = "end"
+
+
+class LiveRunConsumer(AsyncWebsocketConsumer):
+    """One participant's page following one live run."""
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        self.subscribed = False
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        found = await self._load()
+        if found is None or found[1] is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        run, self.role = found
+        if run.ended_at is not None:
+            await self.close(code=CLOSE_READ_ONLY)
+            return
+        after = self._after_from_query()
+        self.delivered = run.last_seq if after is None else min(after, run.last_seq)
+        self.lock = asyncio.Lock()
+        try:
+            await events.live_subscribe(run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name)
+        except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
+            logger.warning("live run %s: channel layer unavailable", self.run_id, exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        self.subscribed = True
+        await self.accept()
+        await database_sync_to_async(live_services.live_attendance_join, thread_sensitive=False)(run=run, user=self.user)
+        async with self.lock:
+            await self._catch_up_locked()
+        await events.live_event_send_async(run_id=self.run_id, frame={"type": "live.presence", "run": self.run_id})
+
+    async def disconnect(self, code):
+        if not getattr(self, "subscribed", False):
+            return
+        self.subscribed = False
+        await events.live_unsubscribe(run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name)
+        if self.role == LEARNER:
+            await database_sync_to_async(live_services.live_attendance_leave, thread_sensitive=False)(
+                run_id=self.run_id, user_id=self.user.pk
+            )
+            await events.live_event_send_async(run_id=self.run_id, frame={"type": "live.presence", "run": self.run_id})
+
+    def _after_from_query(self) -> int | None:
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
+        return int(values[0]) if values and values[0].isdigit() else None
+
+    @database_sync_to_async
+    def _load(self):
+        run = LiveRun.objects.filter(pk=self.run_id).first()
+        if run is None:
+            return None
+        return run, live_run_role(run=run, user=self.user)
+
+    async def _access_recheck(self) -> bool:
+        found = await self._load()
+        if found is None or found[1] is None:
+            await self.close(code=CLOSE_REVOKED)
+            return False
+        self.role = found[1]
+        return True
+
+    # --- Frames from the client -----------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None or len(text_data) > CLOSE_FRAME:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        try:
+            frame = json.loads(text_data) if len(text_data) <= MAX_FRAME else None
+        except (ValueError, RecursionError):
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("malformed", _("Une trame est un objet JSON avec un champ « type »."))
+            return
+        handler = self.HANDLERS.get(frame["type"])
+        if handler is None:
+            await self._error("unknown_type", _("Type de trame inconnu."))
+            return
+        try:
+            await handler(self, frame)
+        except PermissionDenied as error:
+            await self._error("forbidden", str(error) or _("Action non autorisée."), client_id=frame.get("client_id"))
+        except ValidationError as error:
+            await self._error(error.code or "invalid", " ".join(error.messages), client_id=frame.get("client_id"))
+        except Exception:  # noqa: BLE001 — one bad frame must not end the connection
+            logger.exception("live run %s: frame %s failed", self.run_id, frame.get("type"))
+            await self._error("server_error", _("Erreur du serveur : réessayez."), client_id=frame.get("client_id"))
+
+    async def on_ping(self, frame):
+        if not await self._access_recheck():
+            return
+        await database_sync_to_async(live_services.live_attendance_seen, thread_sensitive=False)(
+            run_id=self.run_id, user_id=self.user.pk
+        )
+        await self._send_json({"type": "pong"})
+
+    async def on_resume(self, frame):
+        after = frame.get("after")
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ValidationError(_("« after » doit être un entier positif ou nul."), code="invalid")
+        if not await self._access_recheck():
+            return
+        async with self.lock:
+            self.delivered = after
+            await self._catch_up_locked()
+
+    async def on_poll_answer(self, frame):
+        """The learner's answer to the poll open now: `option_id`, `rationale` (optional, one line), `named`."""
+        fields = {key: frame.get(key) for key in ("option_id", "rationale")}
+        if not all(value is None or isinstance(value, str) for value in fields.values()):
+            raise ValidationError(_("Réponse illisible."), code="invalid")
+        run = await database_sync_to_async(LiveRun.objects.select_related("page", "cohort__programme").get)(pk=self.run_id)
+        parallel = connection.vendor != "sqlite"
+        record = await database_sync_to_async(live_services.live_poll_answer, thread_sensitive=not parallel)(
+            run=run, user=self.user, option_id=fields["option_id"] or "", rationale=fields["rationale"] or "",
+            named=frame.get("named") is True,
+        )
+        await self._send_json({
+            "type": "poll.answered", "poll": record.poll_id, "client_id": frame.get("client_id") if isinstance(frame.get("client_id"), str) else None,
+        })
+
+    HANDLERS = {"ping": on_ping, "resume": on_resume, "poll.answer": on_poll_answer}
+
+    # --- Events from the run's group ------------------------------------------------------
+
+    async def access_check(self, event):
+        """Who may follow the run changed (rooms.events.access_changed): stay only while still allowed."""
+        await self._access_recheck()
+
+    async def live_frame(self, envelope):
+        frame = envelope["frame"]
+        if frame["type"] != "live.event":  # counts and presence: live only, never numbered
+            await self.send(text_data=envelope["text"])
+            return
+        async with self.lock:
+            seq = frame["seq"]
+            if seq <= self.delivered:
+                return  # already sent: never twice
+            if seq == self.delivered + 1:
+                self.delivered = seq
+                await self.send(text_data=envelope["text"])
+            else:  # one or more steps missed: they are stored, fetch them in order
+                await self._catch_up_locked(resumed=False)
+            ended = frame["kind"] == END
+        if ended:
+            await self.close(code=CLOSE_READ_ONLY)
+
+    async def _catch_up_locked(self, *, resumed: bool = True):
+        frames = await database_sync_to_async(live_events_after, thread_sensitive=False)(run_id=self.run_id, after=self.delivered)
+        for frame in frames:
+            self.delivered = frame["seq"]
+            await self._send_json(frame)
+        if resumed:
+            await self._send_json({"type": "live.resumed", "run": self.run_id, "last_seq": self.delivered})
+
+    async def _send_json(self, frame: dict):
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _error(self, code: str, detail, client_id=None):
+        with in_recipient_language(user=self.scope.get("user")):
+            frame = {"type": "error", "code": code, "detail": str(detail)}
+        if isinstance(client_id, str) and len(client_id) <= 64:
+            frame["client_id"] = client_id
+        await self._send_json(frame)
