@@ -53,13 +53,32 @@ class Profession(TranslatableMixin, models.Model):
 
 
 class Competency(TranslatableMixin, models.Model):
-    """A competency of the framework (cooperation, project management, conflict management…)."""
+    """A competency of the framework (cooperation, project management, conflict management…), with
+    the four-level scale learners place themselves on in the self-assessment: each level anchored
+    by a description of what someone at that level does. Translated like every snippet: the
+    English version is the same competency (same `slug`) in the English locale."""
+
+    SCALE = (1, 2, 3, 4)
 
     slug = models.SlugField(_("identifiant"), max_length=60)
     name = models.CharField(_("nom"), max_length=120)
     description = models.TextField(_("description"), blank=True)
+    anchor_1 = models.CharField(
+        _("niveau 1 : je découvre"), max_length=300, blank=True,
+        help_text=_("Ce que fait une personne à ce niveau, en une phrase concrète."),
+    )
+    anchor_2 = models.CharField(_("niveau 2 : je pratique avec de l'aide"), max_length=300, blank=True)
+    anchor_3 = models.CharField(_("niveau 3 : je pratique seul·e"), max_length=300, blank=True)
+    anchor_4 = models.CharField(_("niveau 4 : je fais progresser les autres"), max_length=300, blank=True)
 
-    panels = [FieldPanel("slug"), FieldPanel("name"), FieldPanel("description")]
+    panels = [
+        FieldPanel("slug"), FieldPanel("name"), FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("anchor_1"), FieldPanel("anchor_2"), FieldPanel("anchor_3"), FieldPanel("anchor_4")],
+            heading=_("Échelle d'auto-positionnement"),
+            help_text=_("Les apprenant·es se situent sur ces quatre niveaux avant, à la fin et trois mois après un programme."),
+        ),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("compétence")
@@ -69,6 +88,14 @@ class Competency(TranslatableMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def anchors(self) -> list[tuple[int, str]]:
+        """(level, description) for the four levels; a level without a description says its name."""
+        return [
+            (level, getattr(self, f"anchor_{level}") or str(self._meta.get_field(f"anchor_{level}").verbose_name))
+            for level in self.SCALE
+        ]
 
 
 register_snippet(Profession)
@@ -219,6 +246,13 @@ class ProgrammePage(CachedContentMixin, Page):
     dpc_organisation_number = models.CharField(_("numéro d'organisme DPC"), max_length=40, blank=True)
     dpc_action_kind = models.CharField(_("type d'action DPC"), max_length=20, choices=DpcActionKind.choices, blank=True)
     dpc_orientation = models.CharField(_("orientation prioritaire"), max_length=255, blank=True)
+    dpc_live_sessions_count = models.BooleanField(
+        _("les sessions en direct comptent dans les heures DPC"), default=False,
+        help_text=_(
+            "Cochez si les sessions en direct suivies par l'apprenant·e s'ajoutent aux heures en ligne "
+            "sur l'attestation de participation DPC."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(content=_(
@@ -234,7 +268,7 @@ class ProgrammePage(CachedContentMixin, Page):
         MultiFieldPanel([FieldPanel("hours"), FieldPanel("open_enrolment")], heading=_("Durée et inscription")),
         MultiFieldPanel(
             [FieldPanel("dpc_action_number"), FieldPanel("dpc_organisation_number"),
-             FieldPanel("dpc_action_kind"), FieldPanel("dpc_orientation")],
+             FieldPanel("dpc_action_kind"), FieldPanel("dpc_orientation"), FieldPanel("dpc_live_sessions_count")],
             heading=_("Développement professionnel continu (facultatif)"),
         ),
     ]

@@ -25,6 +25,7 @@ from config.sanitize import clean_html
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
     PageCompletion,
     QuizAttempt,
@@ -108,6 +109,11 @@ def user_data_export(*, user) -> dict:
              "completed_on": c.completed_on.isoformat(), "issued_at": _dt(c.issued_at)}
             for c in Certificate.objects.filter(user=user)
         ],
+        "dpc_attestations": [
+            {"code": a.code, "certificate": a.certificate.code, "online_hours": str(a.online_hours),
+             "live_hours": str(a.live_hours), "issued_at": _dt(a.issued_at)}
+            for a in DpcAttestation.objects.filter(certificate__user=user).select_related("certificate")
+        ],
     }
     for fn in hooks.get_hooks(EXPORT_HOOK):
         extra = fn(user) or {}
@@ -130,6 +136,7 @@ SECTION_TITLES = {
     "quiz_attempts": gettext_lazy("Tentatives de quiz"),
     "worksheets": gettext_lazy("Fiches"),
     "certificates": gettext_lazy("Attestations"),
+    "dpc_attestations": gettext_lazy("Attestations de participation DPC"),
     "case_perspectives": gettext_lazy("Perspectives choisies dans les cas"),
     "cohorts": gettext_lazy("Promotions"),
     "groups": gettext_lazy("Groupes"),

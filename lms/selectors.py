@@ -30,6 +30,7 @@ from cms.selectors import case_outline, source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
     PageCompletion,
     QuizAttempt,
@@ -40,6 +41,9 @@ from lms.models import (
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
 REFLECTION_NAVIGATION_HOOK = "reflection_navigation"
+# `fn(user, programme_page) -> Decimal`: hours of live sessions of the programme the user attended
+# (registered by the app that runs live sessions; see `dpc_live_hours`).
+DPC_LIVE_HOURS_HOOK = "dpc_live_hours"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
 
 
@@ -548,11 +552,32 @@ def _certificates():
 
 
 def certificate_list_for_learner(*, user) -> list[Certificate]:
-    return list(_certificates().filter(user=user).order_by("-completed_on"))
+    """The learner's certificates, each with its DPC attestation when it has one (same query)."""
+    return list(_certificates().filter(user=user).select_related("dpc_attestation").order_by("-completed_on"))
 
 
-def certificate_by_code(*, code: str) -> Certificate | None:
-    return _certificates().filter(code=code.strip().upper()).first()
+def certificate_by_code(*, code: str) -> tuple[Certificate | None, DpcAttestation | None]:
+    """What a verification code names: a certificate (attestation None) or a DPC attestation with
+    its certificate; (None, None) for an unknown code. One or two queries."""
+    code = code.strip().upper()
+    certificate = _certificates().filter(code=code).first()
+    if certificate is not None:
+        return certificate, None
+    attestation = DpcAttestation.objects.filter(code=code).first()
+    if attestation is None:
+        return None, None
+    return _certificates().get(pk=attestation.certificate_id), attestation
+
+
+def dpc_live_hours(*, user, programme) -> Decimal:
+    """The hours of live sessions `user` attended in `programme` that count toward DPC: 0 unless the
+    programme says live sessions count; else the sum of what the `dpc_live_hours` hook's functions
+    (`fn(user, programme_page) -> Decimal`, registered by the app that runs live sessions) return,
+    0 when none is registered. Rounded to the tenth of an hour the attestation prints."""
+    if not programme.dpc_live_sessions_count:
+        return Decimal("0")
+    total = sum((Decimal(fn(user, programme) or 0) for fn in hooks.get_hooks(DPC_LIVE_HOURS_HOOK)), Decimal("0"))
+    return max(total, Decimal("0")).quantize(Decimal("0.1"))
 
 
 def hours_earned(certificates: list[Certificate]) -> Decimal:
@@ -655,3 +680,13 @@ def transcript_rows(*, user) -> list[dict]:
                 "code": certificate.code,
             })
     return rows
+
+
+def dpc_programme_titles_for_learner(*, user) -> list[str]:
+    """Titles of the DPC programmes (with an action number) `user` actively follows. One query."""
+    return list(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
+        .exclude(programme__dpc_action_number="")
+        .order_by("programme__title")
+        .values_list("programme__title", flat=True)
+    )

@@ -32,6 +32,7 @@ from lms import selectors
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
     PageCompletion,
     QuizAttempt,
@@ -531,7 +532,8 @@ def _cohort_name(user, programme) -> str:
 
 @transaction.atomic
 def certificate_issue(*, enrolment: Enrolment) -> Certificate:
-    """Issue the programme's certificate once, freezing the facts it certifies."""
+    """Issue the programme's certificate once, freezing the facts it certifies; for a programme with
+    DPC fields, the participation attestation with it (`dpc_attestation_issue`)."""
     existing = Certificate.objects.filter(user_id=enrolment.user_id, programme_id=enrolment.programme_id).first()
     if existing is not None:
         return existing
@@ -549,7 +551,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
     completed_at = enrolment.completed_at or timezone.now()
     try:
         with transaction.atomic():
-            return Certificate.objects.create(
+            certificate = Certificate.objects.create(
                 user=user,
                 programme=programme,
                 learner_name=user.get_full_name() or user.email,
@@ -568,6 +570,23 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
             )
     except IntegrityError:
         return Certificate.objects.get(user_id=enrolment.user_id, programme_id=enrolment.programme_id)
+    if programme.has_dpc:
+        dpc_attestation_issue(certificate=certificate, programme=programme)
+    return certificate
+
+
+def dpc_attestation_issue(*, certificate: Certificate, programme: ProgrammePage) -> DpcAttestation:
+    """The DPC participation attestation of `certificate`, once: the programme's hours as online hours
+    and, when the programme counts them (`dpc_live_sessions_count`), the live-session hours the
+    learner attended (`selectors.dpc_live_hours`)."""
+    attestation, _created = DpcAttestation.objects.get_or_create(
+        certificate=certificate,
+        defaults={
+            "online_hours": programme.hours,
+            "live_hours": selectors.dpc_live_hours(user=certificate.user, programme=programme),
+        },
+    )
+    return attestation
 
 
 # --- Visits --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("learn/reflections/<int:pk>/comments/", views.reflection_comment, name="reflection_comment"),
     path("learn/worksheets/<int:pk>/", views.worksheet_detail, name="worksheet_detail"),
     path("learn/certificates/<str:code>.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("learn/attestations/<str:code>.pdf", views.dpc_attestation_pdf, name="dpc_attestation_pdf"),
     path("learn/transcript.pdf", views.transcript_pdf, name="transcript_pdf"),
     path("learn/transcript.csv", views.transcript_csv, name="transcript_csv"),
     path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),

@@ -29,7 +29,7 @@ from cms.selectors import source_page
 from config.csv_export import csv_response
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_archive
-from lms.models import Certificate, Reflection, Worksheet
+from lms.models import Certificate, DpcAttestation, Reflection, Worksheet
 from lms.services import LearningError
 
 DASHBOARD_PANELS_HOOK = "dashboard_panels"
@@ -312,8 +312,8 @@ def dashboard(request):
 # --- Certificates and transcript -----------------------------------------------------------
 
 
-def _verify_url(request, certificate: Certificate) -> str:
-    return request.build_absolute_uri(reverse("lms:certificate_verify", args=[certificate.code]))
+def _verify_url(request, record: Certificate | DpcAttestation) -> str:
+    return request.build_absolute_uri(reverse("lms:certificate_verify", args=[record.code]))
 
 
 @login_required
@@ -326,15 +326,31 @@ def certificate_pdf(request, code: str):
     return response
 
 
+@login_required
+@require_GET
+def dpc_attestation_pdf(request, code: str):
+    attestation = get_object_or_404(DpcAttestation.objects.select_related("certificate"), code=code,
+                                    certificate__user=request.user)
+    content = pdf.dpc_attestation_pdf(
+        attestation, verify_url=_verify_url(request, attestation),
+        certificate_verify_url=_verify_url(request, attestation.certificate),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-dpc-{attestation.code}.pdf"'
+    return response
+
+
 @never_cache
 @require_GET
 def certificate_verify(request, code: str):
-    """Public: says whether a code is valid and shows only the certificate's own facts."""
-    certificate = selectors.certificate_by_code(code=code)
+    """Public: says whether a code (a certificate's or a DPC attestation's) is valid and shows only
+    the facts the document itself carries, never the RPPS number or the e-mail address."""
+    certificate, attestation = selectors.certificate_by_code(code=code)
     return render(
         request,
         "lms/certificate_verify.html",
-        {"certificate": certificate, "code": code, "page_title": _("Vérification d'attestation")},
+        {"certificate": certificate, "attestation": attestation, "code": code,
+         "page_title": _("Vérification d'attestation")},
         status=200 if certificate else 404,
     )
 

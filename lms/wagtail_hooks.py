@@ -2,7 +2,7 @@
 
 from wagtail import hooks
 
-from lms import services
+from lms import selectors, services
 from lms.context import add_to_case_page_context
 from lms.models import DecisionAnswer
 
@@ -28,3 +28,9 @@ def fill_answered_decisions(state) -> None:
 def add_learning_records(request, page, state, context) -> None:
     """Add the learner's records and the forms' action URLs (`lms`, `block_actions`, `records`)."""
     add_to_case_page_context(request=request, page=page, state=state, context=context)
+
+
+@hooks.register("rpps_needed_for")
+def dpc_programmes_needing_rpps(user) -> list[str]:
+    """The profile asks for the RPPS number while the person follows a DPC programme (one query)."""
+    return selectors.dpc_programme_titles_for_learner(user=user)

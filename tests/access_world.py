@@ -10,7 +10,7 @@ from accounts.choices import Role
 from cohorts.models import CohortMembership, hash_token
 from cohorts.services import calendar_feed_for_user, community_create, community_join, invitation_create
 from lms import services as lms_services
-from lms.models import Certificate, Reflection, Worksheet
+from lms.models import Certificate, DpcAttestation, Reflection, Worksheet
 from rooms.models import Notification, Room
 from rooms.services import message_post
 from tests.factories import make_user
@@ -43,7 +43,7 @@ class World:
 
 
 def build_world() -> World:
-    course = make_course()
+    course = make_course(dpc_action_number="11112500001", dpc_organisation_number="1111", dpc_action_kind="FC")
     facilitator = make_facilitator(first_name="Fabienne", last_name="Animatrice")
     cohort = make_cohort(programme=course.programme, facilitator=facilitator, name="Promotion A")
     learner = add_learner(cohort, first_name="Lucie", last_name="Apprenante")
@@ -82,6 +82,7 @@ def build_world() -> World:
         certificate=Certificate.objects.get(user=learner), invitation=invitation, pending=pending,
         notification=Notification.objects.get(user=learner), community=community,
         feed_token=calendar_feed_for_user(user=learner).token, document=make_document(),
+        extra={"attestation": DpcAttestation.objects.get(certificate__user=learner)},
     )
 
 
@@ -127,6 +128,7 @@ URLS = {
     "learn/reflections/<int:pk>/comments/": _r("lms:reflection_comment", lambda w: w.reflection.pk),
     "learn/worksheets/<int:pk>/": _r("lms:worksheet_detail", lambda w: w.worksheet.pk),
     "learn/certificates/<str:code>.pdf": _r("lms:certificate_pdf", lambda w: w.certificate.code),
+    "learn/attestations/<str:code>.pdf": _r("lms:dpc_attestation_pdf", lambda w: w.extra["attestation"].code),
     "learn/transcript.pdf": _r("lms:transcript_pdf"),
     "learn/transcript.csv": _r("lms:transcript_csv"),
     "certificates/<str:code>/": _r("lms:certificate_verify", lambda w: w.certificate.code),
