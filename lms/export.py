@@ -31,6 +31,7 @@ from lms.models import (
     QuizAttempt,
     Reflection,
     ReflectionComment,
+    SelfAssessment,
     Worksheet,
 )
 
@@ -114,6 +115,11 @@ def user_data_export(*, user) -> dict:
              "live_hours": str(a.live_hours), "issued_at": _dt(a.issued_at)}
             for a in DpcAttestation.objects.filter(certificate__user=user).select_related("certificate")
         ],
+        "self_assessments": [
+            {"programme_id": a.programme_id, "moment": a.moment, "levels": a.levels, "profession": a.profession,
+             "submitted_at": _dt(a.submitted_at)}
+            for a in SelfAssessment.objects.filter(user=user)
+        ],
     }
     for fn in hooks.get_hooks(EXPORT_HOOK):
         extra = fn(user) or {}
@@ -137,6 +143,7 @@ SECTION_TITLES = {
     "worksheets": gettext_lazy("Fiches"),
     "certificates": gettext_lazy("Attestations"),
     "dpc_attestations": gettext_lazy("Attestations de participation DPC"),
+    "self_assessments": gettext_lazy("Auto-positionnements sur les compétences"),
     "case_perspectives": gettext_lazy("Perspectives choisies dans les cas"),
     "cohorts": gettext_lazy("Promotions"),
     "groups": gettext_lazy("Groupes"),

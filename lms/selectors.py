@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -25,7 +26,7 @@ from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
 from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language
-from cms.models import ProgrammePage
+from cms.models import Competency, ProgrammePage
 from cms.selectors import case_outline, source_page
 from lms.models import (
     Certificate,
@@ -36,6 +37,7 @@ from lms.models import (
     QuizAttempt,
     Reflection,
     ReflectionVersion,
+    SelfAssessment,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
@@ -689,4 +691,74 @@ def dpc_programme_titles_for_learner(*, user) -> list[str]:
         .exclude(programme__dpc_action_number="")
         .order_by("programme__title")
         .values_list("programme__title", flat=True)
+    )
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+SELF_ASSESSMENT_LATER_DAYS = 90  # "three months after" the end of the programme
+
+
+def self_assessment_framework(*, programme) -> list:
+    """The programme's competencies, each once, in the reader's language (French when not
+    translated), with their scale (`Competency.anchors`). One query."""
+    keys = programme.competencies.values("translation_key")
+    return list(in_language(Competency.objects.filter(translation_key__in=keys)).order_by("name"))
+
+
+def self_assessment_open_moments(*, enrolment, done: set[str], now=None) -> list[str]:
+    """The moments the learner may answer now: "before" until the programme is complete, "end"
+    once it is, "later" from three months after; each once."""
+    if enrolment is None:
+        return []
+    now = now or timezone.now()
+    completed = enrolment.completed_at
+    moments = []
+    if completed is None and enrolment.is_active:
+        moments.append(SelfAssessment.Moment.BEFORE)
+    if completed is not None:
+        moments.append(SelfAssessment.Moment.END)
+        if now >= completed + timedelta(days=SELF_ASSESSMENT_LATER_DAYS):
+            moments.append(SelfAssessment.Moment.LATER)
+    return [moment for moment in moments if moment not in done]
+
+
+def self_assessment_profile(*, user, programme) -> dict:
+    """The learner's own before / end / later levels for the programme, as rows for the chart and the
+    table, and the moments they may answer now. Three queries (enrolment, framework, assessments)."""
+    enrolment = enrolment_get(user=user, programme=programme)
+    framework = self_assessment_framework(programme=programme)
+    assessments = {a.moment: a.levels for a in SelfAssessment.objects.filter(user=user, programme_id=programme.pk)}
+    moments = [m for m in SelfAssessment.Moment if m in assessments]
+    rows = [
+        {"competency": competency, "levels": [assessments[m].get(competency.slug) for m in moments]}
+        for competency in framework
+    ]
+    return {
+        "enrolment": enrolment,
+        "framework": framework,
+        "moments": moments,
+        "rows": rows,
+        "open_moments": self_assessment_open_moments(enrolment=enrolment, done=set(assessments)),
+    }
+
+
+def self_assessment_reminders_due(*, now=None) -> QuerySet:
+    """Enrolments completed at least three months ago whose learner has neither answered the "later"
+    self-assessment nor been reminded, in programmes that have competencies."""
+    now = now or timezone.now()
+    answered = SelfAssessment.objects.filter(
+        user_id=OuterRef("user_id"), programme_id=OuterRef("programme_id"), moment=SelfAssessment.Moment.LATER
+    )
+    return (
+        Enrolment.objects.filter(
+            status=Enrolment.Status.ACTIVE,
+            completed_at__lte=now - timedelta(days=SELF_ASSESSMENT_LATER_DAYS),
+            later_reminder_sent_at__isnull=True,
+            user__is_active=True,
+            programme__competencies__isnull=False,
+        )
+        .exclude(Exists(answered))
+        .distinct()
+        .select_related("user", "programme")
     )

@@ -39,6 +39,7 @@ from lms.models import (
     Reflection,
     ReflectionComment,
     ReflectionVersion,
+    SelfAssessment,
     Worksheet,
 )
 
@@ -587,6 +588,73 @@ def dpc_attestation_issue(*, certificate: Certificate, programme: ProgrammePage)
         },
     )
     return attestation
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+
+@transaction.atomic
+def self_assessment_submit(*, user, programme, moment: str, levels: dict[str, str]) -> SelfAssessment:
+    """Store the learner's levels (1 to 4, one per competency of the programme) for one moment, once.
+    Refused, with nothing stored, when the moment is not open for them (`selectors.
+    self_assessment_open_moments`), already answered, or when a level is missing or out of the scale."""
+    if moment not in SelfAssessment.Moment.values:
+        raise LearningError(_("Ce moment d'auto-positionnement n'existe pas."), code=LearningError.NOT_FOUND)
+    enrolment = selectors.enrolment_get(user=user, programme=programme)
+    if enrolment is None:
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), code=LearningError.NOT_ALLOWED)
+    done = set(SelfAssessment.objects.filter(user=user, programme_id=programme.pk).values_list("moment", flat=True))
+    if moment in done:
+        raise LearningError(_("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées."))
+    if moment not in selectors.self_assessment_open_moments(enrolment=enrolment, done=done):
+        raise LearningError(_("Ce questionnaire n'est pas encore ouvert pour vous."), code=LearningError.NOT_ALLOWED)
+    framework = selectors.self_assessment_framework(programme=programme)
+    if not framework:
+        raise LearningError(_("Ce programme n'a pas de compétences à évaluer."), code=LearningError.NOT_FOUND)
+    stored = {}
+    for competency in framework:
+        value = str(levels.get(competency.slug) or "")
+        if not value.isdigit() or int(value) not in competency.SCALE:
+            raise LearningError(
+                _("Choisissez un niveau de 1 à 4 pour « %(name)s ».") % {"name": competency.name}
+            )
+        stored[competency.slug] = int(value)
+    if set(levels) - set(stored):
+        raise LearningError(_("Une compétence envoyée n'appartient pas à ce programme."))
+    try:
+        with transaction.atomic():
+            return SelfAssessment.objects.create(
+                user=user, programme_id=programme.pk, moment=moment, levels=stored, profession=user.profession or ""
+            )
+    except IntegrityError:  # the same learner's other tab stored first
+        raise LearningError(_("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées.")) from None
+
+
+def self_assessment_reminders_send(*, now=None) -> int:
+    """Queue the "three months later" reminder for every learner due (`selectors.
+    self_assessment_reminders_due`), once each, in their language, with the link to the form.
+    Returns how many were queued. Run daily by `manage.py self_assessment_reminders`."""
+    now = now or timezone.now()
+    count = 0
+    for enrolment in selectors.self_assessment_reminders_due(now=now):
+        with transaction.atomic():
+            claimed = Enrolment.objects.filter(pk=enrolment.pk, later_reminder_sent_at__isnull=True).update(
+                later_reminder_sent_at=now
+            )
+            if not claimed:  # another run got there first
+                continue
+            learner = enrolment.user
+            link = settings.SITE_URL.rstrip("/") + reverse(
+                "lms:self_assessment_form", args=[enrolment.programme_id, SelfAssessment.Moment.LATER]
+            )
+            with in_recipient_language(user=learner, fallback=settings.LANGUAGE_CODE):
+                subject = _("Trois mois après « %(title)s » : où en êtes-vous ?") % {"title": enrolment.programme.title}
+                body = render_to_string("lms/emails/self_assessment_later.txt", {
+                    "name": learner.first_name or learner.display_name, "title": enrolment.programme.title, "link": link,
+                })
+            email_enqueue(to=learner.email, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body)
+        count += 1
+    return count
 
 
 # --- Visits --------------------------------------------------------------------------------

@@ -19,17 +19,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail import hooks
 
 from cms.blocks import WorksheetTemplate
+from cms.charts import chart_svg
 from cms.rendering import block_notice_tag
 from cms.models import ProgrammePage
 from cms.selectors import source_page
 from config.csv_export import csv_response
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_archive
-from lms.models import Certificate, DpcAttestation, Reflection, Worksheet
+from lms.models import Certificate, DpcAttestation, Reflection, SelfAssessment, Worksheet
 from lms.services import LearningError
 
 DASHBOARD_PANELS_HOOK = "dashboard_panels"
@@ -132,6 +133,75 @@ def programme_progress(request, programme_id: int):
             "self_paced": selectors.follows_alone(user=request.user, programme=programme),
         },
     )
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+
+def _self_assessment_chart(profile: dict, title: str):
+    labels = dict(SelfAssessment.Moment.choices)
+    rows = [[_("Compétence"), *[str(labels[m]) for m in profile["moments"]]]]
+    rows += [[row["competency"].name, *["" if v is None else str(v) for v in row["levels"]]] for row in profile["rows"]]
+    return chart_svg(rows=rows, kind="bar", title=title)
+
+
+@login_required
+@require_GET
+def self_assessment(request, programme_id: int):
+    """The learner's own before / end / later profile; nobody else's answers are ever shown here."""
+    programme = _programme_or_404(programme_id)
+    profile = selectors.self_assessment_profile(user=request.user, programme=programme)
+    if profile["enrolment"] is None:
+        return _refuse(request, LearningError(
+            _("Inscrivez-vous au programme pour vous auto-positionner."), code=LearningError.NOT_ALLOWED))
+    title = _("Mon auto-positionnement")
+    labels = dict(SelfAssessment.Moment.choices)
+    return render(request, "lms/self_assessment.html", {
+        "programme": programme,
+        "profile": profile,
+        "moment_labels": [labels[m] for m in profile["moments"]],
+        "open_moments": [(m, labels[m]) for m in profile["open_moments"]],
+        "chart": _self_assessment_chart(profile, title) if profile["moments"] else "",
+        "page_title": title,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_assessment_form(request, programme_id: int, moment: str):
+    """The questionnaire of one moment (GET), and its answers (POST), stored once."""
+    programme = _programme_or_404(programme_id)
+    if moment not in SelfAssessment.Moment.values:
+        raise Http404
+    levels = {}
+    error = ""
+    if request.method == "POST":
+        levels = {key.removeprefix("level-"): value for key, value in request.POST.items() if key.startswith("level-")}
+        try:
+            services.self_assessment_submit(user=request.user, programme=programme, moment=moment, levels=levels)
+        except LearningError as refusal:
+            if refusal.code != LearningError.INVALID:
+                return _refuse(request, refusal)
+            error = refusal.message
+        else:
+            messages.success(request, _("Votre auto-positionnement est enregistré."))
+            return redirect(reverse("lms:self_assessment", args=[programme.pk]))
+    profile = selectors.self_assessment_profile(user=request.user, programme=programme)
+    if moment not in profile["open_moments"]:
+        done = moment in profile["moments"]
+        return _refuse(request, LearningError(
+            _("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées.") if done
+            else _("Ce questionnaire n'est pas encore ouvert pour vous."),
+            code=LearningError.INVALID if done else LearningError.NOT_ALLOWED,
+        ))
+    return render(request, "lms/self_assessment_form.html", {
+        "programme": programme,
+        "moment": moment,
+        "moment_label": dict(SelfAssessment.Moment.choices)[moment],
+        "framework": [(c, str(levels.get(c.slug, ""))) for c in profile["framework"]],
+        "error": error,
+        "page_title": _("Auto-positionnement"),
+    }, status=400 if error else 200)
 
 
 # --- Answers -------------------------------------------------------------------------------

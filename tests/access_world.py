@@ -113,6 +113,9 @@ URLS = {
     "learn/programmes/<int:programme_id>/": _r("lms:programme_progress", lambda w: w.course.programme.pk),
     "learn/programmes/<int:programme_id>/enrol/": _r("lms:enrol", lambda w: w.course.programme.pk),
     "learn/programmes/<int:programme_id>/leave/": _r("lms:leave", lambda w: w.course.programme.pk),
+    "learn/programmes/<int:programme_id>/self-assessment/": _r("lms:self_assessment", lambda w: w.course.programme.pk),
+    "learn/programmes/<int:programme_id>/self-assessment/<str:moment>/":
+        _r("lms:self_assessment_form", lambda w: w.course.programme.pk, "end"),
     "learn/pages/<int:page_id>/decisions/<str:block_id>/":
         _r("lms:decision_submit", _case, lambda w: w.course.ids.decision1),
     "learn/pages/<int:page_id>/reflections/<str:block_id>/draft/":
