@@ -265,6 +265,8 @@ class SelfAssessment(models.Model):
     class Meta:
         verbose_name = _("auto-positionnement")
         verbose_name_plural = _("auto-positionnements")
+        # The programme owner's report (lms.outcomes): figures over groups of five or more, never a person.
+        permissions = [("view_outcomes", _("Voir le bilan des programmes (chiffres d'ensemble)"))]
         constraints = [
             models.UniqueConstraint(fields=["user", "programme", "moment"], name="one_self_assessment_per_moment"),
         ]

@@ -1,0 +1,68 @@
+"""The programme owner's report in the Wagtail admin (Rapports › Bilan des programmes): thin —
+check the permission, read `lms.outcomes`, render or export. Figures only, never a person."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from cms.charts import chart_svg
+from cms.locales import default_language, locale_ids
+from cms.models import ProgrammePage
+from config.csv_export import csv_response
+from lms import outcomes
+
+PERMISSION = "lms.view_outcomes"
+
+
+def _int(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _chart(report: outcomes.OutcomesReport, title: str):
+    groups = [g for g in report.groups if any(g.key in c.by_group for c in report.changes)]
+    if not groups:
+        return ""
+    rows = [[_("Compétence"), *[g.label for g in groups]]]
+    rows += [
+        [c.name, *[str(c.by_group[g.key]["change"]) if g.key in c.by_group else "" for g in groups]]
+        for c in report.changes
+    ]
+    return chart_svg(rows=rows, kind="bar", title=title)
+
+
+def outcomes_report(request):
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    programmes = list(
+        ProgrammePage.objects.filter(locale_id=locale_ids().get(default_language())).order_by("title").only("pk", "title")
+    )
+    programme = next((p for p in programmes if p.pk == _int(request.GET.get("programme"))), None)
+    programme = programme or (programmes[0] if programmes else None)
+    context = {"programmes": programmes, "programme": programme, "page_title": _("Bilan des programmes")}
+    if programme is None:
+        return render(request, "lms/admin/outcomes.html", context)
+    cohorts = outcomes.outcomes_cohorts(programme=programme)
+    cohort = next((c for c in cohorts if c["id"] == _int(request.GET.get("cohort"))), None)
+    report = outcomes.outcomes_report(programme=programme, user_ids=cohort["user_ids"] if cohort else None)
+    scope = cohort["name"] if cohort else _("Toutes les promotions et inscriptions libres")
+    if request.GET.get("format") == "csv":
+        suffix = f"-promotion-{cohort['id']}" if cohort else ""
+        return csv_response(
+            filename=f"bilan-programme-{programme.pk}{suffix}.csv",
+            header=[_("Périmètre"), _("Compétence"), _("Métier"), _("Personnes"), _("Moyenne avant"),
+                    _("Moyenne à la fin"), _("Évolution moyenne")],
+            rows=outcomes.outcomes_csv_rows(report, scope=scope),
+        )
+    context.update({
+        "cohorts": cohorts, "cohort": cohort, "scope": scope, "report": report,
+        "minimum": outcomes.MINIMUM_GROUP,
+        "chart": _chart(report, _("Évolution moyenne de l'auto-positionnement, par compétence et par métier")),
+        "table_groups": report.groups,
+        "table_rows": [
+            {"name": c.name, "cells": [c.by_group.get(g.key) for g in report.groups]} for c in report.changes
+        ],
+        "csv_query": f"programme={programme.pk}" + (f"&cohort={cohort['id']}" if cohort else "") + "&format=csv",
+    })
+    return render(request, "lms/admin/outcomes.html", context)
