@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cms.charts import chart_svg
+from cms.charts import horizontal_bars_svg
 from cms.locales import default_language, locale_ids
 from cms.models import ProgrammePage
 from config.csv_export import csv_response
@@ -24,12 +24,9 @@ def _chart(report: outcomes.OutcomesReport, title: str):
     groups = [g for g in report.groups if any(g.key in c.by_group for c in report.changes)]
     if not groups:
         return ""
-    rows = [[_("Compétence"), *[g.label for g in groups]]]
-    rows += [
-        [c.name, *[str(c.by_group[g.key]["change"]) if g.key in c.by_group else "" for g in groups]]
-        for c in report.changes
-    ]
-    return chart_svg(rows=rows, kind="bar", title=title)
+    series = [(g.label, [c.by_group[g.key]["change"] if g.key in c.by_group else None for c in report.changes])
+              for g in groups]
+    return horizontal_bars_svg(labels=[c.name for c in report.changes], series=series, title=title)
 
 
 def outcomes_report(request):

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wagtail import hooks
 
 from cms.blocks import WorksheetTemplate
-from cms.charts import chart_svg
+from cms.charts import horizontal_bars_svg
 from cms.rendering import block_notice_tag
 from cms.models import ProgrammePage
 from cms.selectors import source_page
@@ -140,9 +140,12 @@ def programme_progress(request, programme_id: int):
 
 def _self_assessment_chart(profile: dict, title: str):
     labels = dict(SelfAssessment.Moment.choices)
-    rows = [[_("Compétence"), *[str(labels[m]) for m in profile["moments"]]]]
-    rows += [[row["competency"].name, *["" if v is None else str(v) for v in row["levels"]]] for row in profile["rows"]]
-    return chart_svg(rows=rows, kind="bar", title=title)
+    series = [
+        (str(labels[moment]), [row["levels"][index] for row in profile["rows"]])
+        for index, moment in enumerate(profile["moments"])
+    ]
+    return horizontal_bars_svg(labels=[row["competency"].name for row in profile["rows"]], series=series,
+                               title=title, low=0, high=4)
 
 
 @login_required

@@ -111,7 +111,7 @@ def test_the_owner_sees_chart_table_and_no_figure_about_the_four_nurses(client, 
     response = client.get(URL, {"programme": course.programme.pk})
     page = html.unescape(response.content.decode())
     assert response.status_code == 200
-    assert "chart--bar" in page and "Médecin" in page and "1.0 → 3.0 (+2.0)" in page.replace(",", ".")
+    assert "chart--hbar" in page and "Médecin" in page and "1.0 → 3.0 (+2.0)" in page.replace(",", ".")
     assert "Infirmier" not in page.split('id="outcomes-change"')[1].split("</section>")[0]
     assert "Tous métiers" not in page
     assert "Aucune mesure des échanges entre métiers" in page  # no app reports interaction in lms alone
@@ -155,7 +155,7 @@ def test_people_without_the_permission_are_refused(client, course, who):
         client.force_login(make_user(roles=roles))
     response = client.get(URL, {"programme": course.programme.pk})
     assert response.status_code in (302, 403)
-    assert b"chart--bar" not in response.content
+    assert b"chart--hbar" not in response.content
     csv_response = client.get(URL, {"programme": course.programme.pk, "format": "csv"})
     assert csv_response.status_code in (302, 403) and not csv_response.get("Content-Type", "").startswith("text/csv")
 

@@ -138,7 +138,7 @@ def test_the_form_posts_and_the_profile_shows_the_learners_own_chart_and_table(c
     client.post(reverse("lms:self_assessment_form", args=[course.programme.pk, "end"]),
                 {"level-cooperation": "3", "level-conflict-management": "4"})
     page = html.unescape(client.get(reverse("lms:self_assessment", args=[course.programme.pk])).content.decode())
-    assert "chart--bar" in page and "Avant le programme" in page and "À la fin du programme" in page
+    assert "chart--hbar" in page and "Avant le programme" in page and "À la fin du programme" in page
     assert "Coopération — Avant le programme : 1" in page and "Coopération — À la fin du programme : 3" in page
 
 
@@ -166,7 +166,7 @@ def test_nobody_sees_another_learners_answers(client, course):
     second = enrol(course)
     client.force_login(second)
     page = client.get(url).content.decode()
-    assert "chart--bar" not in page and "À la fin du programme : 4" not in page and "Avant le programme : 4" not in page
+    assert "chart--hbar" not in page and "À la fin du programme : 4" not in page and "Avant le programme : 4" not in page
 
 
 def test_a_moment_not_open_or_already_answered_is_refused_on_the_form(client, course):
