@@ -98,8 +98,37 @@ class Competency(TranslatableMixin, models.Model):
         ]
 
 
+class FeedbackForm(TranslatableMixin, models.Model):
+    """The short survey learners answer at the end of a module, as editors word it: two ratings from
+    1 to 5 (usefulness, relevance to the job) and two free answers (what I will change, anything else).
+    A module uses it when its "feedback form" field names it."""
+
+    name = models.CharField(_("nom"), max_length=120, help_text=_("Pour vous y retrouver dans l'admin."))
+    intro = models.TextField(_("introduction"), blank=True)
+    usefulness_question = models.CharField(
+        _("question : utilité"), max_length=200, default=_("Ce module vous a-t-il été utile ?"))
+    relevance_question = models.CharField(
+        _("question : lien avec le métier"), max_length=200, default=_("Ce module est-il en rapport avec votre métier ?"))
+    change_question = models.CharField(
+        _("question : ce que je vais changer"), max_length=200,
+        default=_("Qu'allez-vous changer dans votre pratique après ce module ?"))
+    comment_question = models.CharField(
+        _("question libre"), max_length=200, default=_("Autre chose à dire à l'équipe pédagogique ?"))
+
+    panels = [FieldPanel("name"), FieldPanel("intro"), FieldPanel("usefulness_question"),
+              FieldPanel("relevance_question"), FieldPanel("change_question"), FieldPanel("comment_question")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("questionnaire de fin de module")
+        verbose_name_plural = _("questionnaires de fin de module")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 register_snippet(Profession)
 register_snippet(Competency)
+register_snippet(FeedbackForm)
 
 
 class CachedContentMixin:
@@ -311,6 +340,11 @@ class ModulePage(CachedContentMixin, Page):
         _("durée estimée (minutes)"), default=120, validators=[MinValueValidator(5), MaxValueValidator(6000)]
     )
     competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+    feedback_form = models.ForeignKey(
+        FeedbackForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("questionnaire de fin de module"),
+        help_text=_("Proposé à l'apprenant·e une fois le module terminé. Laissez vide pour ne rien demander."),
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(content=_(
@@ -318,6 +352,7 @@ class ModulePage(CachedContentMixin, Page):
             "dans l'ordre de lecture."
         )),
         FieldPanel("summary"), FieldPanel("objectives"), FieldPanel("estimated_minutes"), FieldPanel("competencies"),
+        FieldPanel("feedback_form"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("objectives")]
     parent_page_types = ["cms.ProgrammePage"]

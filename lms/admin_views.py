@@ -4,14 +4,16 @@ check the permission, read `lms.outcomes`, render or export. Figures only, never
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from accounts.choices import Role
 from cms.charts import horizontal_bars_svg
 from cms.locales import default_language, locale_ids
 from cms.models import ProgrammePage
 from config.csv_export import csv_response
-from lms import outcomes
+from lms import outcomes, xapi
 
 PERMISSION = "lms.view_outcomes"
 
@@ -44,6 +46,15 @@ def outcomes_report(request):
     cohort = next((c for c in cohorts if c["id"] == _int(request.GET.get("cohort"))), None)
     report = outcomes.outcomes_report(programme=programme, user_ids=cohort["user_ids"] if cohort else None)
     scope = cohort["name"] if cohort else _("Toutes les promotions et inscriptions libres")
+    if request.GET.get("format") == "xapi":
+        # Statements name each learner's account: for administrators only, not every report reader.
+        if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
+            raise PermissionDenied
+        statements = list(xapi.programme_statements(programme=programme, user_ids=cohort["user_ids"] if cohort else None))
+        suffix = f"-promotion-{cohort['id']}" if cohort else ""
+        response = JsonResponse(statements, safe=False, json_dumps_params={"ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="xapi-programme-{programme.pk}{suffix}.json"'
+        return response
     if request.GET.get("format") == "csv":
         suffix = f"-promotion-{cohort['id']}" if cohort else ""
         return csv_response(
@@ -52,6 +63,7 @@ def outcomes_report(request):
                     _("Moyenne à la fin"), _("Évolution moyenne")],
             rows=outcomes.outcomes_csv_rows(report, scope=scope),
         )
+    scope_query = f"programme={programme.pk}" + (f"&cohort={cohort['id']}" if cohort else "")
     context.update({
         "cohorts": cohorts, "cohort": cohort, "scope": scope, "report": report,
         "minimum": outcomes.MINIMUM_GROUP,
@@ -60,6 +72,8 @@ def outcomes_report(request):
         "table_rows": [
             {"name": c.name, "cells": [c.by_group.get(g.key) for g in report.groups]} for c in report.changes
         ],
-        "csv_query": f"programme={programme.pk}" + (f"&cohort={cohort['id']}" if cohort else "") + "&format=csv",
+        "csv_query": f"{scope_query}&format=csv",
+        "xapi_query": f"{scope_query}&format=xapi",
+        "can_export_xapi": request.user.is_superuser or request.user.has_role(Role.ADMIN),
     })
     return render(request, "lms/admin/outcomes.html", context)

@@ -27,6 +27,7 @@ from lms.models import (
     DecisionAnswer,
     DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
@@ -115,6 +116,11 @@ def user_data_export(*, user) -> dict:
              "live_hours": str(a.live_hours), "issued_at": _dt(a.issued_at)}
             for a in DpcAttestation.objects.filter(certificate__user=user).select_related("certificate")
         ],
+        "module_feedback": [
+            {"module_id": f.module_id, "usefulness": f.usefulness, "relevance": f.relevance,
+             "change_text": f.change_text, "comment": f.comment, "submitted_at": _dt(f.submitted_at)}
+            for f in ModuleFeedback.objects.filter(user=user)
+        ],
         "self_assessments": [
             {"programme_id": a.programme_id, "moment": a.moment, "levels": a.levels, "profession": a.profession,
              "submitted_at": _dt(a.submitted_at)}
@@ -144,6 +150,7 @@ SECTION_TITLES = {
     "certificates": gettext_lazy("Attestations"),
     "dpc_attestations": gettext_lazy("Attestations de participation DPC"),
     "self_assessments": gettext_lazy("Auto-positionnements sur les compétences"),
+    "module_feedback": gettext_lazy("Avis de fin de module"),
     "case_perspectives": gettext_lazy("Perspectives choisies dans les cas"),
     "cohorts": gettext_lazy("Promotions"),
     "groups": gettext_lazy("Groupes"),
@@ -236,6 +243,7 @@ def account_erase(*, user) -> None:
     Worksheet.objects.filter(user=user).delete()
     Certificate.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).update(answers={})
+    ModuleFeedback.objects.filter(user=user).update(change_text="", comment="")  # the ratings stay, anonymous
     Enrolment.objects.filter(user=user).update(last_page=None, last_visited_at=None)
 
     user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"

@@ -271,3 +271,27 @@ class SelfAssessment(models.Model):
             models.UniqueConstraint(fields=["user", "programme", "moment"], name="one_self_assessment_per_moment"),
         ]
         indexes = [models.Index(fields=["programme", "moment"])]
+
+
+class ModuleFeedback(models.Model):
+    """A learner's answer to the survey at the end of a module (`cms.FeedbackForm`), once per module."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_feedback")
+    module = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey("cms.ProgrammePage", on_delete=models.CASCADE, related_name="+")
+    usefulness = models.PositiveSmallIntegerField(_("utilité (1 à 5)"))
+    relevance = models.PositiveSmallIntegerField(_("lien avec le métier (1 à 5)"))
+    change_text = models.TextField(_("ce que je vais changer"), blank=True)  # plain text, escaped when shown
+    comment = models.TextField(_("commentaire libre"), blank=True)  # plain text
+    profession = models.CharField(max_length=20, choices=Profession.choices, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis de fin de module")
+        verbose_name_plural = _("avis de fin de module")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="one_feedback_per_module"),
+            models.CheckConstraint(condition=Q(usefulness__gte=1, usefulness__lte=5), name="feedback_usefulness_1_to_5"),
+            models.CheckConstraint(condition=Q(relevance__gte=1, relevance__lte=5), name="feedback_relevance_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["programme", "module"])]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from wagtail import hooks
 
 from accounts.choices import Profession
-from lms.models import Enrolment, SelfAssessment
+from lms.models import Enrolment, ModuleFeedback, SelfAssessment
 from lms.selectors import self_assessment_framework
 
 MINIMUM_GROUP = 5
@@ -56,6 +56,7 @@ class OutcomesReport:
     changes: list[CompetencyChange]
     assessed: int  # learners with both "before" and "end" (shown only when ≥ MINIMUM_GROUP)
     interaction: list[dict]
+    surveys: list[dict] = field(default_factory=list)  # per module with ≥ MINIMUM_GROUP answers
 
     @property
     def completion_rate(self) -> int | None:
@@ -100,7 +101,8 @@ def _one(values: list[float]) -> float:
 
 def outcomes_report(*, programme, user_ids: set[int] | None = None) -> OutcomesReport:
     """The report for a programme, over every learner or over `user_ids` (one cohort). Four queries
-    whatever the number of learners: enrolments, framework, assessments, plus the interaction hooks'."""
+    whatever the number of learners: enrolments, framework, assessments, module feedback (plus the
+    interaction hooks'). Written answers come without name or profession, in random order."""
     enrolments = Enrolment.objects.filter(programme_id=programme.pk)
     assessments = SelfAssessment.objects.filter(
         programme_id=programme.pk, moment__in=[SelfAssessment.Moment.BEFORE, SelfAssessment.Moment.END]
@@ -139,6 +141,23 @@ def outcomes_report(*, programme, user_ids: set[int] | None = None) -> OutcomesR
                 }
         changes.append(change)
 
+    feedback = ModuleFeedback.objects.filter(programme_id=programme.pk)
+    if user_ids is not None:
+        feedback = feedback.filter(user_id__in=user_ids)
+    by_module: dict[int, dict] = {}
+    for module_id, title, usefulness, relevance, change_text, comment in feedback.order_by("module__path", "?").values_list(
+        "module_id", "module__title", "usefulness", "relevance", "change_text", "comment"
+    ):
+        entry = by_module.setdefault(module_id, {"module": title, "usefulness": [], "relevance": [], "texts": []})
+        entry["usefulness"].append(usefulness)
+        entry["relevance"].append(relevance)
+        entry["texts"].extend(text for text in (change_text, comment) if text)
+    surveys = [
+        {"module": e["module"], "people": len(e["usefulness"]), "usefulness": _one(e["usefulness"]),
+         "relevance": _one(e["relevance"]), "texts": e["texts"]}
+        for e in by_module.values() if len(e["usefulness"]) >= MINIMUM_GROUP
+    ]
+
     interaction = []
     for fn in hooks.get_hooks(OUTCOMES_INTERACTION_HOOK):
         interaction.extend(row for row in fn(programme, user_ids) or [] if row.get("people", 0) >= MINIMUM_GROUP)
@@ -150,6 +169,7 @@ def outcomes_report(*, programme, user_ids: set[int] | None = None) -> OutcomesR
         changes=changes,
         assessed=len(paired),
         interaction=interaction,
+        surveys=surveys,
     )
 
 

@@ -26,13 +26,14 @@ from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
 from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language
-from cms.models import Competency, ProgrammePage
+from cms.models import Competency, ModulePage, ProgrammePage
 from cms.selectors import case_outline, source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
     DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
@@ -761,4 +762,22 @@ def self_assessment_reminders_due(*, now=None) -> QuerySet:
         .exclude(Exists(answered))
         .distinct()
         .select_related("user", "programme")
+    )
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+
+def module_feedback_given(*, user, module) -> bool:
+    return ModuleFeedback.objects.filter(user=user, module_id=module.pk).exists()
+
+
+def module_feedback_status(*, user, module_ids: list[int]) -> dict[int, bool]:
+    """{module id: whether the learner answered its survey} for the modules that have one. One query."""
+    if not module_ids:
+        return {}
+    given = ModuleFeedback.objects.filter(user_id=user.pk, module_id=OuterRef("pk"))
+    return dict(
+        ModulePage.objects.filter(pk__in=module_ids, feedback_form__isnull=False)
+        .annotate(given=Exists(given)).values_list("pk", "given")
     )

@@ -25,7 +25,7 @@ from accounts.i18n import in_recipient_language
 from accounts.mail import email_enqueue
 from cms.access import CaseState, case_state
 from cms.blocks import WorksheetTemplate
-from cms.models import CaseStudyPage, LessonPage, ProgrammePage
+from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
 from cms.selectors import case_outline, source_page
 from config.sanitize import clean_html, plain_text
 from lms import selectors
@@ -34,6 +34,7 @@ from lms.models import (
     DecisionAnswer,
     DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
@@ -655,6 +656,62 @@ def self_assessment_reminders_send(*, now=None) -> int:
             email_enqueue(to=learner.email, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body)
         count += 1
     return count
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+MAX_FEEDBACK_TEXT = 2000
+
+
+def module_feedback_get_form(*, user, module_id: int):
+    """(module, programme, form) for a learner who finished the module, or LearningError: 404 for no
+    live module or no survey on it, 403 when not enrolled or the module is not finished yet."""
+    module = ModulePage.objects.live().filter(pk=module_id).select_related("feedback_form").first()
+    if module is None or module.feedback_form is None:
+        raise LearningError(_("Ce module n'a pas de questionnaire."), code=LearningError.NOT_FOUND)
+    module = source_page(module)
+    programme = selectors.programme_for_page(page=module)
+    enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
+    if enrolment is None or not enrolment.is_active:
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), code=LearningError.NOT_ALLOWED)
+    node = next((m for m in selectors.programme_structure(programme=programme).modules if m.page.pk == module.pk), None)
+    page_ids = {p.pk for p in node.pages} if node else set()
+    done = set(PageCompletion.objects.filter(user=user, page_id__in=page_ids).values_list("page_id", flat=True))
+    if not page_ids or done != page_ids:
+        raise LearningError(_("Terminez le module avant de donner votre avis."), code=LearningError.NOT_ALLOWED)
+    return module, programme, module.feedback_form
+
+
+def _rating(value, label) -> int:
+    value = str(value or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise LearningError(_("Choisissez une note de 1 à 5 pour « %(q)s ».") % {"q": label})
+    return int(value)
+
+
+@transaction.atomic
+def module_feedback_submit(*, user, module_id: int, data: dict) -> ModuleFeedback:
+    """Store the learner's answer to a module's survey, once; refused with nothing stored when a
+    rating is missing or out of 1–5, a text is too long, or the learner may not answer."""
+    module, programme, form = module_feedback_get_form(user=user, module_id=module_id)
+    if ModuleFeedback.objects.filter(user=user, module_id=module.pk).exists():
+        raise LearningError(_("Vous avez déjà donné votre avis sur ce module. Merci !"))
+    usefulness = _rating(data.get("usefulness"), form.usefulness_question)
+    relevance = _rating(data.get("relevance"), form.relevance_question)
+    texts = {}
+    for name in ("change_text", "comment"):
+        text = (data.get(name) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_FEEDBACK_TEXT:
+            raise LearningError(_("Une réponse dépasse %(max)d caractères.") % {"max": MAX_FEEDBACK_TEXT})
+        texts[name] = text
+    try:
+        with transaction.atomic():
+            return ModuleFeedback.objects.create(
+                user=user, module_id=module.pk, programme_id=programme.pk, usefulness=usefulness,
+                relevance=relevance, profession=user.profession or "", **texts,
+            )
+    except IntegrityError:
+        raise LearningError(_("Vous avez déjà donné votre avis sur ce module. Merci !")) from None
 
 
 # --- Visits --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ urlpatterns = [
     path("learn/programmes/<int:programme_id>/self-assessment/", views.self_assessment, name="self_assessment"),
     path("learn/programmes/<int:programme_id>/self-assessment/<str:moment>/", views.self_assessment_form,
          name="self_assessment_form"),
+    path("learn/modules/<int:module_id>/feedback/", views.module_feedback, name="module_feedback"),
     path("learn/pages/<int:page_id>/decisions/<str:block_id>/", views.decision_submit, name="decision_submit"),
     path("learn/pages/<int:page_id>/reflections/<str:block_id>/draft/", views.reflection_draft, name="reflection_draft"),
     path("learn/pages/<int:page_id>/reflections/<str:block_id>/submit/", views.reflection_submit, name="reflection_submit"),

@@ -26,6 +26,7 @@ from cms.blocks import WorksheetTemplate
 from cms.charts import horizontal_bars_svg
 from cms.rendering import block_notice_tag
 from cms.models import ProgrammePage
+from cms.locales import translation_in
 from cms.selectors import source_page
 from config.csv_export import csv_response
 from lms import pdf, selectors, services
@@ -110,6 +111,10 @@ def programme_progress(request, programme_id: int):
     programme = _programme_or_404(programme_id)
     enrolment = selectors.enrolment_get(user=request.user, programme=programme)
     progress = selectors.programme_progress(programme=programme, user=request.user)
+    enrolled = enrolment is not None and enrolment.is_active
+    feedback = selectors.module_feedback_status(
+        user=request.user, module_ids=[m.page.pk for m in progress["structure"].modules] if enrolled else [],
+    )
     return render(
         request,
         "lms/programme_progress.html",
@@ -117,7 +122,7 @@ def programme_progress(request, programme_id: int):
             "programme": programme,
             "programme_title": progress["structure"].title,  # in the reader's language
             "enrolment": enrolment,
-            "enrolled": enrolment is not None and enrolment.is_active,
+            "enrolled": enrolled,
             "progress": progress,
             "percent": round(100 * progress["fraction"]),
             "modules": [
@@ -126,6 +131,7 @@ def programme_progress(request, programme_id: int):
                     "pages": [{"page": p, "done": p.pk in progress["completed_page_ids"]} for p in module.pages],
                     "progress": progress["modules"][module.id],
                     "percent": round(100 * progress["modules"][module.id]["fraction"]),
+                    "feedback": feedback.get(module.page.pk),  # None: no survey; False: to answer; True: answered
                 }
                 for module in progress["structure"].modules
             ],
@@ -204,6 +210,33 @@ def self_assessment_form(request, programme_id: int, moment: str):
         "framework": [(c, str(levels.get(c.slug, ""))) for c in profile["framework"]],
         "error": error,
         "page_title": _("Auto-positionnement"),
+    }, status=400 if error else 200)
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_feedback(request, module_id: int):
+    """The survey at the end of a module (GET), and the learner's answer (POST), stored once."""
+    try:
+        module, programme, form = services.module_feedback_get_form(user=request.user, module_id=module_id)
+    except LearningError as error:
+        return _refuse(request, error)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.module_feedback_submit(user=request.user, module_id=module_id, data=request.POST)
+        except LearningError as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, _("Merci : votre avis est enregistré."))
+            return redirect(reverse("lms:programme_progress", args=[programme.pk]))
+    return render(request, "lms/module_feedback.html", {
+        "module": module, "programme": programme, "form": translation_in(form), "values": request.POST,
+        "already": selectors.module_feedback_given(user=request.user, module=module), "error": error,
+        "scale": [1, 2, 3, 4, 5], "page_title": _("Votre avis sur le module"),
     }, status=400 if error else 200)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from accounts.choices import Role
+from cms.models import FeedbackForm
 from cohorts.models import CohortMembership, hash_token
 from cohorts.services import calendar_feed_for_user, community_create, community_join, invitation_create
 from lms import services as lms_services
@@ -61,6 +62,8 @@ def build_world() -> World:
         "reviewer": make_user(roles=(Role.REVIEWER,)),
         "admin": make_user(roles=(Role.ADMIN,), is_superuser=True, is_staff=True),
     }
+    course.module.feedback_form = FeedbackForm.objects.create(name="Avis")
+    course.module.save(update_fields=["feedback_form"])
     lms_services.enrolment_create(user=learner, programme=course.programme)
     complete_case(user=learner, course=course)
     lms_services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
@@ -116,6 +119,7 @@ URLS = {
     "learn/programmes/<int:programme_id>/self-assessment/": _r("lms:self_assessment", lambda w: w.course.programme.pk),
     "learn/programmes/<int:programme_id>/self-assessment/<str:moment>/":
         _r("lms:self_assessment_form", lambda w: w.course.programme.pk, "end"),
+    "learn/modules/<int:module_id>/feedback/": _r("lms:module_feedback", lambda w: w.course.module.pk),
     "learn/pages/<int:page_id>/decisions/<str:block_id>/":
         _r("lms:decision_submit", _case, lambda w: w.course.ids.decision1),
     "learn/pages/<int:page_id>/reflections/<str:block_id>/draft/":

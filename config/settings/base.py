@@ -328,6 +328,9 @@ WHITENOISE_USE_FINDERS = True
 WAGTAIL_SITE_NAME = "Passerelles"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL
+# xAPI statements (lms/xapi.py) name a learner by account number; "1" names them by e-mail address
+# instead, when the institution's learning record store needs it.
+XAPI_ACTOR_EMAIL = env("XAPI_ACTOR_EMAIL", "0").lower() in {"1", "true", "yes"}
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Full-text search stems each page in its own language ("hôpitaux" finds "hôpital"): cms/search_backend.py.
