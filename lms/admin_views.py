@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 from django.utils.translation import gettext as _
 
 from accounts.choices import Role
@@ -31,6 +33,7 @@ def _chart(report: outcomes.OutcomesReport, title: str):
     return horizontal_bars_svg(labels=[c.name for c in report.changes], series=series, title=title)
 
 
+@require_http_methods(["GET", "POST"])
 def outcomes_report(request):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
@@ -46,9 +49,17 @@ def outcomes_report(request):
     cohort = next((c for c in cohorts if c["id"] == _int(request.GET.get("cohort"))), None)
     report = outcomes.outcomes_report(programme=programme, user_ids=cohort["user_ids"] if cohort else None)
     scope = cohort["name"] if cohort else _("Toutes les promotions et inscriptions libres")
+    is_admin = request.user.is_superuser or request.user.has_role(Role.ADMIN)
+    if request.method == "POST":
+        # Statements name each learner's account: sending them, like downloading them, is for administrators.
+        if not is_admin or not xapi.lrs_configured():
+            raise PermissionDenied
+        xapi.lrs_push_enqueue(programme=programme, user_ids=cohort["user_ids"] if cohort else None)
+        messages.success(request, _("Les traces xAPI partent vers l'entrepôt de traces en arrière-plan."))
+        return redirect(request.get_full_path())
     if request.GET.get("format") == "xapi":
         # Statements name each learner's account: for administrators only, not every report reader.
-        if not (request.user.is_superuser or request.user.has_role(Role.ADMIN)):
+        if not is_admin:
             raise PermissionDenied
         statements = list(xapi.programme_statements(programme=programme, user_ids=cohort["user_ids"] if cohort else None))
         suffix = f"-promotion-{cohort['id']}" if cohort else ""
@@ -72,8 +83,10 @@ def outcomes_report(request):
         "table_rows": [
             {"name": c.name, "cells": [c.by_group.get(g.key) for g in report.groups]} for c in report.changes
         ],
+        "scope_query": scope_query,
         "csv_query": f"{scope_query}&format=csv",
         "xapi_query": f"{scope_query}&format=xapi",
-        "can_export_xapi": request.user.is_superuser or request.user.has_role(Role.ADMIN),
+        "can_export_xapi": is_admin,
+        "can_push_xapi": is_admin and xapi.lrs_configured(),
     })
     return render(request, "lms/admin/outcomes.html", context)

@@ -14,14 +14,25 @@ list[dict]` of statements), which the app running live sessions may register.
 
 from __future__ import annotations
 
+import base64
+import json
+import logging
+import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
 from wagtail import hooks
 
+from cms.models import ProgrammePage
 from lms.models import DecisionAnswer, Enrolment, PageCompletion, QuizAttempt, Reflection, SelfAssessment
 from lms.selectors import programme_structure
+
+logger = logging.getLogger(__name__)
 
 VERSION = "1.0.3"
 NAMESPACE = uuid.UUID("0c6a7f38-5d8e-4b0e-9d0c-1f3b2a6e7d55")
@@ -142,3 +153,60 @@ def programme_statements(*, programme, user_ids: set[int] | None = None) -> Iter
                          **common(user_id))
     for fn in hooks.get_hooks(XAPI_STATEMENTS_HOOK):
         yield from fn(programme, user_ids) or []
+
+
+# --- Sending to a learning record store ------------------------------------------------------
+
+BATCH = 500  # statements per POST
+RETRY_DELAYS = (60, 5 * 60, 30 * 60, 2 * 60 * 60)  # seconds before attempts 2 to 5, as for e-mail
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+def lrs_configured() -> bool:
+    return bool(settings.XAPI_LRS_URL)
+
+
+def _post(statements: list[dict]) -> None:
+    """POST a batch to the LRS's statements resource (xAPI 1.0.3, Part Three §2.1), with HTTP Basic
+    authentication; raises on a network error or any answer but 200/204."""
+    credentials = base64.b64encode(f"{settings.XAPI_LRS_KEY}:{settings.XAPI_LRS_SECRET}".encode()).decode()
+    request = urllib.request.Request(
+        settings.XAPI_LRS_URL.rstrip("/") + "/statements", method="POST",
+        data=json.dumps(statements, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json", "X-Experience-API-Version": VERSION,
+                 "Authorization": f"Basic {credentials}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — the URL is the admin's setting
+        if response.status not in (200, 204):
+            raise OSError(f"LRS answered {response.status}")
+
+
+def lrs_push_enqueue(*, programme, user_ids: set[int] | None = None) -> None:
+    """Queue the sending of the programme's statements once the current transaction commits: the
+    request that asked for it never waits for the LRS."""
+    ids = sorted(user_ids) if user_ids is not None else None
+    transaction.on_commit(lambda: xapi_push.enqueue(programme_id=programme.pk, user_ids=ids, attempt=1))
+
+
+@task(queue_name="default")
+def xapi_push(*, programme_id: int, user_ids: list[int] | None = None, attempt: int = 1) -> dict:
+    """Send every statement of a programme (or of `user_ids`) to the LRS in batches. Statement ids are
+    stable, so a retry after a partial failure sends the same statements again and the LRS keeps one
+    of each. On failure, queued again after `RETRY_DELAYS`; the last attempt re-raises."""
+    programme = ProgrammePage.objects.get(pk=programme_id)
+    statements = list(programme_statements(programme=programme, user_ids=set(user_ids) if user_ids is not None else None))
+    try:
+        for start in range(0, len(statements), BATCH):
+            _post(statements[start:start + BATCH])
+    except OSError as error:
+        if attempt >= MAX_ATTEMPTS or not xapi_push.get_backend().supports_defer:
+            logger.error("xAPI push of programme %s failed (%s), attempt %d of %d: given up",
+                         programme_id, type(error).__name__, attempt, MAX_ATTEMPTS)
+            raise
+        delay = RETRY_DELAYS[attempt - 1]
+        logger.warning("xAPI push of programme %s failed (%s), attempt %d: retried in %d s",
+                       programme_id, type(error).__name__, attempt, delay)
+        xapi_push.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            programme_id=programme_id, user_ids=user_ids, attempt=attempt + 1)
+        return {"sent": False, "next_attempt": attempt + 1}
+    return {"sent": len(statements)}

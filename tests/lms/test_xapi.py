@@ -2,9 +2,12 @@
 specification (xAPI-Spec, Part Two "Experience API Data", §2.4 Statement Properties), downloadable
 by administrators only."""
 
+import base64
 import json
 import re
+import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -16,6 +19,7 @@ from cms.models import Competency
 from lms import services, xapi
 from tests.factories import make_user
 from tests.factories_lms import complete_case, make_course
+from tests.servers import free_port, port_range_from_env
 
 pytestmark = pytest.mark.django_db
 
@@ -158,3 +162,82 @@ def test_only_administrators_download_the_statements(client, course):
     assert len(statements) == 9
     for statement in statements:
         validate_statement(statement)
+
+
+# --- Sending to a learning record store (a real HTTP server on this machine) -------------------
+
+
+class _LRS(BaseHTTPRequestHandler):
+    received: list = []
+    status = 200
+
+    def do_POST(self):  # noqa: N802 — http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "statements": json.loads(body)})
+        self.send_response(type(self).status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"[]")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def lrs(settings):
+    _LRS.received, _LRS.status = [], 200
+    server = ThreadingHTTPServer(("127.0.0.1", free_port(port_range_from_env())), _LRS)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.XAPI_LRS_URL = f"http://127.0.0.1:{server.server_port}/xapi/"
+    settings.XAPI_LRS_KEY, settings.XAPI_LRS_SECRET = "passerelles", "s3cret"
+    yield _LRS
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_administrator_sends_the_statements_to_the_lrs_through_the_task_queue(
+    client, course, lrs, django_capture_on_commit_callbacks
+):
+    learner_with_every_record(course)
+    client.force_login(make_user(roles=(Role.ADMIN,), is_superuser=True, is_staff=True))
+    url = f"/admin/outcomes/?programme={course.programme.pk}"
+    assert "Envoyer les traces xAPI" in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(url)
+    assert response.status_code == 302 and lrs.received == []  # queued after the request, never inside it
+    for callback in callbacks:
+        callback()  # the immediate tasks backend runs the task here
+    [batch] = lrs.received
+    assert batch["path"] == "/xapi/statements"
+    assert batch["headers"]["x-experience-api-version"] == "1.0.3"
+    assert batch["headers"]["authorization"] == "Basic " + base64.b64encode(b"passerelles:s3cret").decode()
+    assert len(batch["statements"]) == 9
+    for statement in batch["statements"]:
+        validate_statement(statement)
+
+
+def test_an_lrs_failure_fails_the_task_not_the_request(course, lrs, django_capture_on_commit_callbacks, caplog):
+    lrs.status = 500
+    learner_with_every_record(course)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        xapi.lrs_push_enqueue(programme=course.programme)
+    # The immediate backend cannot run a task later: one attempt, whose failure is the task's and is
+    # logged (the database worker in production queues attempts 2 to 5 after RETRY_DELAYS instead).
+    callbacks[0]()
+    assert len(lrs.received) == 1
+    assert "attempt 1 of 5: given up" in caplog.text
+    result = xapi.xapi_push.enqueue(programme_id=course.programme.pk)
+    assert result.status == "FAILED" and len(lrs.received) == 2
+
+
+def test_nobody_but_an_administrator_may_send_and_nothing_is_sent_without_an_lrs(client, course, lrs, settings):
+    learner_with_every_record(course)
+    url = f"/admin/outcomes/?programme={course.programme.pk}"
+    client.force_login(make_user(roles=(Role.EDITOR,)))
+    assert client.post(url).status_code in (302, 403)
+    settings.XAPI_LRS_URL = ""
+    client.force_login(make_user(roles=(Role.ADMIN,), is_superuser=True, is_staff=True))
+    assert "Envoyer les traces xAPI" not in client.get(url).content.decode()
+    assert client.post(url).status_code in (302, 403)  # Wagtail's admin turns a refusal into a redirect
+    assert lrs.received == []
