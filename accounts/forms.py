@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession
 from accounts.models import User
+from accounts.validators import validate_rpps
 
 PROFILE_FIELDS = ["first_name", "last_name", "profession", "level", "organisation", "language"]
 
@@ -110,6 +111,6 @@ class ProfileForm(forms.ModelForm):
     def clean_rpps(self):
         # People copy the number with spaces from their professional card.
         value = "".join((self.cleaned_data.get("rpps") or "").split())
-        if value and (len(value) != 11 or not value.isdigit()):
-            raise forms.ValidationError(_("Le numéro RPPS compte 11 chiffres."))
+        if value:
+            validate_rpps(value)
         return value

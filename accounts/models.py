@@ -1,11 +1,11 @@
 """The custom user: the e-mail address is the login; the profile says who the person is at work."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Level, Profession, Role
+from accounts.validators import validate_rpps
 
 
 class UserManager(BaseUserManager):
@@ -47,8 +47,8 @@ class User(AbstractUser):
         _("numéro RPPS"),
         max_length=11,
         blank=True,
-        validators=[RegexValidator(r"^\d{11}$", _("Le numéro RPPS compte 11 chiffres."))],
-        help_text=_("Facultatif : figure sur vos attestations DPC."),
+        validators=[validate_rpps],
+        help_text=_("Facultatif : 11 chiffres, sur votre carte professionnelle (CPS). Figure sur vos attestations DPC."),
     )
     bio = models.TextField(_("présentation"), blank=True)
     interests = models.CharField(_("centres d'intérêt"), max_length=300, blank=True)

@@ -20,6 +20,10 @@ from accounts.services import user_language_set, user_profile_update
 # accepted): each function registered under this hook takes the request and returns initial
 # values for the form's fields ({} when it has none).
 SIGNUP_INITIAL_HOOK = "signup_initial"
+# Apps above accounts say why the profile should ask for the RPPS number: each function registered
+# under this hook takes the user and returns the titles of what needs it (e.g. lms: the DPC
+# programmes the person follows), [] when nothing does.
+RPPS_NEEDED_HOOK = "rpps_needed_for"
 
 
 class SignupView(allauth_views.SignupView):
@@ -57,7 +61,11 @@ def profile(request):
         # The form was bound to the user; give back the stored values to the page frame.
         request.user.refresh_from_db()
     status = 400 if request.method == "POST" else 200
-    return render(request, "accounts/profile.html", {"form": form}, status=status)
+    rpps_needed_for = []
+    if not request.user.rpps:
+        for fn in hooks.get_hooks(RPPS_NEEDED_HOOK):
+            rpps_needed_for.extend(fn(request.user))
+    return render(request, "accounts/profile.html", {"form": form, "rpps_needed_for": rpps_needed_for}, status=status)
 
 
 @require_POST

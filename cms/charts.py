@@ -139,3 +139,68 @@ def chart_svg(*, rows: list[list[str]], kind: str, title: str) -> SafeString:
         kind, WIDTH, height, summary, summary, mark_safe("".join(grid)),
         LEFT, WIDTH - RIGHT, _n(y(max(low, 0))), _n(y(max(low, 0))), mark_safe("".join(marks)), axis_labels, legend,
     )
+
+
+ROW_LABEL_WIDTH = 210  # px kept on the left of a horizontal chart for the row labels
+BAR_ROW = 14  # px: the thickness of one bar of a horizontal chart
+
+
+def horizontal_bars_svg(*, labels: list[str], series: list[tuple[str, list]], title: str,
+                        low: float | None = None, high: float | None = None) -> SafeString:
+    """An SVG chart with one row per label (long labels stay legible) and one bar per series in each
+    row; `None` values leave a gap. `low`/`high` fix the scale (a 1–4 self-assessment scale), else
+    it runs from 0 (or the lowest negative value) to a round maximum."""
+    values = [v for _name, points in series for v in points if v is not None]
+    if not labels or not values:
+        return mark_safe("")
+    low = min(0.0, min(values)) if low is None else low
+    high = _nice_max(max(values)) if high is None else high
+    left, right, top = ROW_LABEL_WIDTH, RIGHT + 8, TOP
+    plot_w = WIDTH - left - right
+    row_h = BAR_ROW * len(series) + 12
+    plot_h = row_h * len(labels)
+
+    def x(value: float) -> float:
+        return left + (value - low) / (high - low or 1) * plot_w
+
+    ticks = 4 if high - low not in (3, 6) else int(high - low)
+    grid = format_html_join("", '<line class="chart__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                            '<text class="chart__tick" x="{}" y="{}" text-anchor="middle">{}</text>', (
+        (_n(x(v)), _n(x(v)), top, top + plot_h, _n(x(v)), top + plot_h + 16, _fmt(v))
+        for v in (low + (high - low) * step / ticks for step in range(ticks + 1))
+    ))
+    marks, names = [], []
+    for row, label in enumerate(labels):
+        y0 = top + row * row_h + 6
+        names.append(format_html('<text class="chart__label" x="{}" y="{}" text-anchor="end">{}</text>',
+                                 left - 8, _n(y0 + BAR_ROW * len(series) / 2 + 4), label))
+        for index, (name, points) in enumerate(series):
+            value = points[row]
+            if value is None:
+                continue
+            start, end = sorted((x(max(low, 0.0) if low < 0 else low), x(value)))
+            marks.append(format_html(
+                '<rect class="chart__series chart__series--{}" x="{}" y="{}" width="{}" height="{}">'
+                "<title>{} — {} : {}</title></rect>",
+                index % 5 + 1, _n(start), _n(y0 + index * BAR_ROW), _n(max(end - start, 1.5)), BAR_ROW - 2,
+                label, name, _fmt(value),
+            ))
+    legend_y = top + plot_h + 34
+    places = _legend_places([name for name, _points in series])
+    legend = format_html_join("", '<rect class="chart__series chart__series--{}" x="{}" y="{}" width="12" height="12"/>'
+                              '<text class="chart__legend" x="{}" y="{}">{}</text>', (
+        (index % 5 + 1, _n(px), legend_y + line * LEGEND_ROW, _n(px + 18), legend_y + 11 + line * LEGEND_ROW, name)
+        for index, ((name, _points), (px, line)) in enumerate(zip(series, places, strict=True))
+    ))
+    height = legend_y + (places[-1][1] + 1) * LEGEND_ROW + 4
+    summary = _("Graphique : %(title)s. %(series)s, par %(rows)s.") % {
+        "title": title, "series": ", ".join(name for name, _points in series), "rows": ", ".join(labels),
+    }
+    return format_html(
+        '<svg class="chart chart--hbar" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg"><title>{}</title>{}{}'
+        '<line class="chart__axis" x1="{}" x2="{}" y1="{}" y2="{}"/>{}{}</svg>',
+        WIDTH, height, summary, summary, grid, mark_safe("".join(marks)),
+        _n(x(max(low, 0.0) if low < 0 else low)), _n(x(max(low, 0.0) if low < 0 else low)), top, top + plot_h,
+        mark_safe("".join(names)), legend,
+    )

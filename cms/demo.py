@@ -27,7 +27,7 @@ from cms.models import (
     Profession,
     ProgrammePage,
 )
-from fixtures.frameworks import COMPETENCIES, PROFESSIONS
+from fixtures.frameworks import COMPETENCIES, COMPETENCY_ANCHORS, PROFESSIONS
 from fixtures.programme import MODULES, PAGES, PAGES_EN, PROGRAMME, PROGRAMME_EN, TRANSLATED_MODULES
 
 # Fixed namespace for the demo's block ids: changing it would orphan stored answers.
@@ -206,6 +206,18 @@ def _snippets(model, field: str, entries: list[dict], french: Locale, english: L
     return found
 
 
+def _competency_anchors(competencies: dict[str, dict]) -> None:
+    """Write the self-assessment scale of each demo competency where an editor has not written one."""
+    for slug, languages in competencies.items():
+        for language, competency in languages.items():
+            anchors = COMPETENCY_ANCHORS.get(slug, {}).get(language)
+            if not anchors or any(getattr(competency, f"anchor_{level}") for level in Competency.SCALE):
+                continue
+            for level, text in zip(Competency.SCALE, anchors, strict=True):
+                setattr(competency, f"anchor_{level}", text)
+            competency.save(update_fields=[f"anchor_{level}" for level in Competency.SCALE])
+
+
 # --- Pages --------------------------------------------------------------------
 
 
@@ -355,6 +367,7 @@ def seed(*, stdout) -> None:
     french, english = _locales()
     professions = _snippets(Profession, "code", PROFESSIONS, french, english)
     competencies = _snippets(Competency, "slug", COMPETENCIES, french, english)
+    _competency_anchors(competencies)
     home = _home(french, PAGES["home"])
     catalogue = _catalogue(home, french, PAGES["catalogue"])
     programme, created = _programme(

@@ -53,13 +53,32 @@ class Profession(TranslatableMixin, models.Model):
 
 
 class Competency(TranslatableMixin, models.Model):
-    """A competency of the framework (cooperation, project management, conflict management…)."""
+    """A competency of the framework (cooperation, project management, conflict management…), with
+    the four-level scale learners place themselves on in the self-assessment: each level anchored
+    by a description of what someone at that level does. Translated like every snippet: the
+    English version is the same competency (same `slug`) in the English locale."""
+
+    SCALE = (1, 2, 3, 4)
 
     slug = models.SlugField(_("identifiant"), max_length=60)
     name = models.CharField(_("nom"), max_length=120)
     description = models.TextField(_("description"), blank=True)
+    anchor_1 = models.CharField(
+        _("niveau 1 : je découvre"), max_length=300, blank=True,
+        help_text=_("Ce que fait une personne à ce niveau, en une phrase concrète."),
+    )
+    anchor_2 = models.CharField(_("niveau 2 : je pratique avec de l'aide"), max_length=300, blank=True)
+    anchor_3 = models.CharField(_("niveau 3 : je pratique seul·e"), max_length=300, blank=True)
+    anchor_4 = models.CharField(_("niveau 4 : je fais progresser les autres"), max_length=300, blank=True)
 
-    panels = [FieldPanel("slug"), FieldPanel("name"), FieldPanel("description")]
+    panels = [
+        FieldPanel("slug"), FieldPanel("name"), FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("anchor_1"), FieldPanel("anchor_2"), FieldPanel("anchor_3"), FieldPanel("anchor_4")],
+            heading=_("Échelle d'auto-positionnement"),
+            help_text=_("Les apprenant·es se situent sur ces quatre niveaux avant, à la fin et trois mois après un programme."),
+        ),
+    ]
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("compétence")
@@ -70,9 +89,46 @@ class Competency(TranslatableMixin, models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def anchors(self) -> list[tuple[int, str]]:
+        """(level, description) for the four levels; a level without a description says its name."""
+        return [
+            (level, getattr(self, f"anchor_{level}") or str(self._meta.get_field(f"anchor_{level}").verbose_name))
+            for level in self.SCALE
+        ]
+
+
+class FeedbackForm(TranslatableMixin, models.Model):
+    """The short survey learners answer at the end of a module, as editors word it: two ratings from
+    1 to 5 (usefulness, relevance to the job) and two free answers (what I will change, anything else).
+    A module uses it when its "feedback form" field names it."""
+
+    name = models.CharField(_("nom"), max_length=120, help_text=_("Pour vous y retrouver dans l'admin."))
+    intro = models.TextField(_("introduction"), blank=True)
+    usefulness_question = models.CharField(
+        _("question : utilité"), max_length=200, default=_("Ce module vous a-t-il été utile ?"))
+    relevance_question = models.CharField(
+        _("question : lien avec le métier"), max_length=200, default=_("Ce module est-il en rapport avec votre métier ?"))
+    change_question = models.CharField(
+        _("question : ce que je vais changer"), max_length=200,
+        default=_("Qu'allez-vous changer dans votre pratique après ce module ?"))
+    comment_question = models.CharField(
+        _("question libre"), max_length=200, default=_("Autre chose à dire à l'équipe pédagogique ?"))
+
+    panels = [FieldPanel("name"), FieldPanel("intro"), FieldPanel("usefulness_question"),
+              FieldPanel("relevance_question"), FieldPanel("change_question"), FieldPanel("comment_question")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("questionnaire de fin de module")
+        verbose_name_plural = _("questionnaires de fin de module")
+
+    def __str__(self) -> str:
+        return self.name
+
 
 register_snippet(Profession)
 register_snippet(Competency)
+register_snippet(FeedbackForm)
 
 
 class CachedContentMixin:
@@ -219,6 +275,13 @@ class ProgrammePage(CachedContentMixin, Page):
     dpc_organisation_number = models.CharField(_("numéro d'organisme DPC"), max_length=40, blank=True)
     dpc_action_kind = models.CharField(_("type d'action DPC"), max_length=20, choices=DpcActionKind.choices, blank=True)
     dpc_orientation = models.CharField(_("orientation prioritaire"), max_length=255, blank=True)
+    dpc_live_sessions_count = models.BooleanField(
+        _("les sessions en direct comptent dans les heures DPC"), default=False,
+        help_text=_(
+            "Cochez si les sessions en direct suivies par l'apprenant·e s'ajoutent aux heures en ligne "
+            "sur l'attestation de participation DPC."
+        ),
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(content=_(
@@ -234,7 +297,7 @@ class ProgrammePage(CachedContentMixin, Page):
         MultiFieldPanel([FieldPanel("hours"), FieldPanel("open_enrolment")], heading=_("Durée et inscription")),
         MultiFieldPanel(
             [FieldPanel("dpc_action_number"), FieldPanel("dpc_organisation_number"),
-             FieldPanel("dpc_action_kind"), FieldPanel("dpc_orientation")],
+             FieldPanel("dpc_action_kind"), FieldPanel("dpc_orientation"), FieldPanel("dpc_live_sessions_count")],
             heading=_("Développement professionnel continu (facultatif)"),
         ),
     ]
@@ -277,6 +340,11 @@ class ModulePage(CachedContentMixin, Page):
         _("durée estimée (minutes)"), default=120, validators=[MinValueValidator(5), MaxValueValidator(6000)]
     )
     competencies = ParentalManyToManyField(Competency, blank=True, related_name="+", verbose_name=_("compétences"))
+    feedback_form = models.ForeignKey(
+        FeedbackForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("questionnaire de fin de module"),
+        help_text=_("Proposé à l'apprenant·e une fois le module terminé. Laissez vide pour ne rien demander."),
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(content=_(
@@ -284,6 +352,7 @@ class ModulePage(CachedContentMixin, Page):
             "dans l'ordre de lecture."
         )),
         FieldPanel("summary"), FieldPanel("objectives"), FieldPanel("estimated_minutes"), FieldPanel("competencies"),
+        FieldPanel("feedback_form"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("objectives")]
     parent_page_types = ["cms.ProgrammePage"]

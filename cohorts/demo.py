@@ -38,6 +38,7 @@ from cohorts.services import (
     live_session_create,
     schedule_save,
 )
+from lms import demo as lms_demo
 from lms import services as lms
 
 PROGRAMME_SLUG = "manager-la-cooperation-en-sante"
@@ -199,6 +200,7 @@ def seed(*, stdout) -> None:
             "invited_by": facilitator, "sent_count": 1, "last_sent_at": timezone.now(),
         })
     records = _records(cohort, programme, learners, facilitator, stdout)
+    records += lms_demo.self_assessments_seed(programme=programme, learners=learners)
     if not Announcement.objects.filter(cohort=cohort).exists():
         announcement_send(
             cohort=cohort, author=facilitator, subject="Bienvenue dans la promotion Bretagne",

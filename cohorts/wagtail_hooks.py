@@ -235,3 +235,16 @@ def invitation_signup_initial(request) -> dict:
         "first_name": first_name, "last_name": last_name.strip(), "profession": invitation.profession,
         "level": invitation.level, "organisation": invitation.organisation,
     }
+
+
+@hooks.register("outcomes_cohorts")
+def programme_cohorts_for_outcomes(programme) -> list[dict]:
+    """The programme's cohorts and their active learners, for the owner's per-cohort report (lms.outcomes).
+    One query."""
+    cohorts: dict[int, dict] = {}
+    rows = CohortMembership.objects.filter(
+        cohort__programme_id=programme.pk, role=CohortMembership.Role.LEARNER, status=CohortMembership.Status.ACTIVE,
+    ).values_list("cohort_id", "cohort__name", "user_id").order_by("cohort__name", "cohort_id")
+    for cohort_id, name, user_id in rows:
+        cohorts.setdefault(cohort_id, {"id": cohort_id, "name": name, "user_ids": set()})["user_ids"].add(user_id)
+    return list(cohorts.values())

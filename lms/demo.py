@@ -11,6 +11,7 @@ from accounts.models import User
 from cms.models import ProgrammePage
 from cms.selectors import case_outline
 from lms import selectors, services
+from lms.models import SelfAssessment
 
 DEMO_PROGRAMME_SLUG = "manager-la-cooperation-en-sante"
 DEMO_LEARNERS = [
@@ -87,3 +88,35 @@ def _quietly(fn, **kwargs):
             return fn(**kwargs) or True
     except services.LearningError:
         return False
+
+
+# Where each profession of the demo cohort starts (level 1 to 4) and what the programme moved most:
+# the owner's view and each learner's profile show the change by profession.
+SELF_ASSESSMENT_START = {"director": 2, "physician": 2, "nurse": 2, "regulator": 1, "other": 1}
+SELF_ASSESSMENT_GAINS = {
+    "director": {"cooperation": 1, "conflict-management": 2, "patient-pathway": 1},
+    "physician": {"cooperation": 2, "team-coaching": 1, "conflict-management": 1},
+    "nurse": {"data-informed-decisions": 2, "project-management": 1, "cooperation": 1},
+    "regulator": {"patient-pathway": 2, "cooperation": 2, "problem-solving": 1},
+    "other": {"problem-solving": 2, "cooperation": 1},
+}
+
+
+def self_assessments_seed(*, programme, learners) -> int:
+    """The demo cohort's "before" and "end" self-assessments (stored as the learners would have
+    answered them; the cohort is mid-programme, so "end" shows where the demo is heading). Created
+    once per learner and moment. Returns how many were created."""
+    slugs = [c.slug for c in selectors.self_assessment_framework(programme=programme)]
+    created = 0
+    for index, learner in enumerate(learners):
+        start = SELF_ASSESSMENT_START.get(learner.profession, 1)
+        gains = SELF_ASSESSMENT_GAINS.get(learner.profession, {})
+        before = {slug: min(4, start + (index + position) % 2) for position, slug in enumerate(slugs)}
+        end = {slug: min(4, before[slug] + gains.get(slug, 0)) for slug in slugs}
+        for moment, levels in ((SelfAssessment.Moment.BEFORE, before), (SelfAssessment.Moment.END, end)):
+            _assessment, new = SelfAssessment.objects.get_or_create(
+                user=learner, programme_id=programme.pk, moment=moment,
+                defaults={"levels": levels, "profession": learner.profession},
+            )
+            created += new
+    return created

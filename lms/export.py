@@ -25,11 +25,14 @@ from config.sanitize import clean_html
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
     ReflectionComment,
+    SelfAssessment,
     Worksheet,
 )
 
@@ -108,6 +111,21 @@ def user_data_export(*, user) -> dict:
              "completed_on": c.completed_on.isoformat(), "issued_at": _dt(c.issued_at)}
             for c in Certificate.objects.filter(user=user)
         ],
+        "dpc_attestations": [
+            {"code": a.code, "certificate": a.certificate.code, "online_hours": str(a.online_hours),
+             "live_hours": str(a.live_hours), "issued_at": _dt(a.issued_at)}
+            for a in DpcAttestation.objects.filter(certificate__user=user).select_related("certificate")
+        ],
+        "module_feedback": [
+            {"module_id": f.module_id, "usefulness": f.usefulness, "relevance": f.relevance,
+             "change_text": f.change_text, "comment": f.comment, "submitted_at": _dt(f.submitted_at)}
+            for f in ModuleFeedback.objects.filter(user=user)
+        ],
+        "self_assessments": [
+            {"programme_id": a.programme_id, "moment": a.moment, "levels": a.levels, "profession": a.profession,
+             "submitted_at": _dt(a.submitted_at)}
+            for a in SelfAssessment.objects.filter(user=user)
+        ],
     }
     for fn in hooks.get_hooks(EXPORT_HOOK):
         extra = fn(user) or {}
@@ -130,6 +148,9 @@ SECTION_TITLES = {
     "quiz_attempts": gettext_lazy("Tentatives de quiz"),
     "worksheets": gettext_lazy("Fiches"),
     "certificates": gettext_lazy("Attestations"),
+    "dpc_attestations": gettext_lazy("Attestations de participation DPC"),
+    "self_assessments": gettext_lazy("Auto-positionnements sur les compétences"),
+    "module_feedback": gettext_lazy("Avis de fin de module"),
     "case_perspectives": gettext_lazy("Perspectives choisies dans les cas"),
     "cohorts": gettext_lazy("Promotions"),
     "groups": gettext_lazy("Groupes"),
@@ -222,6 +243,7 @@ def account_erase(*, user) -> None:
     Worksheet.objects.filter(user=user).delete()
     Certificate.objects.filter(user=user).delete()
     QuizAttempt.objects.filter(user=user).update(answers={})
+    ModuleFeedback.objects.filter(user=user).update(change_text="", comment="")  # the ratings stay, anonymous
     Enrolment.objects.filter(user=user).update(last_page=None, last_visited_at=None)
 
     user.email = f"former-{uuid.uuid4().hex}@{ERASED_EMAIL_DOMAIN}"

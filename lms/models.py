@@ -40,6 +40,8 @@ class Enrolment(models.Model):
         verbose_name=_("dernière page consultée"),
     )
     last_visited_at = models.DateTimeField(null=True, blank=True)
+    # When the "three months later" self-assessment reminder was queued (at most once).
+    later_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("inscription")
@@ -217,3 +219,79 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class DpcAttestation(models.Model):
+    """The participation attestation (attestation de participation) a DPC body asks for, issued
+    with the certificate of a programme that carries DPC fields. What it certifies beyond the
+    certificate is frozen here: the hours by kind. Verifiable by its own code, like the certificate."""
+
+    code = models.CharField(_("code de vérification"), max_length=32, unique=True, default=new_certificate_code)
+    certificate = models.OneToOneField(Certificate, on_delete=models.CASCADE, related_name="dpc_attestation")
+    online_hours = models.DecimalField(_("heures en ligne"), max_digits=5, decimal_places=1)
+    live_hours = models.DecimalField(_("heures de sessions en direct suivies"), max_digits=5, decimal_places=1, default=0)
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attestation de participation DPC")
+        verbose_name_plural = _("attestations de participation DPC")
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def total_hours(self):
+        return self.online_hours + self.live_hours
+
+
+class SelfAssessment(models.Model):
+    """A learner's competency self-assessment for a programme at one moment: before it, at its end,
+    three months after. Private to the learner; the programme owner's figures only count them."""
+
+    class Moment(models.TextChoices):
+        BEFORE = "before", _("Avant le programme")
+        END = "end", _("À la fin du programme")
+        LATER = "later", _("Trois mois après")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="self_assessments")
+    programme = models.ForeignKey("cms.ProgrammePage", on_delete=models.CASCADE, related_name="+")
+    moment = models.CharField(_("moment"), max_length=10, choices=Moment.choices)
+    levels = models.JSONField(_("niveaux"), default=dict)  # {competency slug: 1..4}
+    # As for decision answers: the owner's figures group by the profession at the time, and keep it
+    # once the account is erased (statistics without identity).
+    profession = models.CharField(max_length=20, choices=Profession.choices, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auto-positionnement")
+        verbose_name_plural = _("auto-positionnements")
+        # The programme owner's report (lms.outcomes): figures over groups of five or more, never a person.
+        permissions = [("view_outcomes", _("Voir le bilan des programmes (chiffres d'ensemble)"))]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "programme", "moment"], name="one_self_assessment_per_moment"),
+        ]
+        indexes = [models.Index(fields=["programme", "moment"])]
+
+
+class ModuleFeedback(models.Model):
+    """A learner's answer to the survey at the end of a module (`cms.FeedbackForm`), once per module."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_feedback")
+    module = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey("cms.ProgrammePage", on_delete=models.CASCADE, related_name="+")
+    usefulness = models.PositiveSmallIntegerField(_("utilité (1 à 5)"))
+    relevance = models.PositiveSmallIntegerField(_("lien avec le métier (1 à 5)"))
+    change_text = models.TextField(_("ce que je vais changer"), blank=True)  # plain text, escaped when shown
+    comment = models.TextField(_("commentaire libre"), blank=True)  # plain text
+    profession = models.CharField(max_length=20, choices=Profession.choices, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("avis de fin de module")
+        verbose_name_plural = _("avis de fin de module")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="one_feedback_per_module"),
+            models.CheckConstraint(condition=Q(usefulness__gte=1, usefulness__lte=5), name="feedback_usefulness_1_to_5"),
+            models.CheckConstraint(condition=Q(relevance__gte=1, relevance__lte=5), name="feedback_relevance_1_to_5"),
+        ]
+        indexes = [models.Index(fields=["programme", "module"])]

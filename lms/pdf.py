@@ -106,6 +106,87 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
     return buffer.getvalue()
 
 
+def dpc_attestation_pdf(attestation, *, verify_url: str, certificate_verify_url: str) -> bytes:
+    """One portrait A4 page a DPC body accepts: the organisation and the action, the participant
+    (with their RPPS number when given), the dates, the hours by kind, and how to verify it."""
+    certificate = attestation.certificate
+    buffer = io.BytesIO()
+    width, height = A4
+    c = canvas.Canvas(buffer, pagesize=A4)
+    c.setTitle(_("Attestation de participation DPC — %(title)s") % {"title": certificate.programme_title})
+    c.setAuthor("Passerelles")
+    c.setSubject(attestation.code)
+
+    c.setStrokeColor(BRAND)
+    c.setLineWidth(2)
+    c.line(20 * mm, height - 36 * mm, width - 20 * mm, height - 36 * mm)
+    c.setFillColor(BRAND)
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(20 * mm, height - 22 * mm, "Passerelles")
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 9)
+    c.drawString(20 * mm, height - 28 * mm, _("Formation continue des managers du système de santé"))
+    c.setFillColor(INK)
+    y = _wrap(c, _("Attestation de participation à une action de développement professionnel continu (DPC)"),
+              20 * mm, height - 50 * mm, width - 40 * mm, "Helvetica-Bold", 16, 20)
+    y -= 4 * mm
+    y = _wrap(c, _("L'organisme soussigné atteste que la personne ci-dessous a participé à l'action de DPC décrite, "
+                   "pour les durées indiquées."), 20 * mm, y, width - 40 * mm, "Helvetica", 10, 13)
+    y -= 6 * mm
+
+    not_given = _("non renseigné")
+    sections = [
+        (_("Organisme et action"), [
+            (_("N° d'organisme DPC"), certificate.dpc_organisation_number or not_given),
+            (_("N° d'action DPC"), certificate.dpc_action_number),
+            (_("Type d'action"), certificate.dpc_action_kind or not_given),
+            (_("Orientation prioritaire"), certificate.dpc_orientation or not_given),
+            (_("Intitulé"), certificate.programme_title),
+        ]),
+        (_("Participant·e"), [
+            (_("Nom"), certificate.learner_name),
+            (_("N° RPPS"), certificate.rpps or not_given),
+        ]),
+        (_("Participation"), [
+            (_("Dates"), _("du %(start)s au %(end)s") % {
+                "start": day(certificate.started_on), "end": day(certificate.completed_on)}),
+            (_("Heures en ligne"), _("%(h)s h") % {"h": _hours(attestation.online_hours)}),
+            (_("Heures de sessions en direct suivies"), _("%(h)s h") % {"h": _hours(attestation.live_hours)}),
+            (_("Total"), _("%(h)s h") % {"h": _hours(attestation.total_hours)}),
+        ]),
+    ]
+    label_x, value_x = 24 * mm, 92 * mm
+    for title, rows in sections:
+        c.setFillColor(BRAND)
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(20 * mm, y, title)
+        y -= 6 * mm
+        for label, value in rows:
+            c.setFillColor(SOFT)
+            c.setFont("Helvetica", 10)
+            c.drawString(label_x, y, label)
+            c.setFillColor(INK)
+            y = _wrap(c, str(value), value_x, y, width - value_x - 20 * mm, "Helvetica-Bold", 10, 13) - 2
+        y -= 5 * mm
+
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 9)
+    y = _wrap(c, _("Certificat de réalisation associé : %(code)s — %(url)s") % {
+        "code": certificate.code, "url": certificate_verify_url}, 20 * mm, y, width - 40 * mm, "Helvetica", 9, 12)
+    c.setFillColor(INK)
+    c.setFont("Helvetica", 10)
+    c.drawString(20 * mm, 40 * mm, _("Délivrée le %(date)s") % {"date": day(attestation.issued_at)})
+    c.drawString(20 * mm, 33 * mm, _("Code de vérification : %(code)s") % {"code": attestation.code})
+    c.drawString(20 * mm, 26 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
+    c.linkURL(verify_url, (20 * mm, 24 * mm, width - 20 * mm, 30 * mm))
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 8)
+    c.drawString(20 * mm, 16 * mm, _("À conserver et à déclarer dans votre document de traçabilité DPC."))
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
 def transcript_pdf(*, user, rows: list[dict]) -> bytes:
     """A list of completed modules and certified hours, paginated."""
     buffer = io.BytesIO()

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -25,21 +26,27 @@ from accounts.choices import Profession
 from accounts.models import User
 from cms import content_cache
 from cms.locales import default_language, in_language, locale_ids, reader_language, title_in_language, translation_in
-from cms.models import ProgrammePage
+from cms.models import Competency, ModulePage, ProgrammePage
 from cms.selectors import case_outline, source_page
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
     ReflectionVersion,
+    SelfAssessment,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
 CAN_READ_LEARNER_WORK_HOOK = "can_read_learner_work"
 REFLECTION_NAVIGATION_HOOK = "reflection_navigation"
+# `fn(user, programme_page) -> Decimal`: hours of live sessions of the programme the user attended
+# (registered by the app that runs live sessions; see `dpc_live_hours`).
+DPC_LIVE_HOURS_HOOK = "dpc_live_hours"
 DISTRIBUTION_MINIMUM = 3  # fewer answers than this and nobody sees the figures
 
 
@@ -553,11 +560,32 @@ def _certificates():
 
 
 def certificate_list_for_learner(*, user) -> list[Certificate]:
-    return list(_certificates().filter(user=user).order_by("-completed_on"))
+    """The learner's certificates, each with its DPC attestation when it has one (same query)."""
+    return list(_certificates().filter(user=user).select_related("dpc_attestation").order_by("-completed_on"))
 
 
-def certificate_by_code(*, code: str) -> Certificate | None:
-    return _certificates().filter(code=code.strip().upper()).first()
+def certificate_by_code(*, code: str) -> tuple[Certificate | None, DpcAttestation | None]:
+    """What a verification code names: a certificate (attestation None) or a DPC attestation with
+    its certificate; (None, None) for an unknown code. One or two queries."""
+    code = code.strip().upper()
+    certificate = _certificates().filter(code=code).first()
+    if certificate is not None:
+        return certificate, None
+    attestation = DpcAttestation.objects.filter(code=code).first()
+    if attestation is None:
+        return None, None
+    return _certificates().get(pk=attestation.certificate_id), attestation
+
+
+def dpc_live_hours(*, user, programme) -> Decimal:
+    """The hours of live sessions `user` attended in `programme` that count toward DPC: 0 unless the
+    programme says live sessions count; else the sum of what the `dpc_live_hours` hook's functions
+    (`fn(user, programme_page) -> Decimal`, registered by the app that runs live sessions) return,
+    0 when none is registered. Rounded to the tenth of an hour the attestation prints."""
+    if not programme.dpc_live_sessions_count:
+        return Decimal("0")
+    total = sum((Decimal(fn(user, programme) or 0) for fn in hooks.get_hooks(DPC_LIVE_HOURS_HOOK)), Decimal("0"))
+    return max(total, Decimal("0")).quantize(Decimal("0.1"))
 
 
 def hours_earned(certificates: list[Certificate]) -> Decimal:
@@ -660,3 +688,101 @@ def transcript_rows(*, user) -> list[dict]:
                 "code": certificate.code,
             })
     return rows
+
+
+def dpc_programme_titles_for_learner(*, user) -> list[str]:
+    """Titles of the DPC programmes (with an action number) `user` actively follows. One query."""
+    return list(
+        Enrolment.objects.filter(user=user, status=Enrolment.Status.ACTIVE)
+        .exclude(programme__dpc_action_number="")
+        .order_by("programme__title")
+        .values_list("programme__title", flat=True)
+    )
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+SELF_ASSESSMENT_LATER_DAYS = 90  # "three months after" the end of the programme
+
+
+def self_assessment_framework(*, programme) -> list:
+    """The programme's competencies, each once, in the reader's language (French when not
+    translated), with their scale (`Competency.anchors`). One query."""
+    keys = programme.competencies.values("translation_key")
+    return list(in_language(Competency.objects.filter(translation_key__in=keys)).order_by("name"))
+
+
+def self_assessment_open_moments(*, enrolment, done: set[str], now=None) -> list[str]:
+    """The moments the learner may answer now: "before" until the programme is complete, "end"
+    once it is, "later" from three months after; each once."""
+    if enrolment is None:
+        return []
+    now = now or timezone.now()
+    completed = enrolment.completed_at
+    moments = []
+    if completed is None and enrolment.is_active:
+        moments.append(SelfAssessment.Moment.BEFORE)
+    if completed is not None:
+        moments.append(SelfAssessment.Moment.END)
+        if now >= completed + timedelta(days=SELF_ASSESSMENT_LATER_DAYS):
+            moments.append(SelfAssessment.Moment.LATER)
+    return [moment for moment in moments if moment not in done]
+
+
+def self_assessment_profile(*, user, programme) -> dict:
+    """The learner's own before / end / later levels for the programme, as rows for the chart and the
+    table, and the moments they may answer now. Three queries (enrolment, framework, assessments)."""
+    enrolment = enrolment_get(user=user, programme=programme)
+    framework = self_assessment_framework(programme=programme)
+    assessments = {a.moment: a.levels for a in SelfAssessment.objects.filter(user=user, programme_id=programme.pk)}
+    moments = [m for m in SelfAssessment.Moment if m in assessments]
+    rows = [
+        {"competency": competency, "levels": [assessments[m].get(competency.slug) for m in moments]}
+        for competency in framework
+    ]
+    return {
+        "enrolment": enrolment,
+        "framework": framework,
+        "moments": moments,
+        "rows": rows,
+        "open_moments": self_assessment_open_moments(enrolment=enrolment, done=set(assessments)),
+    }
+
+
+def self_assessment_reminders_due(*, now=None) -> QuerySet:
+    """Enrolments completed at least three months ago whose learner has neither answered the "later"
+    self-assessment nor been reminded, in programmes that have competencies."""
+    now = now or timezone.now()
+    answered = SelfAssessment.objects.filter(
+        user_id=OuterRef("user_id"), programme_id=OuterRef("programme_id"), moment=SelfAssessment.Moment.LATER
+    )
+    return (
+        Enrolment.objects.filter(
+            status=Enrolment.Status.ACTIVE,
+            completed_at__lte=now - timedelta(days=SELF_ASSESSMENT_LATER_DAYS),
+            later_reminder_sent_at__isnull=True,
+            user__is_active=True,
+            programme__competencies__isnull=False,
+        )
+        .exclude(Exists(answered))
+        .distinct()
+        .select_related("user", "programme")
+    )
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+
+def module_feedback_given(*, user, module) -> bool:
+    return ModuleFeedback.objects.filter(user=user, module_id=module.pk).exists()
+
+
+def module_feedback_status(*, user, module_ids: list[int]) -> dict[int, bool]:
+    """{module id: whether the learner answered its survey} for the modules that have one. One query."""
+    if not module_ids:
+        return {}
+    given = ModuleFeedback.objects.filter(user_id=user.pk, module_id=OuterRef("pk"))
+    return dict(
+        ModulePage.objects.filter(pk__in=module_ids, feedback_form__isnull=False)
+        .annotate(given=Exists(given)).values_list("pk", "given")
+    )

@@ -25,19 +25,22 @@ from accounts.i18n import in_recipient_language
 from accounts.mail import email_enqueue
 from cms.access import CaseState, case_state
 from cms.blocks import WorksheetTemplate
-from cms.models import CaseStudyPage, LessonPage, ProgrammePage
+from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
 from cms.selectors import case_outline, source_page
 from config.sanitize import clean_html, plain_text
 from lms import selectors
 from lms.models import (
     Certificate,
     DecisionAnswer,
+    DpcAttestation,
     Enrolment,
+    ModuleFeedback,
     PageCompletion,
     QuizAttempt,
     Reflection,
     ReflectionComment,
     ReflectionVersion,
+    SelfAssessment,
     Worksheet,
 )
 
@@ -531,7 +534,8 @@ def _cohort_name(user, programme) -> str:
 
 @transaction.atomic
 def certificate_issue(*, enrolment: Enrolment) -> Certificate:
-    """Issue the programme's certificate once, freezing the facts it certifies."""
+    """Issue the programme's certificate once, freezing the facts it certifies; for a programme with
+    DPC fields, the participation attestation with it (`dpc_attestation_issue`)."""
     existing = Certificate.objects.filter(user_id=enrolment.user_id, programme_id=enrolment.programme_id).first()
     if existing is not None:
         return existing
@@ -549,7 +553,7 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
     completed_at = enrolment.completed_at or timezone.now()
     try:
         with transaction.atomic():
-            return Certificate.objects.create(
+            certificate = Certificate.objects.create(
                 user=user,
                 programme=programme,
                 learner_name=user.get_full_name() or user.email,
@@ -568,6 +572,146 @@ def certificate_issue(*, enrolment: Enrolment) -> Certificate:
             )
     except IntegrityError:
         return Certificate.objects.get(user_id=enrolment.user_id, programme_id=enrolment.programme_id)
+    if programme.has_dpc:
+        dpc_attestation_issue(certificate=certificate, programme=programme)
+    return certificate
+
+
+def dpc_attestation_issue(*, certificate: Certificate, programme: ProgrammePage) -> DpcAttestation:
+    """The DPC participation attestation of `certificate`, once: the programme's hours as online hours
+    and, when the programme counts them (`dpc_live_sessions_count`), the live-session hours the
+    learner attended (`selectors.dpc_live_hours`)."""
+    attestation, _created = DpcAttestation.objects.get_or_create(
+        certificate=certificate,
+        defaults={
+            "online_hours": programme.hours,
+            "live_hours": selectors.dpc_live_hours(user=certificate.user, programme=programme),
+        },
+    )
+    return attestation
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+
+@transaction.atomic
+def self_assessment_submit(*, user, programme, moment: str, levels: dict[str, str]) -> SelfAssessment:
+    """Store the learner's levels (1 to 4, one per competency of the programme) for one moment, once.
+    Refused, with nothing stored, when the moment is not open for them (`selectors.
+    self_assessment_open_moments`), already answered, or when a level is missing or out of the scale."""
+    if moment not in SelfAssessment.Moment.values:
+        raise LearningError(_("Ce moment d'auto-positionnement n'existe pas."), code=LearningError.NOT_FOUND)
+    enrolment = selectors.enrolment_get(user=user, programme=programme)
+    if enrolment is None:
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), code=LearningError.NOT_ALLOWED)
+    done = set(SelfAssessment.objects.filter(user=user, programme_id=programme.pk).values_list("moment", flat=True))
+    if moment in done:
+        raise LearningError(_("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées."))
+    if moment not in selectors.self_assessment_open_moments(enrolment=enrolment, done=done):
+        raise LearningError(_("Ce questionnaire n'est pas encore ouvert pour vous."), code=LearningError.NOT_ALLOWED)
+    framework = selectors.self_assessment_framework(programme=programme)
+    if not framework:
+        raise LearningError(_("Ce programme n'a pas de compétences à évaluer."), code=LearningError.NOT_FOUND)
+    stored = {}
+    for competency in framework:
+        value = str(levels.get(competency.slug) or "")
+        if not value.isdigit() or int(value) not in competency.SCALE:
+            raise LearningError(
+                _("Choisissez un niveau de 1 à 4 pour « %(name)s ».") % {"name": competency.name}
+            )
+        stored[competency.slug] = int(value)
+    if set(levels) - set(stored):
+        raise LearningError(_("Une compétence envoyée n'appartient pas à ce programme."))
+    try:
+        with transaction.atomic():
+            return SelfAssessment.objects.create(
+                user=user, programme_id=programme.pk, moment=moment, levels=stored, profession=user.profession or ""
+            )
+    except IntegrityError:  # the same learner's other tab stored first
+        raise LearningError(_("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées.")) from None
+
+
+def self_assessment_reminders_send(*, now=None) -> int:
+    """Queue the "three months later" reminder for every learner due (`selectors.
+    self_assessment_reminders_due`), once each, in their language, with the link to the form.
+    Returns how many were queued. Run daily by `manage.py self_assessment_reminders`."""
+    now = now or timezone.now()
+    count = 0
+    for enrolment in selectors.self_assessment_reminders_due(now=now):
+        with transaction.atomic():
+            claimed = Enrolment.objects.filter(pk=enrolment.pk, later_reminder_sent_at__isnull=True).update(
+                later_reminder_sent_at=now
+            )
+            if not claimed:  # another run got there first
+                continue
+            learner = enrolment.user
+            link = settings.SITE_URL.rstrip("/") + reverse(
+                "lms:self_assessment_form", args=[enrolment.programme_id, SelfAssessment.Moment.LATER]
+            )
+            with in_recipient_language(user=learner, fallback=settings.LANGUAGE_CODE):
+                subject = _("Trois mois après « %(title)s » : où en êtes-vous ?") % {"title": enrolment.programme.title}
+                body = render_to_string("lms/emails/self_assessment_later.txt", {
+                    "name": learner.first_name or learner.display_name, "title": enrolment.programme.title, "link": link,
+                })
+            email_enqueue(to=learner.email, subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body=body)
+        count += 1
+    return count
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+MAX_FEEDBACK_TEXT = 2000
+
+
+def module_feedback_get_form(*, user, module_id: int):
+    """(module, programme, form) for a learner who finished the module, or LearningError: 404 for no
+    live module or no survey on it, 403 when not enrolled or the module is not finished yet."""
+    module = ModulePage.objects.live().filter(pk=module_id).select_related("feedback_form").first()
+    if module is None or module.feedback_form is None:
+        raise LearningError(_("Ce module n'a pas de questionnaire."), code=LearningError.NOT_FOUND)
+    module = source_page(module)
+    programme = selectors.programme_for_page(page=module)
+    enrolment = selectors.enrolment_get(user=user, programme=programme) if programme else None
+    if enrolment is None or not enrolment.is_active:
+        raise LearningError(_("Vous n'êtes pas inscrit·e à ce programme."), code=LearningError.NOT_ALLOWED)
+    node = next((m for m in selectors.programme_structure(programme=programme).modules if m.page.pk == module.pk), None)
+    page_ids = {p.pk for p in node.pages} if node else set()
+    done = set(PageCompletion.objects.filter(user=user, page_id__in=page_ids).values_list("page_id", flat=True))
+    if not page_ids or done != page_ids:
+        raise LearningError(_("Terminez le module avant de donner votre avis."), code=LearningError.NOT_ALLOWED)
+    return module, programme, module.feedback_form
+
+
+def _rating(value, label) -> int:
+    value = str(value or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 5:
+        raise LearningError(_("Choisissez une note de 1 à 5 pour « %(q)s ».") % {"q": label})
+    return int(value)
+
+
+@transaction.atomic
+def module_feedback_submit(*, user, module_id: int, data: dict) -> ModuleFeedback:
+    """Store the learner's answer to a module's survey, once; refused with nothing stored when a
+    rating is missing or out of 1–5, a text is too long, or the learner may not answer."""
+    module, programme, form = module_feedback_get_form(user=user, module_id=module_id)
+    if ModuleFeedback.objects.filter(user=user, module_id=module.pk).exists():
+        raise LearningError(_("Vous avez déjà donné votre avis sur ce module. Merci !"))
+    usefulness = _rating(data.get("usefulness"), form.usefulness_question)
+    relevance = _rating(data.get("relevance"), form.relevance_question)
+    texts = {}
+    for name in ("change_text", "comment"):
+        text = (data.get(name) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_FEEDBACK_TEXT:
+            raise LearningError(_("Une réponse dépasse %(max)d caractères.") % {"max": MAX_FEEDBACK_TEXT})
+        texts[name] = text
+    try:
+        with transaction.atomic():
+            return ModuleFeedback.objects.create(
+                user=user, module_id=module.pk, programme_id=programme.pk, usefulness=usefulness,
+                relevance=relevance, profession=user.profession or "", **texts,
+            )
+    except IntegrityError:
+        raise LearningError(_("Vous avez déjà donné votre avis sur ce module. Merci !")) from None
 
 
 # --- Visits --------------------------------------------------------------------------------

@@ -19,17 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail import hooks
 
 from cms.blocks import WorksheetTemplate
+from cms.charts import horizontal_bars_svg
 from cms.rendering import block_notice_tag
 from cms.models import ProgrammePage
+from cms.locales import translation_in
 from cms.selectors import source_page
 from config.csv_export import csv_response
 from lms import pdf, selectors, services
 from lms.export import account_erase, user_data_archive
-from lms.models import Certificate, Reflection, Worksheet
+from lms.models import Certificate, DpcAttestation, Reflection, SelfAssessment, Worksheet
 from lms.services import LearningError
 
 DASHBOARD_PANELS_HOOK = "dashboard_panels"
@@ -109,6 +111,10 @@ def programme_progress(request, programme_id: int):
     programme = _programme_or_404(programme_id)
     enrolment = selectors.enrolment_get(user=request.user, programme=programme)
     progress = selectors.programme_progress(programme=programme, user=request.user)
+    enrolled = enrolment is not None and enrolment.is_active
+    feedback = selectors.module_feedback_status(
+        user=request.user, module_ids=[m.page.pk for m in progress["structure"].modules] if enrolled else [],
+    )
     return render(
         request,
         "lms/programme_progress.html",
@@ -116,7 +122,7 @@ def programme_progress(request, programme_id: int):
             "programme": programme,
             "programme_title": progress["structure"].title,  # in the reader's language
             "enrolment": enrolment,
-            "enrolled": enrolment is not None and enrolment.is_active,
+            "enrolled": enrolled,
             "progress": progress,
             "percent": round(100 * progress["fraction"]),
             "modules": [
@@ -125,6 +131,7 @@ def programme_progress(request, programme_id: int):
                     "pages": [{"page": p, "done": p.pk in progress["completed_page_ids"]} for p in module.pages],
                     "progress": progress["modules"][module.id],
                     "percent": round(100 * progress["modules"][module.id]["fraction"]),
+                    "feedback": feedback.get(module.page.pk),  # None: no survey; False: to answer; True: answered
                 }
                 for module in progress["structure"].modules
             ],
@@ -132,6 +139,105 @@ def programme_progress(request, programme_id: int):
             "self_paced": selectors.follows_alone(user=request.user, programme=programme),
         },
     )
+
+
+# --- Competency self-assessment ------------------------------------------------------------
+
+
+def _self_assessment_chart(profile: dict, title: str):
+    labels = dict(SelfAssessment.Moment.choices)
+    series = [
+        (str(labels[moment]), [row["levels"][index] for row in profile["rows"]])
+        for index, moment in enumerate(profile["moments"])
+    ]
+    return horizontal_bars_svg(labels=[row["competency"].name for row in profile["rows"]], series=series,
+                               title=title, low=0, high=4)
+
+
+@login_required
+@require_GET
+def self_assessment(request, programme_id: int):
+    """The learner's own before / end / later profile; nobody else's answers are ever shown here."""
+    programme = _programme_or_404(programme_id)
+    profile = selectors.self_assessment_profile(user=request.user, programme=programme)
+    if profile["enrolment"] is None:
+        return _refuse(request, LearningError(
+            _("Inscrivez-vous au programme pour vous auto-positionner."), code=LearningError.NOT_ALLOWED))
+    title = _("Mon auto-positionnement")
+    labels = dict(SelfAssessment.Moment.choices)
+    return render(request, "lms/self_assessment.html", {
+        "programme": programme,
+        "profile": profile,
+        "moment_labels": [labels[m] for m in profile["moments"]],
+        "open_moments": [(m, labels[m]) for m in profile["open_moments"]],
+        "chart": _self_assessment_chart(profile, title) if profile["moments"] else "",
+        "page_title": title,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_assessment_form(request, programme_id: int, moment: str):
+    """The questionnaire of one moment (GET), and its answers (POST), stored once."""
+    programme = _programme_or_404(programme_id)
+    if moment not in SelfAssessment.Moment.values:
+        raise Http404
+    levels = {}
+    error = ""
+    if request.method == "POST":
+        levels = {key.removeprefix("level-"): value for key, value in request.POST.items() if key.startswith("level-")}
+        try:
+            services.self_assessment_submit(user=request.user, programme=programme, moment=moment, levels=levels)
+        except LearningError as refusal:
+            if refusal.code != LearningError.INVALID:
+                return _refuse(request, refusal)
+            error = refusal.message
+        else:
+            messages.success(request, _("Votre auto-positionnement est enregistré."))
+            return redirect(reverse("lms:self_assessment", args=[programme.pk]))
+    profile = selectors.self_assessment_profile(user=request.user, programme=programme)
+    if moment not in profile["open_moments"]:
+        done = moment in profile["moments"]
+        return _refuse(request, LearningError(
+            _("Vous avez déjà répondu à ce questionnaire : vos réponses sont enregistrées.") if done
+            else _("Ce questionnaire n'est pas encore ouvert pour vous."),
+            code=LearningError.INVALID if done else LearningError.NOT_ALLOWED,
+        ))
+    return render(request, "lms/self_assessment_form.html", {
+        "programme": programme,
+        "moment": moment,
+        "moment_label": dict(SelfAssessment.Moment.choices)[moment],
+        "framework": [(c, str(levels.get(c.slug, ""))) for c in profile["framework"]],
+        "error": error,
+        "page_title": _("Auto-positionnement"),
+    }, status=400 if error else 200)
+
+
+# --- Module feedback -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def module_feedback(request, module_id: int):
+    """The survey at the end of a module (GET), and the learner's answer (POST), stored once."""
+    try:
+        module, programme, form = services.module_feedback_get_form(user=request.user, module_id=module_id)
+    except LearningError as error:
+        return _refuse(request, error)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.module_feedback_submit(user=request.user, module_id=module_id, data=request.POST)
+        except LearningError as refusal:
+            error = refusal.message
+        else:
+            messages.success(request, _("Merci : votre avis est enregistré."))
+            return redirect(reverse("lms:programme_progress", args=[programme.pk]))
+    return render(request, "lms/module_feedback.html", {
+        "module": module, "programme": programme, "form": translation_in(form), "values": request.POST,
+        "already": selectors.module_feedback_given(user=request.user, module=module), "error": error,
+        "scale": [1, 2, 3, 4, 5], "page_title": _("Votre avis sur le module"),
+    }, status=400 if error else 200)
 
 
 # --- Answers -------------------------------------------------------------------------------
@@ -312,8 +418,8 @@ def dashboard(request):
 # --- Certificates and transcript -----------------------------------------------------------
 
 
-def _verify_url(request, certificate: Certificate) -> str:
-    return request.build_absolute_uri(reverse("lms:certificate_verify", args=[certificate.code]))
+def _verify_url(request, record: Certificate | DpcAttestation) -> str:
+    return request.build_absolute_uri(reverse("lms:certificate_verify", args=[record.code]))
 
 
 @login_required
@@ -326,15 +432,31 @@ def certificate_pdf(request, code: str):
     return response
 
 
+@login_required
+@require_GET
+def dpc_attestation_pdf(request, code: str):
+    attestation = get_object_or_404(DpcAttestation.objects.select_related("certificate"), code=code,
+                                    certificate__user=request.user)
+    content = pdf.dpc_attestation_pdf(
+        attestation, verify_url=_verify_url(request, attestation),
+        certificate_verify_url=_verify_url(request, attestation.certificate),
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="attestation-dpc-{attestation.code}.pdf"'
+    return response
+
+
 @never_cache
 @require_GET
 def certificate_verify(request, code: str):
-    """Public: says whether a code is valid and shows only the certificate's own facts."""
-    certificate = selectors.certificate_by_code(code=code)
+    """Public: says whether a code (a certificate's or a DPC attestation's) is valid and shows only
+    the facts the document itself carries, never the RPPS number or the e-mail address."""
+    certificate, attestation = selectors.certificate_by_code(code=code)
     return render(
         request,
         "lms/certificate_verify.html",
-        {"certificate": certificate, "code": code, "page_title": _("Vérification d'attestation")},
+        {"certificate": certificate, "attestation": attestation, "code": code,
+         "page_title": _("Vérification d'attestation")},
         status=200 if certificate else 404,
     )
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from accounts.choices import Role
+from cms.models import FeedbackForm
 from cohorts import live_services
 from cohorts.models import CohortMembership, hash_token
 from cohorts.services import calendar_feed_for_user, community_create, community_join, invitation_create
 from lms import services as lms_services
-from lms.models import Certificate, Reflection, Worksheet
+from lms.models import Certificate, DpcAttestation, Reflection, Worksheet
 from rooms.models import Notification, Room
 from rooms.services import message_post
 from tests.factories import make_user
@@ -44,7 +45,7 @@ class World:
 
 
 def build_world() -> World:
-    course = make_course()
+    course = make_course(dpc_action_number="11112500001", dpc_organisation_number="1111", dpc_action_kind="FC")
     facilitator = make_facilitator(first_name="Fabienne", last_name="Animatrice")
     cohort = make_cohort(programme=course.programme, facilitator=facilitator, name="Promotion A")
     learner = add_learner(cohort, first_name="Lucie", last_name="Apprenante")
@@ -62,6 +63,8 @@ def build_world() -> World:
         "reviewer": make_user(roles=(Role.REVIEWER,)),
         "admin": make_user(roles=(Role.ADMIN,), is_superuser=True, is_staff=True),
     }
+    course.module.feedback_form = FeedbackForm.objects.create(name="Avis")
+    course.module.save(update_fields=["feedback_form"])
     lms_services.enrolment_create(user=learner, programme=course.programme)
     complete_case(user=learner, course=course)
     lms_services.worksheet_save(user=learner, page=course.case, block_id=course.ids.worksheet, data={"problem": "Délais"})
@@ -86,7 +89,10 @@ def build_world() -> World:
         certificate=Certificate.objects.get(user=learner), invitation=invitation, pending=pending,
         notification=Notification.objects.get(user=learner), community=community,
         feed_token=calendar_feed_for_user(user=learner).token, document=make_document(),
-        extra={"live_run": run, "ended_live_run": ended},
+        extra={
+            "live_run": run, "ended_live_run": ended,
+            "attestation": DpcAttestation.objects.get(certificate__user=learner),
+        },
     )
 
 
@@ -117,6 +123,10 @@ URLS = {
     "learn/programmes/<int:programme_id>/": _r("lms:programme_progress", lambda w: w.course.programme.pk),
     "learn/programmes/<int:programme_id>/enrol/": _r("lms:enrol", lambda w: w.course.programme.pk),
     "learn/programmes/<int:programme_id>/leave/": _r("lms:leave", lambda w: w.course.programme.pk),
+    "learn/programmes/<int:programme_id>/self-assessment/": _r("lms:self_assessment", lambda w: w.course.programme.pk),
+    "learn/programmes/<int:programme_id>/self-assessment/<str:moment>/":
+        _r("lms:self_assessment_form", lambda w: w.course.programme.pk, "end"),
+    "learn/modules/<int:module_id>/feedback/": _r("lms:module_feedback", lambda w: w.course.module.pk),
     "learn/pages/<int:page_id>/decisions/<str:block_id>/":
         _r("lms:decision_submit", _case, lambda w: w.course.ids.decision1),
     "learn/pages/<int:page_id>/reflections/<str:block_id>/draft/":
@@ -132,6 +142,7 @@ URLS = {
     "learn/reflections/<int:pk>/comments/": _r("lms:reflection_comment", lambda w: w.reflection.pk),
     "learn/worksheets/<int:pk>/": _r("lms:worksheet_detail", lambda w: w.worksheet.pk),
     "learn/certificates/<str:code>.pdf": _r("lms:certificate_pdf", lambda w: w.certificate.code),
+    "learn/attestations/<str:code>.pdf": _r("lms:dpc_attestation_pdf", lambda w: w.extra["attestation"].code),
     "learn/transcript.pdf": _r("lms:transcript_pdf"),
     "learn/transcript.csv": _r("lms:transcript_csv"),
     "certificates/<str:code>/": _r("lms:certificate_verify", lambda w: w.certificate.code),

@@ -328,6 +328,14 @@ WHITENOISE_USE_FINDERS = True
 WAGTAIL_SITE_NAME = "Passerelles"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 SITE_URL = WAGTAILADMIN_BASE_URL
+# xAPI statements (lms/xapi.py) name a learner by account number; "1" names them by e-mail address
+# instead, when the institution's learning record store needs it.
+XAPI_ACTOR_EMAIL = env("XAPI_ACTOR_EMAIL", "0").lower() in {"1", "true", "yes"}
+# The learning record store the admin may send statements to (its xAPI endpoint, without
+# "/statements"), and its Basic-auth key and secret; empty: no sending.
+XAPI_LRS_URL = env("XAPI_LRS_URL", "")
+XAPI_LRS_KEY = env("XAPI_LRS_KEY", "")
+XAPI_LRS_SECRET = env("XAPI_LRS_SECRET", "")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Full-text search stems each page in its own language ("hôpitaux" finds "hôpital"): cms/search_backend.py.

@@ -17,7 +17,7 @@ def profile_data(**overrides) -> dict:
         "organisation": "CHU de Rennes",
         "language": "fr",
         "region": "Bretagne",
-        "rpps": "10101234567",
+        "rpps": "10101234564",
         "interests": "parcours patients, coopération ville-hôpital",
         "bio": "<p>Chef du pôle <strong>urgences</strong>.</p>",
         "in_directory": "on",
@@ -37,7 +37,7 @@ def test_profile_saves_every_field_including_directory_choices(client):
     assert (user.first_name, user.profession, user.level, user.organisation, user.region) == (
         "Karim", "physician", "establishment", "CHU de Rennes", "Bretagne",
     )
-    assert user.rpps == "10101234567"
+    assert user.rpps == "10101234564"
     assert user.in_directory and user.share_organisation and user.share_region
     assert not user.share_level and not user.share_interests
     assert user.bio == "<p>Chef du pôle <strong>urgences</strong>.</p>"
@@ -46,9 +46,9 @@ def test_profile_saves_every_field_including_directory_choices(client):
 def test_rpps_with_spaces_is_accepted_and_stored_as_digits(client):
     user = make_user()
     client.force_login(user)
-    client.post("/accounts/profile/", profile_data(rpps="101 0123 4567"))
+    client.post("/accounts/profile/", profile_data(rpps="101 0123 4564"))
     user.refresh_from_db()
-    assert user.rpps == "10101234567"
+    assert user.rpps == "10101234564"
 
 
 @pytest.mark.parametrize("rpps", ["1234", "1010123456A", "123456789012"])

@@ -37,5 +37,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cms", "0004_decision_and_quiz_options_start_with_two")]
+    dependencies = [("cms", "0007_module_feedback_form")]
     operations = [migrations.RunPython(forwards, backwards)]
