@@ -14,7 +14,8 @@ from decimal import Decimal
 from typing import Iterable
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -35,6 +36,7 @@ from lms.models import (
     QuizAttempt,
     Reflection,
     ReflectionVersion,
+    Worksheet,
 )
 
 PEER_USER_IDS_HOOK = "peer_user_ids"
@@ -535,6 +537,64 @@ def reflections_for_page(*, user, page) -> dict[str, Reflection]:
         latest_html=Subquery(latest.values("body_html")[:1])
     )
     return {reflection.block_id: reflection for reflection in reflections}
+
+
+@dataclass
+class PageRecords:
+    """What a learner wrote on one page, by kind (`page_records_for_learner`)."""
+
+    reflections: dict[str, Reflection]
+    worksheets: dict[str, Worksheet]
+    quiz_attempts: list[QuizAttempt]  # by number
+
+
+def page_records_for_learner(*, user, page, reflections: bool, worksheets: bool, quiz: bool) -> PageRecords:
+    """The learner's reflections (each with `latest_html`, as `reflections_for_page`), worksheets and
+    quiz attempts on `page`, for the kinds asked: one query (UNION ALL) however many kinds, none if none.
+
+    The three tables are read together because a case page asks for all three on every view; the
+    rows come back as unsaved-looking model instances carrying only the fields the page reads."""
+    none_text = Value(None, output_field=models.TextField())
+    none_int = Value(None, output_field=models.IntegerField())
+    none_bool = Value(None, output_field=models.BooleanField())
+    none_json = Value(None, output_field=models.JSONField())
+    none_time = Value(None, output_field=models.DateTimeField())
+    columns = ("kind", "pk", "block_id", "json", "number", "passed", "completed_at", "text", "latest")
+    parts = []
+    if reflections:
+        latest = ReflectionVersion.objects.filter(reflection=OuterRef("pk")).order_by("-number")
+        parts.append(Reflection.objects.filter(user=user, page_id=page.pk).values_list(
+            Value("r"), "pk", "block_id", none_json, none_int, none_bool, none_time, "draft_html",
+            Subquery(latest.values("body_html")[:1], output_field=models.TextField()),
+        ))
+    if worksheets:
+        parts.append(Worksheet.objects.filter(user=user, page_id=page.pk).values_list(
+            Value("w"), "pk", "block_id", "data", none_int, none_bool, none_time, none_text, none_text,
+        ))
+    if quiz:
+        parts.append(QuizAttempt.objects.filter(user=user, page_id=page.pk).values_list(
+            Value("q"), "pk", Value("", output_field=models.CharField()), "answers", "number", "passed",
+            "completed_at", none_text, none_text,
+        ))
+    records = PageRecords(reflections={}, worksheets={}, quiz_attempts=[])
+    if not parts:
+        return records
+    query = parts[0].order_by() if len(parts) == 1 else parts[0].order_by().union(*(p.order_by() for p in parts[1:]), all=True)
+    for row in query:
+        kind, pk, block_id, data, number, passed, completed_at, text, latest_html = row
+        if kind == "r":
+            reflection = Reflection(pk=pk, user_id=user.pk, page_id=page.pk, block_id=block_id, draft_html=text or "")
+            reflection.latest_html = latest_html
+            records.reflections[block_id] = reflection
+        elif kind == "w":
+            records.worksheets[block_id] = Worksheet(pk=pk, user_id=user.pk, page_id=page.pk, block_id=block_id, data=data)
+        else:
+            records.quiz_attempts.append(QuizAttempt(
+                pk=pk, user_id=user.pk, page_id=page.pk, number=number, answers=data, passed=bool(passed),
+                completed_at=completed_at,
+            ))
+    records.quiz_attempts.sort(key=lambda attempt: attempt.number)
+    return records
 
 
 # --- Dashboard and certificates ------------------------------------------------------------
