@@ -77,6 +77,10 @@ urls = {
 large = CaseStudyPage.objects.live().filter(title__startswith="Cas ").order_by("path").first()
 if large is not None:
     urls["large case"] = large.url
+    # bench/pages.py's learners have no verified address: allauth would not let the first one sign in.
+    from allauth.account.models import EmailAddress
+    learner = User.objects.get(email="learner0@bench.test")
+    EmailAddress.objects.update_or_create(user=learner, email=learner.email, defaults={"verified": True, "primary": True})
 print(json.dumps(urls))
 """
 
@@ -177,9 +181,10 @@ def login(port: int, email: str, password: str) -> str:
         "Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded",
         "Referer": f"http://{HOST}:{port}/accounts/login/"})
     session = re.search(r"sessionid=([^;]+)", ",".join(response.headers.get_all("Set-Cookie") or []))
-    if response.status != 302 or session is None:
+    cookie = f"sessionid={session.group(1)}; csrftoken={csrf}" if session else ""
+    if response.status != 302 or not cookie or Session(port, cookie).request("GET", "/dashboard/").status != 200:
         raise RuntimeError(f"login of {email} failed ({response.status})")
-    return f"sessionid={session.group(1)}; csrftoken={csrf}"
+    return cookie
 
 
 def measure(session: Session, pid: int, path: str, requests: int, concurrency: int, warmup: int) -> dict:

@@ -72,11 +72,10 @@ def _quiz(*, attempts, page, outline, enrolled, actions, records) -> None:
 def case_page_context(*, request, page, state) -> dict:
     """`lms`, `block_actions` and `records` of a case study or lesson for the requesting learner.
 
-    Queries: programme (cached), enrolment (1), reflections, worksheets and quiz attempts together
-    (1, `selectors.page_records_for_learner`), completions (1, the programme structure is cached),
-    distributions (1), the visit (≤1).
-    Decision answers come from the `case_state` hook (`state.lms_answers`). None of these grows
-    with the data."""
+    Queries: distributions (1), the visit (≤1). The programme and its structure are cached; the
+    enrolment and the learner's records on the page (answers, reflections, worksheets, quiz attempts,
+    completed pages of the programme: `selectors.page_records_for_learner`) were read by the
+    `case_state` hook (`state.lms_enrolment`, `state.lms_records`). None of these grows with the data."""
     user = request.user
     outline = state.outline
     programme = selectors.programme_for_page(page=page)
@@ -97,11 +96,10 @@ def case_page_context(*, request, page, state) -> dict:
         return context
 
     blocks = {"page": page, "outline": outline, "enrolled": enrolled, "actions": actions, "records": records}
-    _decisions(user=user, programme=programme, answers=state.lms_answers, **blocks)
-    written = selectors.page_records_for_learner(
-        user=user, page=page, reflections=bool(outline.reflection_prompts), worksheets=bool(outline.worksheets),
-        quiz=bool(outline.quiz_questions),
-    )
+    written = getattr(state, "lms_records", None)
+    if written is None:  # a state built without lms's `case_state` hook
+        written = selectors.page_records_for_learner(user=user, page=page, outline=outline)
+    _decisions(user=user, programme=programme, answers=written.answers, **blocks)
     if outline.reflection_prompts:
         _reflections(reflections=written.reflections, **blocks)
     if outline.worksheets:
@@ -110,7 +108,9 @@ def case_page_context(*, request, page, state) -> dict:
         _quiz(attempts=written.quiz_attempts, **blocks)
 
     structure = selectors.programme_structure(programme=programme)
-    progress = selectors.programme_progress(programme=programme, user=user, structure=structure)
+    progress = selectors.programme_progress(
+        programme=programme, user=user, structure=structure, completed=written.completed_page_ids
+    )
     lms["progress"] = progress
     lms["programme_title"] = structure.title  # in the reader's language
     lms["page_id"] = page.pk  # the page records are kept under (the original of a translation)
