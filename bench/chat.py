@@ -96,6 +96,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
     from websockets.asyncio.client import connect
 
     load = Load(kind, int(RATE * SECONDS))
+    run = uuid.uuid4().hex[:8]  # client ids are idempotency keys: a second run must not reuse them
     sockets = []
     for i in range(CLIENTS):
         server = servers[i % len(servers)]
@@ -142,7 +143,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
         load.sent_at[number] = time.perf_counter()
         text = f"{number} message de charge"
         if kind == "room":
-            await sender.send(json.dumps({"type": "message.send", "client_id": f"b{number}", "body": text}))
+            await sender.send(json.dumps({"type": "message.send", "client_id": f"b{run}-{number}", "body": text}))
         else:
             await sender.send(text)
     send_end = time.perf_counter()
@@ -230,7 +231,8 @@ def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (both server processes share it).")
     room_id, cookies = setup_room(CLIENTS)
-    print(f"room {room_id}: {CLIENTS} clients, {RATE:g} msg/s for {SECONDS:g} s, 2 daphne processes, private Redis")
+    print(f"room {room_id}: {CLIENTS} clients, {RATE:g} msg/s for {SECONDS:g} s, 2 daphne processes, private Redis",
+          flush=True)
     results = []
     kinds = [] if os.environ.get("BENCH_ONLY_MEMORY") else ["room"] + ([] if os.environ.get("BENCH_SKIP_FLOOR") else ["floor"])
     for kind in kinds * RUNS:  # alternating: room, floor, room, floor…
@@ -247,6 +249,9 @@ def main() -> None:
         servers = [ServerProcess(env=env).start(), ServerProcess(env=env).start()]
         try:
             results.append(asyncio.run(run_load(kind, servers, room_id, cookies)))
+            r = results[-1]
+            print(f"  {kind}: p95 {r['p95']:.1f} ms, {r['cpu_us_per_delivery']:.0f} µs CPU per delivery, "
+                  f"lost {r['lost']}, doubled {r['duplicated']}", flush=True)
         finally:
             for server in servers:
                 server.stop()
