@@ -98,9 +98,10 @@ def free_port() -> int:
     raise RuntimeError(f"no free port in {spec}")
 
 
-def environment(database: Path) -> dict[str, str]:
+def environment(database: Path, conn_max_age: int = 0) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
+        DATABASE_CONN_MAX_AGE=str(conn_max_age),
         DJANGO_SETTINGS_MODULE="config.settings.bench",
         DATABASE_URL=f"sqlite:///{database}",
         PYTHONDONTWRITEBYTECODE="1",
@@ -243,10 +244,12 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="keep the database prepared by an earlier run")
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
     parser.add_argument("--cold-cycles", type=int, default=COLD_CYCLES)
+    parser.add_argument("--conn-max-age", type=int, default=0,
+                        help="DATABASE_CONN_MAX_AGE of the server (0, Django's default; docs/deploy.md advises 60)")
     args = parser.parse_args()
 
     database = OUT / ("serve-large.sqlite3" if args.large else "serve-demo.sqlite3")
-    env = environment(database)
+    env = environment(database, args.conn_max_age)
     if not (args.reuse and database.exists()):
         prepare(database, env, args.large)
     urls = discover(env)
@@ -266,7 +269,8 @@ def main() -> int:
         if wanted:
             pages = [p for p in pages if any(p[0].startswith(w) for w in wanted)]
         print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPU, gunicorn 1 sync worker on port {port}, "
-              f"SQLite, {'demo + large data set' if args.large else 'demo data'}; {args.requests} requests per page "
+              f"SQLite (DATABASE_CONN_MAX_AGE={args.conn_max_age}), {'demo + large data set' if args.large else 'demo data'}; "
+              f"{args.requests} requests per page "
               f"and round at concurrency {args.concurrency} after {args.warmup} warm-up\n", flush=True)
         rows: dict[str, list[dict]] = {}
         floors: list[float] = []
