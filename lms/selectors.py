@@ -534,16 +534,6 @@ def can_read_learner_work(*, viewer, learner_id: int) -> bool:
     return any(fn(viewer, learner) for fn in hooks.get_hooks(CAN_READ_LEARNER_WORK_HOOK))
 
 
-def reflections_for_page(*, user, page) -> dict[str, Reflection]:
-    """The learner's reflections on a page by block id, each with `latest_html` (the body of its last
-    submitted version, or None). One query."""
-    latest = ReflectionVersion.objects.filter(reflection=OuterRef("pk")).order_by("-number")
-    reflections = Reflection.objects.filter(user=user, page_id=page.pk).annotate(
-        latest_html=Subquery(latest.values("body_html")[:1])
-    )
-    return {reflection.block_id: reflection for reflection in reflections}
-
-
 @dataclass
 class PageRecords:
     """What a learner recorded on one page, and which pages of its programme they completed
@@ -557,8 +547,8 @@ class PageRecords:
 
 
 def page_records_for_learner(*, user, page, outline, programme_page_ids: Iterable[int] = ()) -> PageRecords:
-    """The learner's decision answers, reflections (each with `latest_html`, as in
-    `reflections_for_page`), worksheets and quiz attempts on `page`, for the kinds of block the page
+    """The learner's decision answers, reflections (each with `latest_html`, the body of its last
+    submitted version, or None), worksheets and quiz attempts on `page`, for the kinds of block the page
     has (`outline`), and which of `programme_page_ids` they completed: one query (UNION ALL), however
     many kinds; none when there is nothing to read.
 
