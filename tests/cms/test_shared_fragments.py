@@ -102,3 +102,15 @@ def test_the_page_is_the_same_with_no_cache_at_all(client, case):
         uncached = _html(client, nurse, case)
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", uncached) == strip.sub("", cached)
+
+
+def test_a_document_renamed_in_the_library_shows_its_new_title_at_once(client):
+    from wagtail.documents import get_document_model
+
+    case = make_case(professions=PROFESSIONS, media=True)
+    nurse = make_user(profession=Profession.NURSE)
+    document = get_document_model().objects.get()
+    assert "Rapport d" in _html(client, nurse, case)
+    document.title = "Rapport revu : dossiersansdate"
+    document.save()
+    assert "dossiersansdate" in _html(client, nurse, case)
