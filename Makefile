@@ -76,7 +76,7 @@ check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: install
-	$(BIN)/python bench/serving.py
+	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
 # The key pages of the demo at 1280 and 390 px, into docs/screenshots/ (needs chromium).
 screenshots: seed

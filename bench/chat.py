@@ -1,17 +1,23 @@
 """Chat fan-out benchmark: prints figures, is not a test.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/passerelles_rooms .venv/bin/python bench/chat.py
+    BENCH_CLIENTS=100 BENCH_SECONDS=30 BENCH_MEMORY_CLIENTS=1000 DATABASE_URL=… .venv/bin/python bench/chat.py
 
 One room, CLIENTS connected clients spread over two daphne processes sharing a private, clean
 redis-server, RATE messages a second for SECONDS seconds (each client sends in turn). Measured
 per run: p50/p95/p99 delivery latency, deliveries per second, lost and duplicated deliveries
-(every client must receive every message once, its own included). The same load then runs
-against the bare Channels broadcast consumer (`/ws/_bench/floor/`, no auth, no database) on the
-same servers and Redis: the floor. Last, MEMORY_CLIENTS idle room connections to one process,
-to report the memory each costs.
+(every client must receive every message once, its own included), and the server CPU per
+delivered message (µs: utime + stime of both daphne processes, read from /proc before the first
+message and after the last delivery, divided by the deliveries). The same load runs against the
+bare Channels broadcast consumer (`/ws/_bench/floor/`, no auth, no database) on the same servers
+and Redis: the floor. Room and floor alternate, RUNS times each, and the medians are compared:
+on a shared machine one run's tail latency says little. Last, MEMORY_CLIENTS idle room
+connections to one process, to report the memory each costs.
 
-Environment knobs: BENCH_CLIENTS (100), BENCH_RATE (20), BENCH_SECONDS (30), BENCH_MEMORY_CLIENTS
-(1000, 0 to skip), BENCH_SKIP_FLOOR, BENCH_ONLY_MEMORY.
+Environment knobs: BENCH_CLIENTS (40), BENCH_RATE (20), BENCH_SECONDS (10), BENCH_RUNS (3),
+BENCH_MEMORY_CLIENTS (0: skipped; 1000 for the memory figure), BENCH_SKIP_FLOOR, BENCH_ONLY_MEMORY.
+The issue's reference load is BENCH_CLIENTS=100 BENCH_SECONDS=30. Servers take their ports from
+TEST_SERVER_PORTS when it is set.
 """
 
 import asyncio
@@ -28,11 +34,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")  # fast password hashing for setup
 
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "40"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "30"))
-MEMORY_CLIENTS = int(os.environ.get("BENCH_MEMORY_CLIENTS", "1000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+MEMORY_CLIENTS = int(os.environ.get("BENCH_MEMORY_CLIENTS", "0"))
 GRACE = 10.0  # seconds to wait for late deliveries after the last send
+
+from bench.serving import process_tree_cpu_seconds  # noqa: E402
 
 
 def setup_room(n_users: int):
@@ -87,6 +96,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
     from websockets.asyncio.client import connect
 
     load = Load(kind, int(RATE * SECONDS))
+    run = uuid.uuid4().hex[:8]  # client ids are idempotency keys: a second run must not reuse them
     sockets = []
     for i in range(CLIENTS):
         server = servers[i % len(servers)]
@@ -122,6 +132,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
 
     readers = [asyncio.create_task(reader(i, s)) for i, s in enumerate(sockets)]
     await asyncio.sleep(1)
+    cpu_before = sum(process_tree_cpu_seconds(server.process.pid) for server in servers)
     started = time.perf_counter()
     for number in range(load.total):
         due = started + number / RATE
@@ -132,7 +143,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
         load.sent_at[number] = time.perf_counter()
         text = f"{number} message de charge"
         if kind == "room":
-            await sender.send(json.dumps({"type": "message.send", "client_id": f"b{number}", "body": text}))
+            await sender.send(json.dumps({"type": "message.send", "client_id": f"b{run}-{number}", "body": text}))
         else:
             await sender.send(text)
     send_end = time.perf_counter()
@@ -147,6 +158,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
             progress, last_change = got, time.perf_counter()
         await asyncio.sleep(0.2)
     elapsed = time.perf_counter() - started
+    cpu = sum(process_tree_cpu_seconds(server.process.pid) for server in servers) - cpu_before
     for socket in sockets:
         await socket.close()
     for task in readers:
@@ -169,6 +181,7 @@ async def run_load(kind: str, servers, room_id: int, cookies: list[str]) -> dict
         "lost": expected - unique,
         "duplicated": total - unique,
         "errors": load.errors,
+        "cpu_us_per_delivery": 1e6 * cpu / max(unique, 1),
     }
 
 
@@ -218,10 +231,11 @@ def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (both server processes share it).")
     room_id, cookies = setup_room(CLIENTS)
-    print(f"room {room_id}: {CLIENTS} clients, {RATE:g} msg/s for {SECONDS:g} s, 2 daphne processes, private Redis")
+    print(f"room {room_id}: {CLIENTS} clients, {RATE:g} msg/s for {SECONDS:g} s, 2 daphne processes, private Redis",
+          flush=True)
     results = []
     kinds = [] if os.environ.get("BENCH_ONLY_MEMORY") else ["room"] + ([] if os.environ.get("BENCH_SKIP_FLOOR") else ["floor"])
-    for kind in kinds:
+    for kind in kinds * RUNS:  # alternating: room, floor, room, floor…
         redis = RedisProcess().start()  # a clean Redis for each run: no channels left over from a previous one
         env = {
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -235,18 +249,32 @@ def main() -> None:
         servers = [ServerProcess(env=env).start(), ServerProcess(env=env).start()]
         try:
             results.append(asyncio.run(run_load(kind, servers, room_id, cookies)))
+            r = results[-1]
+            print(f"  {kind}: p95 {r['p95']:.1f} ms, {r['cpu_us_per_delivery']:.0f} µs CPU per delivery, "
+                  f"lost {r['lost']}, doubled {r['duplicated']}", flush=True)
         finally:
             for server in servers:
                 server.stop()
             redis.stop()
     if not results:
         kinds = []
-    print(f"{'consumer':<8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'deliv/s':>9} {'expected':>9} {'lost':>6} {'dup':>5} {'errors':>6}")
+    print(f"{'consumer':<8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'deliv/s':>9} {'expected':>9} {'lost':>6} {'dup':>5} "
+          f"{'errors':>6} {'CPU µs/delivery':>16}")
     for r in results:
         print(f"{r['kind']:<8} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} {r['deliveries_per_s']:9.0f} "
-              f"{r['expected']:9d} {r['lost']:6d} {r['duplicated']:5d} {r['errors']:6d}")
-    if len(results) == 2 and results[1]["p95"]:
-        print(f"room p95 / floor p95 = {results[0]['p95'] / results[1]['p95']:.2f} (goal: <= 2)")
+              f"{r['expected']:9d} {r['lost']:6d} {r['duplicated']:5d} {r['errors']:6d} {r['cpu_us_per_delivery']:16.0f}")
+    medians = {
+        kind: {key: statistics.median(r[key] for r in results if r["kind"] == kind) for key in ("p95", "cpu_us_per_delivery")}
+        for kind in kinds
+    }
+    for kind, median in medians.items():
+        lost = sum(r["lost"] for r in results if r["kind"] == kind)
+        doubled = sum(r["duplicated"] for r in results if r["kind"] == kind)
+        print(f"median of {RUNS} {kind} runs: p95 {median['p95']:.1f} ms, CPU {median['cpu_us_per_delivery']:.0f} µs per "
+              f"delivery; lost {lost}, doubled {doubled} in all")
+    if "room" in medians and "floor" in medians and medians["floor"]["p95"]:
+        print(f"room / floor: CPU per delivery {medians['room']['cpu_us_per_delivery'] / medians['floor']['cpu_us_per_delivery']:.2f} "
+              f"(goal <= 1.3), p95 {medians['room']['p95'] / medians['floor']['p95']:.2f} (goal <= 1.5)")
     if MEMORY_CLIENTS:
         redis = RedisProcess().start()
         env = {"DJANGO_SETTINGS_MODULE": "config.settings.test", "REDIS_URL": redis.url, "LOG_LEVEL": "WARNING",

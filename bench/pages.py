@@ -55,7 +55,9 @@ def case_body(n: int) -> tuple[list, list[tuple[str, list[str]]]]:
     return body, decisions
 
 
-def seed(scale: dict, *, out=print) -> dict:
+def seed(scale: dict, *, out=print, catalogue=None) -> dict:
+    """The data set of `scale`; under `catalogue` when given (bench/serve.py adds it to the demo),
+    else under a home page and catalogue of its own that become the default site's."""
     from datetime import date
 
     from django.contrib.auth.hashers import make_password
@@ -70,14 +72,15 @@ def seed(scale: dict, *, out=print) -> dict:
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    root = Page.get_first_root_node()
-    home = root.add_child(instance=HomePage(title="Accueil bench", slug=f"bench-{uuid.uuid4().hex[:6]}"))
-    Site.objects.update_or_create(is_default_site=True, defaults={"root_page": home, "hostname": "testserver", "port": 80})
-    catalogue = home.add_child(instance=CataloguePage(title="Catalogue", slug="catalogue"))
+    if catalogue is None:
+        root = Page.get_first_root_node()
+        home = root.add_child(instance=HomePage(title="Accueil bench", slug=f"bench-{uuid.uuid4().hex[:6]}"))
+        Site.objects.update_or_create(is_default_site=True, defaults={"root_page": home, "hostname": "testserver", "port": 80})
+        catalogue = home.add_child(instance=CataloguePage(title="Catalogue", slug="catalogue"))
     programmes, decisions_by_programme, pages_by_programme = [], {}, {}
     for p in range(scale["programmes"]):
         programme = catalogue.add_child(instance=ProgrammePage(
-            title=f"Programme {p + 1} : coopérer en santé", slug=f"programme-{p + 1}", summary="Résumé.",
+            title=f"Programme {p + 1} : coopérer en santé", slug=f"programme-bench-{p + 1}", summary="Résumé.",
             objectives="<p>Objectifs.</p>", hours=14))
         programmes.append(programme)
         decisions_by_programme[programme.pk], pages_by_programme[programme.pk] = [], []

@@ -3,9 +3,9 @@ view restrictions, programme structures and case outlines.
 
 Every entry is keyed by the *content generation*, a counter kept in the default cache (local
 memory in one process, Redis in production, so every process sees the same one). Any change to a
-page, a site, a locale, a view restriction or a competency moves the counter on — immediately and
-again when the transaction commits, so a request that read the old rows while an editor was
-publishing cannot keep them — and every older entry is ignored from then on. Publishing is rare
+page, a site, a locale, a view restriction, a competency, an image or a document moves the counter
+on — immediately and again when the transaction commits, so a request that read the old rows while
+an editor was publishing cannot keep them — and every older entry is ignored from then on. Publishing is rare
 and a learner's page view is not: one generation for everything is simpler than tracking which
 page changed, and never serves an outdated page. When the cache is unreachable (Redis stopped), the
 cache backend answers every read with a miss (`config.cache`), so pages are built from the database
@@ -139,6 +139,9 @@ _WATCHED_LABELS = {
     "wagtailcore.pageviewrestriction",
     "cms.competency",
     "cms.profession",
+    # Images and documents are shown in cached block fragments (cms.rendering.shared_fragments).
+    "wagtailimages.image",
+    "wagtaildocs.document",
 }
 
 

@@ -471,13 +471,14 @@ class CaseStudyPage(AssessedPage):
         ]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import case_parts  # not at the top: cms.rendering imports cms.models (via cms.access)
+        from cms.rendering import case_parts, shared_fragments  # not at the top: cms.rendering imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)
         labels = dict(ProfessionCode.choices)
         context["state"] = state
         context["parts"] = case_parts(page=self, state=state)
+        context["fragments"] = shared_fragments(page=self, request=request, parts=context["parts"])
         context["brief_professions"] = [(code, labels[code]) for code in state.outline.role_brief_professions]
         context["perspective_label"] = labels.get(state.perspective, "")
         context["preview_label"] = labels.get(state.preview_profession, "")
@@ -518,12 +519,13 @@ class LessonPage(AssessedPage):
         return [("facilitator", _("Comme un·e animateur·rice")), ("learner-other", _("Comme un·e apprenant·e"))]
 
     def get_context(self, request, *args, **kwargs):
-        from cms.rendering import lesson_items  # not at the top: cms.rendering imports cms.models (via cms.access)
+        from cms.rendering import lesson_items, shared_fragments  # not at the top: cms.rendering imports cms.models
 
         context = super().get_context(request, *args, **kwargs)
         state = self.case_state_for(request)
         context["state"] = state
         context["items"] = lesson_items(page=self, state=state)
+        context["fragments"] = shared_fragments(page=self, request=request, items=context["items"])
         context.update(self.cached_context(request, lambda: {"competency_list": list(self.competencies.all())}))
         self.add_hook_context(request, state, context)
         return context

@@ -8,8 +8,10 @@ role brief) is simply absent from the parts, so it cannot reach the HTML by mist
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cms import content_cache
 from cms.access import CaseState
 from cms.blocks import EpisodeGate
 
@@ -113,3 +115,40 @@ def case_parts(*, page, state: CaseState) -> list[BodyPart]:
 def lesson_items(*, page, state: CaseState) -> list[BodyItem]:
     """The blocks of a lesson as `state.user` may see them."""
     return _items(page.body, state)
+
+
+# Blocks whose HTML is the same for every reader who may see them (their templates read only the
+# block's value and id): rendered once per page revision, language and content generation, then
+# served from the content cache (`cms.content_cache`), so publishing replaces them at once. Which
+# of them a reader sees is decided above (`case_parts`, `lesson_items`) before any is looked up:
+# a fragment is only ever served inside a part the gate let through to this reader.
+SHARED_BLOCKS = frozenset({"text", "exhibit_document", "exhibit_image", "exhibit_table", "role_brief"})
+
+
+def _shared_children(items: list[BodyItem]):
+    for item in items:
+        if item.kind == "briefs":
+            yield from item.briefs
+        elif item.kind in SHARED_BLOCKS:
+            yield item.child
+
+
+def shared_fragments(*, page, request, parts: list[BodyPart] = (), items: list[BodyItem] = ()) -> dict[str, str]:
+    """{block id: HTML} of the shared blocks among what the reader sees (`parts` of a case, `items`
+    of a lesson), for `cms_tags.body_block`. Previews render the revision being edited: not cached."""
+    children = list(_shared_children(items))
+    for part in parts:
+        children += _shared_children(part.items)
+    if not children:
+        return {}
+    by_id = {str(child.id): child for child in children}
+    if getattr(request, "is_preview", False) or page.pk is None:
+        return {block_id: child.render_as_block(context={"block_id": block_id}) for block_id, child in by_id.items()}
+    prefix = f"{page.pk}:{page.live_revision_id}:{translation.get_language()}:"
+
+    def build(keys: list[str]) -> dict[str, str]:
+        return {key: by_id[key.removeprefix(prefix)].render_as_block(context={"block_id": key.removeprefix(prefix)})
+                for key in keys}
+
+    found = content_cache.cached_many("fragment", [prefix + block_id for block_id in by_id], build)
+    return {key.removeprefix(prefix): html for key, html in found.items()}

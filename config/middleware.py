@@ -39,3 +39,32 @@ class RejectNulBytesMiddleware:
         ):
             raise BadRequest("NUL byte in the query string")
         return self.get_response(request)
+
+
+class BenchMeasureMiddleware:
+    """Benchmarks only (config.settings.bench): each response says how many SQL queries its request
+    made (`X-Bench-Queries`) and how much CPU its thread spent inside the middleware stack
+    (`X-Bench-CPU-us`), so a benchmark counts a real server's queries for a logged-in page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.db import connections
+
+        count = [0]
+
+        def counter(execute, sql, params, many, context):
+            count[0] += 1
+            return execute(sql, params, many, context)
+
+        started = time.thread_time_ns()
+        with connections["default"].execute_wrapper(counter):
+            response = self.get_response(request)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        response["X-Bench-Queries"] = str(count[0])
+        response["X-Bench-CPU-us"] = str((time.thread_time_ns() - started) // 1000)
+        return response

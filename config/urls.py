@@ -39,7 +39,10 @@ urlpatterns = [
 ]
 
 if settings.BENCHMARK_ENDPOINTS:
-    urlpatterns.insert(0, path("_bench/floor", views.bench_floor, name="bench_floor"))
+    urlpatterns[:0] = [
+        path("_bench/floor", views.bench_floor, name="bench_floor"),
+        path("_bench/content-changed", views.bench_content_changed, name="bench_content_changed"),
+    ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -10,7 +10,8 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 
 def _database_ok() -> bool:
@@ -78,6 +79,17 @@ _FLOOR_PAGE = (
 def bench_floor(request):
     """A constant page through the full middleware stack; routed only when BENCHMARK_ENDPOINTS is on."""
     return HttpResponse(_FLOOR_PAGE)
+
+
+@csrf_exempt
+@require_POST
+def bench_content_changed(request):
+    """What an editor's publishing does to the content cache (a new content generation), so that a
+    benchmark can measure the first view after it; routed only when BENCHMARK_ENDPOINTS is on."""
+    from cms.content_cache import content_changed
+
+    content_changed()
+    return HttpResponse("ok")
 
 
 @require_GET

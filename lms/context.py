@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from config.sanitize import html_to_text
 from lms import selectors, services
-from lms.models import QuizAttempt, Worksheet
 
 
 def _decisions(*, user, page, programme, outline, answers, enrolled, actions, records) -> None:
@@ -35,8 +34,7 @@ def _decisions(*, user, page, programme, outline, answers, enrolled, actions, re
         }
 
 
-def _reflections(*, user, page, outline, enrolled, actions, records) -> None:
-    reflections = selectors.reflections_for_page(user=user, page=page)
+def _reflections(*, reflections, page, outline, enrolled, actions, records) -> None:
     for spec in outline.reflection_prompts:
         if enrolled:
             actions[spec.id] = reverse("lms:reflection_submit", args=[page.pk, spec.id])
@@ -48,8 +46,7 @@ def _reflections(*, user, page, outline, enrolled, actions, records) -> None:
             }
 
 
-def _worksheets(*, user, page, outline, enrolled, actions, records) -> None:
-    sheets = {w.block_id: w for w in Worksheet.objects.filter(user=user, page_id=page.pk)}
+def _worksheets(*, sheets, page, outline, enrolled, actions, records) -> None:
     for spec in outline.worksheets:
         if enrolled:
             actions[spec.id] = reverse("lms:worksheet_save", args=[page.pk, spec.id])
@@ -58,10 +55,9 @@ def _worksheets(*, user, page, outline, enrolled, actions, records) -> None:
             records[spec.id] = {"fields": sheet.data, "print_url": reverse("lms:worksheet_detail", args=[sheet.pk])}
 
 
-def _quiz(*, user, page, outline, enrolled, actions, records) -> None:
+def _quiz(*, attempts, page, outline, enrolled, actions, records) -> None:
     """The quiz is answered one question at a time: forms while an attempt is open or may start; the
     choices of the attempt in progress, or of the last one once the quiz is passed or out of attempts."""
-    attempts = list(QuizAttempt.objects.filter(user=user, page_id=page.pk).order_by("number"))
     current = next((a for a in attempts if not a.is_complete), None)
     completed = [a for a in attempts if a.is_complete]
     may_start = current is None and len(completed) < page.quiz_max_attempts and not any(a.passed for a in completed)
@@ -76,10 +72,10 @@ def _quiz(*, user, page, outline, enrolled, actions, records) -> None:
 def case_page_context(*, request, page, state) -> dict:
     """`lms`, `block_actions` and `records` of a case study or lesson for the requesting learner.
 
-    Queries: programme (cached), enrolment (1), reflections (1), worksheets (1), quiz attempts (1),
-    completions (1, the programme structure is cached), distributions (1), the visit (≤1).
-    Decision answers come from the `case_state` hook (`state.lms_answers`). None of these grows
-    with the data."""
+    Queries: distributions (1), the visit (≤1). The programme and its structure are cached; the
+    enrolment and the learner's records on the page (answers, reflections, worksheets, quiz attempts,
+    completed pages of the programme: `selectors.page_records_for_learner`) were read by the
+    `case_state` hook (`state.lms_enrolment`, `state.lms_records`). None of these grows with the data."""
     user = request.user
     outline = state.outline
     programme = selectors.programme_for_page(page=page)
@@ -99,17 +95,22 @@ def case_page_context(*, request, page, state) -> dict:
     if not user.is_authenticated or programme is None or getattr(request, "is_preview", False):
         return context
 
-    blocks = {"user": user, "page": page, "outline": outline, "enrolled": enrolled, "actions": actions, "records": records}
-    _decisions(programme=programme, answers=state.lms_answers, **blocks)
+    blocks = {"page": page, "outline": outline, "enrolled": enrolled, "actions": actions, "records": records}
+    written = getattr(state, "lms_records", None)
+    if written is None:  # a state built without lms's `case_state` hook
+        written = selectors.page_records_for_learner(user=user, page=page, outline=outline)
+    _decisions(user=user, programme=programme, answers=written.answers, **blocks)
     if outline.reflection_prompts:
-        _reflections(**blocks)
+        _reflections(reflections=written.reflections, **blocks)
     if outline.worksheets:
-        _worksheets(**blocks)
+        _worksheets(sheets=written.worksheets, **blocks)
     if outline.quiz_questions:
-        _quiz(**blocks)
+        _quiz(attempts=written.quiz_attempts, **blocks)
 
     structure = selectors.programme_structure(programme=programme)
-    progress = selectors.programme_progress(programme=programme, user=user, structure=structure)
+    progress = selectors.programme_progress(
+        programme=programme, user=user, structure=structure, completed=written.completed_page_ids
+    )
     lms["progress"] = progress
     lms["programme_title"] = structure.title  # in the reader's language
     lms["page_id"] = page.pk  # the page records are kept under (the original of a translation)

@@ -7,23 +7,28 @@ from wagtail.admin.menu import AdminOnlyMenuItem
 
 from lms import admin_views, selectors, services
 from lms.context import add_to_case_page_context
-from lms.models import DecisionAnswer
 
 
 @hooks.register("case_state")
 def fill_answered_decisions(state) -> None:
-    """The learner's answered decision points open the episodes gated on them (one query), and,
-    for a learner following the programme alone, the facilitator's gates and the debrief
+    """The learner's answered decision points open the episodes gated on them, and, for a learner
+    following the programme alone, the facilitator's gates and the debrief
     (`services.self_paced_case_state`: one query, the enrolment).
 
-    The answers and the enrolment are kept on the state so the page context does not fetch them again."""
+    The answers are read with everything else the learner recorded on the page and the pages of
+    the programme they completed, in one query (`selectors.page_records_for_learner`), kept on the
+    state (`lms_records`) with the enrolment so the page context does not fetch them again."""
     user = state.user
     if not user.is_authenticated:
-        state.lms_answers = {}
+        state.lms_records = selectors.PageRecords()
         return
-    answers = {a.block_id: a for a in DecisionAnswer.objects.filter(user=user, page_id=state.source_page.pk)}
-    state.lms_answers = answers
-    state.answered_decision_ids |= set(answers)
+    page = state.source_page
+    programme = selectors.programme_for_page(page=page)
+    structure = selectors.programme_structure(programme=programme) if programme else None
+    state.lms_records = selectors.page_records_for_learner(
+        user=user, page=page, outline=state.outline, programme_page_ids=structure.page_ids if structure else ()
+    )
+    state.answered_decision_ids |= set(state.lms_records.answers)
     services.self_paced_case_state(state)
 
 

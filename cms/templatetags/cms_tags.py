@@ -1,6 +1,7 @@
 """Template helpers of the cms pages and blocks."""
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from accounts.choices import Profession
 from cms.blocks import WorksheetTemplate, parse_table
@@ -20,6 +21,18 @@ def exhibit_rows(data: str) -> list[list[str]]:
 def exhibit_chart(rows: list[list[str]], kind: str, title: str):
     """The server-side SVG chart of an exhibit table, or nothing when the table is not charted."""
     return chart_svg(rows=rows, kind=kind, title=title)
+
+
+@register.simple_tag(takes_context=True)
+def body_block(context, child):
+    """A block of a case or lesson body: its shared fragment when the page has one
+    (`fragments`, from `cms.rendering.shared_fragments`), else rendered here as `include_block` does."""
+    html = (context.get("fragments") or {}).get(str(child.id))
+    if html is not None:
+        return mark_safe(html)  # rendered by the block's own template, which escapes what it must
+    new_context = context.flatten()
+    new_context["block_id"] = child.id
+    return child.render_as_block(context=new_context)
 
 
 @register.simple_tag(takes_context=True)

@@ -31,6 +31,37 @@ def test_benchmark_floor_serves_a_constant_page_when_enabled(client):
     assert client.get("/_bench/floor", follow=True).status_code == 404
 
 
+def test_the_benchmark_content_change_starts_a_new_content_generation_only_when_enabled(client):
+    from cms import content_cache
+
+    assert client.post("/_bench/content-changed", follow=True).status_code == 404
+    try:
+        with override_settings(BENCHMARK_ENDPOINTS=True):
+            importlib.reload(config.urls)
+            clear_url_caches()
+            before = content_cache.generation()
+            assert client.get("/_bench/content-changed").status_code == 405
+            assert client.post("/_bench/content-changed").status_code == 200
+            assert content_cache.generation() != before
+    finally:
+        importlib.reload(config.urls)
+        clear_url_caches()
+    assert client.post("/_bench/content-changed", follow=True).status_code == 404
+
+
+def test_the_benchmark_middleware_reports_the_queries_and_cpu_of_a_request(client):
+    from django.test import modify_settings
+
+    from tests.factories import make_user
+
+    client.force_login(make_user())
+    with modify_settings(MIDDLEWARE={"prepend": "config.middleware.BenchMeasureMiddleware"}):
+        response = client.get("/dashboard/")
+    assert response.status_code == 200
+    assert int(response["X-Bench-Queries"]) >= 2  # the session and its user, at least
+    assert int(response["X-Bench-CPU-us"]) > 0
+
+
 def test_unknown_page_gets_our_404(client):
     response = client.get("/cette-page-n-existe-pas/")
     assert response.status_code == 404
