@@ -300,3 +300,24 @@ def test_a_persons_data_export_lists_the_live_sessions_they_attended_and_their_l
     assert [row["run__page__title"] for row in data["live_sessions_attended"]] == [world.case.title]
     assert [(row["poll__block_id"], row["named"]) for row in data["live_poll_answers"]] == [(world.d1["id"], True)]
     assert cohort_user_data_export(world.learners[1])["live_sessions_attended"] == []
+
+
+def test_attended_live_hours_reach_the_dpc_attestation_only_where_the_programme_counts_them(world):
+    """The chain through the real apps: cohorts' attendance, its `dpc_live_hours` hook, lms's call
+    site and the programme's flag (the attestation prints `lms.selectors.dpc_live_hours`)."""
+    from datetime import timedelta
+
+    from lms.selectors import dpc_live_hours
+
+    learner = world.learners[0]
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_attendance_join(run=run, user=learner)
+    run = live.live_run_end(run=run, actor=world.facilitator)
+    LiveRun.objects.filter(pk=run.pk).update(started_at=run.ended_at - timedelta(minutes=90))
+
+    programme = world.programme
+    programme.dpc_live_sessions_count = False
+    assert dpc_live_hours(user=learner, programme=programme) == Decimal("0")
+    programme.dpc_live_sessions_count = True
+    assert dpc_live_hours(user=learner, programme=programme) == Decimal("1.5")
+    assert dpc_live_hours(user=world.learners[1], programme=programme) == Decimal("0")
