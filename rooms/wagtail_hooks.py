@@ -11,6 +11,7 @@ from rooms.selectors import (
     member_data_export,
     message_counts_by_author,
     notification_list_for_user,
+    programme_interaction,
     room_links_for,
     room_list_for_user,
 )
@@ -110,3 +111,9 @@ def live_breakout_activity(run, breakout) -> dict:
         messages = messages.filter(created_at__lte=ended)
     cross = messages.filter(reply_to__isnull=False).exclude(reply_to__author__profession=models.F("author__profession"))
     return {"messages": messages.count(), "cross_profession_replies": cross.count()}
+
+
+@hooks.register("outcomes_interaction")
+def rooms_interaction_for_outcomes(programme, user_ids) -> list[dict]:
+    """Cross-profession talk in the programme's cohort rooms, for the owner's report (lms.outcomes)."""
+    return programme_interaction(programme_id=programme.pk, user_ids=user_ids)

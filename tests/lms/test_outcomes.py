@@ -179,5 +179,5 @@ def test_the_report_keeps_its_query_count_from_ten_to_sixty_learners(client, cou
     large = page_queries(client, url)
     assert large == small, (small, large)
     # Wagtail admin frame (session, user, permissions, menu) + programmes, cohorts, enrolments, framework,
-    # assessments, module feedback
-    assert small.warm <= 15, small
+    # assessments, module feedback, and the rooms' cross-profession talk (three)
+    assert small.warm <= 18, small
