@@ -27,6 +27,7 @@ from cohorts.models import (
     LiveRunEvent,
 )
 from cohorts.selectors import room_links
+from lms import xapi
 from lms.models import DecisionAnswer
 from lms.selectors import decision_distributions_for_page, distribution_view
 
@@ -405,6 +406,30 @@ def live_hours(*, user, programme_id: int) -> Decimal:
     ).values_list("run__started_at", "run__ended_at"):
         total += ended - started
     return (Decimal(int(total.total_seconds())) / Decimal(3600)).quantize(Decimal("0.01"))
+
+
+def live_attendance_statements(*, programme, user_ids: set[int] | None = None) -> list[dict]:
+    """One xAPI statement per attendance at an ended live run of `programme`'s cohorts (of `user_ids`
+    when given), verb `attended`, object the run (a meeting under the case page's activity id), with
+    its length. One query."""
+    attendances = LiveAttendance.objects.filter(run__cohort__programme_id=programme.pk, run__ended_at__isnull=False)
+    if user_ids is not None:
+        attendances = attendances.filter(user_id__in=user_ids)
+    rows = list(attendances.values_list(
+        "pk", "user_id", "user__email", "run_id", "run__page_id", "run__page__title", "run__started_at", "run__ended_at",
+    ))
+    titles = {page_id: title for _pk, _u, _e, _r, page_id, title, _s, _e2 in rows}
+    titles[programme.pk] = programme.title
+    statements = []
+    for pk, user_id, email, run_id, page_id, _title, started_at, ended_at in rows:
+        seconds = max(int((ended_at - started_at).total_seconds()), 0)
+        statements.append(xapi.statement(
+            f"live-attendance:{pk}", user_id=user_id, email=email, verb="attended",
+            obj=xapi.activity(page_id, titles, "meeting", f"live/{run_id}"), timestamp=ended_at,
+            programme_id=programme.pk, titles=titles,
+            result={"completion": True, "duration": f"PT{seconds // 3600}H{seconds % 3600 // 60}M{seconds % 60}S"},
+        ))
+    return statements
 
 
 def live_summary_display(summary: dict) -> dict:

@@ -20,7 +20,7 @@ from cohorts.models import (
     LivePollAnswer,
     ScheduleItem,
 )
-from cohorts.live_selectors import live_banner, live_hours, live_runs_for_case_state
+from cohorts.live_selectors import live_attendance_statements, live_banner, live_hours, live_runs_for_case_state
 from cohorts.selectors import (
     active_memberships,
     cohort_is_facilitator,
@@ -248,3 +248,9 @@ def programme_cohorts_for_outcomes(programme) -> list[dict]:
     for cohort_id, name, user_id in rows:
         cohorts.setdefault(cohort_id, {"id": cohort_id, "name": name, "user_ids": set()})["user_ids"].add(user_id)
     return list(cohorts.values())
+
+
+@hooks.register("xapi_statements")
+def live_attendance_xapi(programme, user_ids) -> list[dict]:
+    """Attendance at the programme's live case sessions, in lms's xAPI export (verb `attended`)."""
+    return live_attendance_statements(programme=programme, user_ids=user_ids)

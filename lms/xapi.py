@@ -9,7 +9,7 @@ institution's learning record store.
 - Statement ids: UUID 5 of the record, so exporting or sending twice gives the same statements
   (an LRS stores a statement id once).
 Live session attendance comes from the `xapi_statements` hook (`fn(programme_page, user_ids) ->
-list[dict]` of statements), which the app running live sessions may register.
+list[dict]` of statements, built with `statement` and `activity`), which cohorts registers.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ VERBS = {
     "passed": {"en-US": "passed", "fr-FR": "a réussi"},
     "failed": {"en-US": "failed", "fr-FR": "a échoué"},
     "responded": {"en-US": "responded", "fr-FR": "a rédigé"},
+    "attended": {"en-US": "attended", "fr-FR": "a participé à"},
 }
 ACTIVITY_TYPES = {
     "course": "http://adlnet.gov/expapi/activities/course",
@@ -52,6 +53,7 @@ ACTIVITY_TYPES = {
     "interaction": "http://adlnet.gov/expapi/activities/cmi.interaction",
     "assessment": "http://adlnet.gov/expapi/activities/assessment",
     "question": "http://adlnet.gov/expapi/activities/question",
+    "meeting": "http://adlnet.gov/expapi/activities/meeting",
 }
 
 
@@ -69,7 +71,7 @@ def activity_id(page_id: int, suffix: str = "") -> str:
     return f"{_site()}/xapi/activities/pages/{page_id}" + (f"/{suffix}" if suffix else "")
 
 
-def _activity(page_id: int, titles: dict[int, str], kind: str, suffix: str = "") -> dict:
+def activity(page_id: int, titles: dict[int, str], kind: str, suffix: str = "") -> dict:
     return {
         "objectType": "Activity",
         "id": activity_id(page_id, suffix),
@@ -77,9 +79,9 @@ def _activity(page_id: int, titles: dict[int, str], kind: str, suffix: str = "")
     }
 
 
-def _statement(key: str, *, user_id: int, email: str, verb: str, obj: dict, timestamp, programme_id: int,
+def statement(key: str, *, user_id: int, email: str, verb: str, obj: dict, timestamp, programme_id: int,
                titles: dict[int, str], result: dict | None = None) -> dict:
-    statement = {
+    built = {
         "id": str(uuid.uuid5(NAMESPACE, key)),
         "actor": actor(user_id, email),
         "verb": {"id": ADL + verb, "display": VERBS[verb]},
@@ -87,11 +89,11 @@ def _statement(key: str, *, user_id: int, email: str, verb: str, obj: dict, time
         "timestamp": timestamp.isoformat(),
         "version": VERSION,
         "context": {"platform": "Passerelles", "contextActivities": {
-            "grouping": [_activity(programme_id, titles, "course")]}},
+            "grouping": [activity(programme_id, titles, "course")]}},
     }
     if result:
-        statement["result"] = result
-    return statement
+        built["result"] = result
+    return built
 
 
 def programme_statements(*, programme, user_ids: set[int] | None = None) -> Iterator[dict]:
@@ -112,10 +114,10 @@ def programme_statements(*, programme, user_ids: set[int] | None = None) -> Iter
         pk, user_id, email, enrolled_at, completed_at = e
         emails[user_id] = email
         common = {"user_id": user_id, "email": email, "programme_id": programme.pk, "titles": titles}
-        course = _activity(programme.pk, titles, "course")
-        yield _statement(f"enrolment:{pk}", verb="registered", obj=course, timestamp=enrolled_at, **common)
+        course = activity(programme.pk, titles, "course")
+        yield statement(f"enrolment:{pk}", verb="registered", obj=course, timestamp=enrolled_at, **common)
         if completed_at:
-            yield _statement(f"programme-completed:{pk}", verb="completed", obj=course, timestamp=completed_at,
+            yield statement(f"programme-completed:{pk}", verb="completed", obj=course, timestamp=completed_at,
                              result={"completion": True}, **common)
 
     def common(user_id):
@@ -124,31 +126,31 @@ def programme_statements(*, programme, user_ids: set[int] | None = None) -> Iter
     for pk, user_id, page_id, at in mine(PageCompletion.objects.filter(programme_id=programme.pk)).values_list(
         "pk", "user_id", "page_id", "completed_at"
     ):
-        yield _statement(f"page:{pk}", verb="completed", obj=_activity(page_id, titles, "lesson"), timestamp=at,
+        yield statement(f"page:{pk}", verb="completed", obj=activity(page_id, titles, "lesson"), timestamp=at,
                          result={"completion": True}, **common(user_id))
     for pk, user_id, page_id, block_id, option_id, at in mine(
         DecisionAnswer.objects.filter(page_id__in=page_ids)
     ).values_list("pk", "user_id", "page_id", "block_id", "option_id", "submitted_at"):
-        yield _statement(f"decision:{pk}", verb="answered", obj=_activity(page_id, titles, "interaction", block_id),
+        yield statement(f"decision:{pk}", verb="answered", obj=activity(page_id, titles, "interaction", block_id),
                          timestamp=at, result={"response": option_id}, **common(user_id))
     for pk, user_id, page_id, score, passed, at in mine(
         QuizAttempt.objects.filter(page_id__in=page_ids, completed_at__isnull=False)
     ).values_list("pk", "user_id", "page_id", "score", "passed", "completed_at"):
-        yield _statement(f"quiz:{pk}", verb="passed" if passed else "failed",
-                         obj=_activity(page_id, titles, "assessment", "quiz"), timestamp=at,
+        yield statement(f"quiz:{pk}", verb="passed" if passed else "failed",
+                         obj=activity(page_id, titles, "assessment", "quiz"), timestamp=at,
                          result={"score": {"scaled": score / 100, "raw": score, "min": 0, "max": 100},
                                  "success": passed, "completion": True}, **common(user_id))
     for pk, user_id, page_id, block_id, at in mine(
         Reflection.objects.filter(page_id__in=page_ids, submitted_at__isnull=False)
     ).values_list("pk", "user_id", "page_id", "block_id", "submitted_at"):
         # The text stays on the platform: the statement says a reflection was submitted, not what it says.
-        yield _statement(f"reflection:{pk}", verb="responded", obj=_activity(page_id, titles, "question", block_id),
+        yield statement(f"reflection:{pk}", verb="responded", obj=activity(page_id, titles, "question", block_id),
                          timestamp=at, **common(user_id))
     for pk, user_id, moment, levels, at in mine(SelfAssessment.objects.filter(programme_id=programme.pk)).values_list(
         "pk", "user_id", "moment", "levels", "submitted_at"
     ):
-        yield _statement(f"self-assessment:{pk}", verb="responded",
-                         obj=_activity(programme.pk, titles, "assessment", f"self-assessment/{moment}"), timestamp=at,
+        yield statement(f"self-assessment:{pk}", verb="responded",
+                         obj=activity(programme.pk, titles, "assessment", f"self-assessment/{moment}"), timestamp=at,
                          result={"extensions": {f"{_site()}/xapi/extensions/competency-levels": levels}},
                          **common(user_id))
     for fn in hooks.get_hooks(XAPI_STATEMENTS_HOOK):

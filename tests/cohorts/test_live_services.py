@@ -321,3 +321,30 @@ def test_attended_live_hours_reach_the_dpc_attestation_only_where_the_programme_
     programme.dpc_live_sessions_count = True
     assert dpc_live_hours(user=learner, programme=programme) == Decimal("1.5")
     assert dpc_live_hours(user=world.learners[1], programme=programme) == Decimal("0")
+
+
+def test_attendance_at_an_ended_live_run_is_an_xapi_attended_statement_in_the_programme_export(world):
+    from datetime import timedelta
+
+    from lms import xapi
+    from tests.lms.test_xapi import validate_statement
+
+    learner = world.learners[0]
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_attendance_join(run=run, user=learner)
+    live.live_attendance_join(run=run, user=world.learners[1])
+
+    def attended(**kwargs):
+        return [s for s in xapi.programme_statements(programme=world.programme, **kwargs) if s["verb"]["id"].endswith("/attended")]
+
+    assert attended() == []  # not over yet
+    run = live.live_run_end(run=run, actor=world.facilitator)
+    LiveRun.objects.filter(pk=run.pk).update(started_at=run.ended_at - timedelta(minutes=90, seconds=5))
+    statements = attended()
+    assert len(statements) == 2
+    for statement in statements:
+        validate_statement(statement)
+        assert statement["result"]["duration"] == "PT1H30M5S"
+        assert statement["object"]["id"].endswith(f"/pages/{world.case.pk}/live/{run.pk}")
+        assert "mbox" not in statement["actor"]
+    assert [s["actor"]["account"]["name"] for s in attended(user_ids={learner.pk})] == [str(learner.pk)]
