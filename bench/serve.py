@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -46,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serving import BIN, HOST, OUT, Client, process_tree_cpu_seconds, wait_until_up  # noqa: E402
+from bench.serving import BIN, HOST, OUT, Client, process_tree_cpu_seconds, stop_server, wait_until_up  # noqa: E402
 
 DIRECTOR = ("directrice@passerelles.test", "passerelles-demo")
 BENCH_LEARNER = ("learner0@bench.test", "bench-password")  # bench/pages.py's first learner
@@ -223,15 +222,6 @@ def run_server(env: dict[str, str], port: int) -> subprocess.Popen:
                                start_new_session=True)
     wait_until_up(port)
     return process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def main() -> int:

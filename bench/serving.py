@@ -43,6 +43,16 @@ SERVERS = {
 }
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Stop a server started in its own process group (SIGTERM, then SIGKILL after 15 s)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 def bench_environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(
@@ -211,12 +221,7 @@ def main() -> int:
                 print(f"{name:<9} {path:<18} {row['status']:>6} {row['bytes'] / 1024:>6.1f} {row['median_ms']:>10.2f} "
                       f"{row['p95_ms']:>8.2f} {row['cpu_ms']:>11.2f} {row['rps']:>7.0f}", flush=True)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_server(process)
     counts = query_counts(env, pages_for_queries)
     if counts:
         print("\nSQL queries per request: " + ", ".join(f"{path} {n}" for path, n in counts.items()))
