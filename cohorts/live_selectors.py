@@ -75,11 +75,12 @@ def live_run_going_on(*, cohort_id: int) -> LiveRun | None:
 
 def live_runs_for_case_state(*, user, cohort_ids: list[int], page_id: int, facilitator: bool = False) -> list[LiveRun]:
     """The runs of `page` in the user's cohorts that reach them (the whole cohort's, or their group's;
-    every run for a facilitator), going on or over: what they revealed stays open. One query."""
+    every run for a facilitator), going on or over: what they revealed stays open. One query, on the
+    run's own table only: every learner's view of the case asks it, so nothing is joined."""
     runs = LiveRun.objects.filter(cohort_id__in=cohort_ids, page_id=page_id)
     if not facilitator:
-        runs = runs.filter(Q(group__isnull=True) | Q(group__memberships__user=user))
-    return list(runs.select_related("cohort__programme", "page").order_by("-started_at"))
+        runs = runs.filter(Q(group__isnull=True) | Q(group_id__in=GroupMembership.objects.filter(user=user).values("group_id")))
+    return list(runs.order_by("-started_at"))
 
 
 def live_events_after(*, run_id: int, after: int, limit: int = 200) -> list[dict]:

@@ -52,3 +52,21 @@ def test_inactive_users_never_reach_the_admin_and_superusers_always_do():
     admin = make_user()
     admin.is_superuser = True
     assert can_access_admin(admin) is True
+
+
+def test_a_session_user_granted_admin_access_directly_not_through_a_group_gets_the_link():
+    from django.contrib.auth.models import Permission
+
+    from accounts.backends import ModelBackend, can_access_admin
+
+    user = make_user(roles=(Role.LEARNER,))
+    assert can_access_admin(ModelBackend().get_user(user.pk)) is False
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    assert can_access_admin(ModelBackend().get_user(user.pk)) is True
+
+
+def test_the_session_backend_answers_none_for_an_unknown_or_malformed_id():
+    from accounts.backends import ModelBackend
+
+    assert ModelBackend().get_user(987654321) is None
+    assert ModelBackend().get_user("not-a-number") is None
