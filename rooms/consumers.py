@@ -13,6 +13,7 @@ import logging
 import time
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import connection
@@ -69,6 +70,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
     room: Room
     can_moderate: bool
     delivered: int
+
+    async def dispatch(self, message):
+        """Channels' dispatch, without its thread hop before every handler.
+
+        Since 4.2, Channels runs `close_old_connections` in a worker thread before each handler, for
+        handlers that use the ORM directly. This consumer reads and writes only through
+        `database_sync_to_async`, which does the same, before and after, in the thread each call runs
+        in; the extra hop cost a thread round trip per delivered message (bench/chat.py, issue 14)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Connection -----------------------------------------------------------------------
 
@@ -364,7 +377,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._catch_up_locked(final=final)
 
     async def _catch_up_locked(self, *, final: bool):
-        """Send every stored message after `self.delivered`, in order, in pages."""
+        """Send every stored message after `self.delivered`, in order, in pages. A live connection
+        waiting for a gap reads the gap only, not again the messages it holds already."""
+        if not final:
+            while self.reorder:
+                gap_end = min(self.reorder)
+                page = await database_sync_to_async(self._page_after, thread_sensitive=False)(self.delivered, gap_end)
+                if page:
+                    self.delivered = page[-1]["id"]
+                    await self._send_json({"type": "resume", "messages": page})
+                if self.delivered + 1 < gap_end:
+                    break  # not all of the gap is stored (yet): read everything after it below
+                await self._flush_in_order()
+            else:
+                return
         while True:
             page = await database_sync_to_async(self._page_after, thread_sensitive=False)(self.delivered)
             if page:
@@ -377,8 +403,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if final:
             await self._send_json({"type": "resumed", "last_id": self.delivered})
 
-    def _page_after(self, after: int) -> list[dict]:
-        return [self._visible(message_payload(m)) for m in room_messages_after(room=self.room, after=after, limit=RESUME_PAGE)]
+    def _page_after(self, after: int, before: int | None = None) -> list[dict]:
+        messages = room_messages_after(room=self.room, after=after, before=before, limit=RESUME_PAGE)
+        return [self._visible(message_payload(m)) for m in messages]
 
     # --- Helpers ----------------------------------------------------------------------------
 

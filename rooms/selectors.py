@@ -231,9 +231,13 @@ def _message_queryset(room: Room) -> QuerySet[Message]:
     )
 
 
-def room_messages_after(*, room: Room, after: int, limit: int = 200) -> list[Message]:
-    """Messages with seq > after, oldest first: what a resuming client missed."""
-    return list(_message_queryset(room).filter(seq__gt=after).order_by("seq")[:limit])
+def room_messages_after(*, room: Room, after: int, before: int | None = None, limit: int = 200) -> list[Message]:
+    """Messages with seq > after (and < before, when given), oldest first: what a resuming client
+    missed, or the gap a live client is waiting for."""
+    qs = _message_queryset(room).filter(seq__gt=after)
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    return list(qs.order_by("seq")[:limit])
 
 
 def room_messages_before(*, room: Room, before: int | None = None, limit: int = 50) -> list[Message]:

@@ -140,6 +140,57 @@ async def test_live_messages_that_cross_are_delivered_in_order_without_a_databas
     await b.disconnect()
 
 
+async def test_a_lost_broadcast_is_read_back_alone_and_the_messages_held_meanwhile_are_sent_as_they_came():
+    """Broadcasts of 1 and 3 are lost, 2 and 4 arrive: after the wait, each gap is read from the
+    database by itself (the held messages are not read again), and everything reaches the client once, in order."""
+    from rooms.events import room_event_send_async
+    from rooms.selectors import message_payload
+
+    room, _fac, (alice, bob) = await _room()
+    b, _ = await joined(room.pk, bob)
+    stored = await db(lambda: [
+        Message.objects.create(room=room, seq=i, author=alice, client_id=f"g{i}", body=str(i), html=f"<p>{i}</p>")
+        for i in range(1, 5)])()
+    payloads = await db(lambda: [message_payload(m, new=True) for m in stored])()
+    for payload in (payloads[1], payloads[3]):
+        await room_event_send_async(room_id=room.pk, event={"type": "message", "message": payload})
+    frames = [f for f in await drain(b, timeout=2.0) if f["type"] in ("message", "resume")]
+    assert [(f["type"], [m["id"] for m in f["messages"]] if f["type"] == "resume" else f["message"]["id"])
+            for f in frames] == [("resume", [1]), ("message", 2), ("resume", [3]), ("message", 4)]
+    await b.disconnect()
+
+
+async def test_delivering_a_broadcast_takes_no_thread_round_trip(monkeypatch):
+    """Channels 4.2+ hops into a worker thread before every handler to close stale database
+    connections; the room socket skips it (its database calls do that themselves), which is most of
+    what a delivery cost above the bare Channels floor (bench/chat.py). Counted on Channels' own
+    function: if an upgrade moves the hop elsewhere, this fails and the override must be looked at."""
+    import channels.consumer
+
+    from rooms.events import room_event_send_async
+    from rooms.selectors import message_payload
+
+    room, _fac, (alice, bob) = await _room()
+    b, _ = await joined(room.pk, bob)
+    stored = await db(lambda: [
+        Message.objects.create(room=room, seq=i, author=alice, client_id=f"t{i}", body=str(i), html=f"<p>{i}</p>")
+        for i in range(1, 4)])()
+    payloads = await db(lambda: [message_payload(m, new=True) for m in stored])()
+    hops = []
+    original = channels.consumer.aclose_old_connections
+
+    async def counted():
+        hops.append(1)
+        return await original()
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    for payload in payloads:
+        await room_event_send_async(room_id=room.pk, event={"type": "message", "message": payload})
+    assert messages_in(await drain(b, timeout=1.0)) == [1, 2, 3]
+    assert hops == []
+    await b.disconnect()
+
+
 async def test_history_is_paged_backwards():
     room, _fac, (alice, bob) = await _room()
     await db(lambda: [Message.objects.create(room=room, seq=i, author=alice, client_id=f"h{i}", body="x", html="x")
