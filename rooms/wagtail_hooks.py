@@ -26,7 +26,7 @@ def rooms_dashboard_panel(request) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
-    rooms = list(room_list_for_user(user=user)[:30])
+    rooms = room_list_for_user(user=user, limit=30)
     mentions = [n for n in notification_list_for_user(user=user, limit=10) if n.read_at is None]
     if not rooms and not mentions:
         return []
