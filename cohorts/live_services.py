@@ -158,12 +158,23 @@ def live_run_end(*, run: LiveRun, actor) -> LiveRun:
 
 @transaction.atomic
 def live_reveal_next(*, run: LiveRun, actor) -> LiveRunEvent:
-    """Open the next episode (in the case's order) for every participant at once."""
+    """Open the next episode for every participant at once: the first, in the case's order, not open
+    to all of them yet (`live_selectors.live_next_episode`, what the panel offers). Episodes before it
+    that the learners' own answers already opened for all are revealed with it, so a latecomer who
+    has not answered is not kept behind them (episodes open in order)."""
     run = _locked(run, actor)
-    episode = next((e for e in _outline(run).episodes if e.id not in run.revealed_episode_ids), None)
+    outline = _outline(run)
+    openings = live_selectors.live_episode_openings(run=run, outline=outline)
+    episode = live_selectors.live_next_episode(outline=outline, openings=openings)
     if episode is None:
-        raise ValidationError(_("Tous les épisodes du cas sont déjà révélés."), code="all_revealed")
-    run.revealed_episode_ids = [*run.revealed_episode_ids, episode.id]
+        raise ValidationError(_("Tous les épisodes du cas sont déjà révélés ou ouverts à tou·tes."), code="all_revealed")
+    opened = []
+    for spec in outline.episodes:
+        if spec.id not in run.revealed_episode_ids:
+            opened.append(spec.id)
+        if spec.id == episode.id:
+            break
+    run.revealed_episode_ids = [*run.revealed_episode_ids, *opened]
     return _step(run, Kind.REVEAL, {"episode_id": episode.id, "title": episode.title}, fields=["revealed_episode_ids"])
 
 
@@ -223,7 +234,9 @@ def live_poll_open(*, run: LiveRun, actor, block_id: str, minutes) -> LivePoll:
     spec = _outline(run).decision_point(block_id or "")
     if spec is None:
         raise ValidationError(_("Ce point de décision n'existe pas dans ce cas."), code="block")
-    if spec.episode_id is not None and spec.episode_id not in run.revealed_episode_ids:
+    if spec.episode_id is not None and not live_selectors.live_episode_openings(
+        run=run, outline=_outline(run)
+    ).open_to_all(spec.episode_id):
         raise ValidationError(_("Révélez d'abord l'épisode de ce point de décision."), code="not_revealed")
     if run.polls.filter(closed_at__isnull=True).exists():
         raise ValidationError(_("Un vote est déjà ouvert : closez-le d'abord."), code="poll_open")
