@@ -75,6 +75,16 @@ def live_run_going_on(*, cohort_id: int) -> LiveRun | None:
     return LiveRun.objects.filter(cohort_id=cohort_id, ended_at__isnull=True).select_related("group").first()
 
 
+def live_run_for_member(*, cohort_id: int, user, facilitates: bool) -> LiveRun | None:
+    """The cohort's run going on, if it reaches `user`, an active member of the cohort (the caller
+    checked): any run for its facilitators, else a run of the whole cohort or of the learner's own
+    group. One query (two for a group's run)."""
+    run = LiveRun.objects.filter(cohort_id=cohort_id, ended_at__isnull=True).select_related("page", "group").first()
+    if run is None or facilitates or run.group_id is None:
+        return run
+    return run if GroupMembership.objects.filter(group_id=run.group_id, user=user).exists() else None
+
+
 def live_runs_for_case_state(*, user, cohort_ids: list[int], page_id: int, facilitator: bool = False) -> list[LiveRun]:
     """The runs of `page` in the user's cohorts that reach them (the whole cohort's, or their group's;
     every run for a facilitator), going on or over: what they revealed stays open. One query."""

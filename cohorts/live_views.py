@@ -51,6 +51,7 @@ def live_list(request, pk: int):
         "cases": list(CaseStudyPage.objects.live().descendant_of(cohort.programme).order_by("path")),
         "groups": list(cohort.groups.all()),
         "sessions": selectors.live_sessions_for_cohort(cohort=cohort),
+        "chosen_session": _int(request.GET.get("session")),  # from the cohort page's scheduled session
         "may_start": services.cohort_allows(cohort, "live"),
         "refusal": services.COHORT_RULES["live"][1],
     })

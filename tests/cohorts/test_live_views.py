@@ -290,3 +290,45 @@ def test_the_light_refresh_costs_the_same_few_queries_with_3_or_15_learners(worl
     # The case page's own queries (its visibility state, the learner's records, the banner) and three
     # more: the run, the reader's part in it, the page.
     assert few[0] <= few[1] + 3 and few[0] <= 16, few
+
+
+# --- The cohort page: scheduled sessions and the run going on ------------------------------------
+
+
+def test_the_cohort_page_offers_a_scheduled_session_to_its_facilitators_and_the_run_going_on_to_its_members(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cohorts.services import live_session_create
+
+    soon = timezone.now() + timedelta(minutes=10)
+    session = live_session_create(cohort=world.cohort, title="Séance GHT", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                                  place="Rennes")
+    url = reverse("cohorts:cohort_detail", args=[world.cohort.pk])
+    start = f'{reverse("cohorts:live_list", args=[world.cohort.pk])}?session={session.pk}'
+    assert start in _client(world.facilitator).get(url).content.decode()
+    learner_page = _client(world.learners[0]).get(url).content.decode()
+    assert "Séance GHT" in learner_page and start not in learner_page  # learners do not drive
+    assert "Séance en direct en cours" not in learner_page
+    assert _client(world.learners[0]).get(start).status_code == 403
+    assert _client(world.other_learner).get(url).status_code == 404
+    # The live page the link leads to has the session chosen in its form.
+    form = _client(world.facilitator).get(start).content.decode()
+    assert f'<option value="{session.pk}" selected>' in form
+
+    # A run of the whole cohort going on: its members are invited to join it on the case page.
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, live_session=session)
+    learner_page = _client(world.learners[0]).get(url).content.decode()
+    assert "Séance en direct en cours — rejoindre" in learner_page and f'href="{world.case.url}"' in learner_page
+    facilitator_page = _client(world.facilitator).get(url).content.decode()
+    assert reverse("cohorts:live_panel", args=[world.cohort.pk, run.pk]) in facilitator_page
+    assert start not in facilitator_page  # one run at a time
+    assert "Séance en direct en cours — rejoindre" not in facilitator_page
+
+    # A group's run: only that group's learners are invited.
+    live.live_run_end(run=run, actor=world.facilitator)
+    outsider = add_learner(world.cohort, profession="nurse")
+    live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, group=world.groups[0])
+    assert "Séance en direct en cours — rejoindre" in _client(world.learners[0]).get(url).content.decode()
+    assert "Séance en direct en cours — rejoindre" not in _client(outsider).get(url).content.decode()
