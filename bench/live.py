@@ -11,7 +11,9 @@ facilitator drives through the panel's real forms (HTTP POST to the first proces
   ("event"), and to that learner's refresh having come back ("screen": what live.js does before the
   episode shows): the light refresh of the case page's live parts (`cohorts:live_regions`, with the
   keys of the parts the learner's page shows, as live.js sends them), or with BENCH_REFRESH=page the
-  whole case page again (what live.js did before). A failed refresh is counted. Two reveals.
+  whole case page again (what live.js did before), or with BENCH_REFRESH=floor `/_bench/floor` (a
+  constant page through the whole middleware stack, no query: the least any HTTP refresh costs). A
+  failed refresh is counted. Two reveals.
 - **poll round-trip**: each learner answers as soon as the poll opens (a `poll.answer` frame: the
   lms decision answer is written), from its send to the `poll.answered` acknowledgement; and from
   the poll's opening to the facilitator's socket counting every answer. Two polls.
@@ -32,7 +34,7 @@ thread has finished, until the thread object is collected, so 60 refreshes at on
 connections open and PostgreSQL (max_connections 100) refused some ("too many clients"). Django's
 own advice is the same: no persistent connections under ASGI (docs/deploy.md).
 
-Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM, BENCH_REFRESH (regions | page), BENCH_CONN_MAX_AGE (0).
+Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM, BENCH_REFRESH (regions | page | floor), BENCH_CONN_MAX_AGE (0).
 """
 
 import asyncio
@@ -164,6 +166,8 @@ async def run_live(servers, data) -> dict:
     def refresh_url(learner: Learner) -> str:
         if REFRESH == "page":
             return f"{learner.server.http}{data['case_url']}"
+        if REFRESH == "floor":  # the cheapest page through the whole stack: what any HTTP refresh costs at least
+            return f"{learner.server.http}/_bench/floor"
         have = "".join(f"&have={quote(f'{region}~{key}')}" for region, key in learner.keys.items())
         return f"{learner.server.http}{data['regions']}{have}"
 
