@@ -54,10 +54,12 @@ MAX_PINS = 3
 Kind = LiveRunEvent.Kind
 
 
-def _broadcast(run_id: int, frame: dict) -> None:
+def _broadcast(run_id: int, frame) -> None:
+    """Send `frame` (a dict, or a function building it, called after the commit) to the run's sockets."""
     def send():
+        payload = frame() if callable(frame) else frame
         for fn in hooks.get_hooks(LIVE_EVENT_HOOK):
-            fn(run_id, frame)
+            fn(run_id, payload)
 
     transaction.on_commit(send, robust=True)
 
@@ -293,8 +295,9 @@ def live_poll_answer(*, run: LiveRun, user, option_id: str, rationale: str = "",
                 record = LivePollAnswer.objects.create(poll=poll, answer=answer, user=user, named=bool(named))
         except IntegrityError:  # a retry of the same answer
             record = LivePollAnswer.objects.get(poll=poll, user=user)
-        answered = poll.answers.count()
-        _broadcast(run.pk, {"type": "live.tally", "run": run.pk, "poll": poll.pk, "answered": answered})
+        # Counted after the commit: two answers committing together would each count only what their
+        # own transaction saw, and the last tally would fall one short.
+        _broadcast(run.pk, lambda: {"type": "live.tally", "run": run.pk, "poll": poll.pk, "answered": poll.answers.count()})
     return record
 
 

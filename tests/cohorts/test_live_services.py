@@ -391,3 +391,21 @@ def test_attendance_at_an_ended_live_run_is_an_xapi_attended_statement_in_the_pr
         assert statement["object"]["id"].endswith(f"/pages/{world.case.pk}/live/{run.pk}")
         assert "mbox" not in statement["actor"]
     assert [s["actor"]["account"]["name"] for s in attended(user_ids={learner.pk})] == [str(learner.pk)]
+
+
+def test_a_poll_tally_counts_the_answers_committed_when_it_is_sent(world, django_capture_on_commit_callbacks):
+    """Two answers committing together must not both announce the count their own transaction saw
+    (the last tally would then fall one short of everyone): the count is read after the commit."""
+    from cohorts.live_services import LIVE_EVENT_HOOK
+
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    sent = []
+    with hooks.register_temporarily(LIVE_EVENT_HOOK, lambda run_id, frame: sent.append(frame)):
+        with django_capture_on_commit_callbacks(execute=False) as first:
+            live.live_poll_answer(run=run, user=world.learners[0], option_id=world.option(world.d1, 0))
+        live.live_poll_answer(run=run, user=world.learners[1], option_id=world.option(world.d1, 1))  # commits meanwhile
+        for callback in first:
+            callback()
+    assert [f["answered"] for f in sent if f["type"] == "live.tally"][-1] == 2
