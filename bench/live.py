@@ -8,8 +8,12 @@ private, clean redis-server and PostgreSQL, each connected to `/ws/live/<run>/` 
 facilitator drives through the panel's real forms (HTTP POST to the first process):
 
 - **reveal-to-screen**: from the facilitator's POST to each learner's socket receiving the step
-  ("event"), and to that learner's fresh GET of the case page having come back ("screen": what
-  live.js does before the episode shows). Two reveals.
+  ("event"), and to that learner's refresh having come back ("screen": what live.js does before the
+  episode shows): the light refresh of the case page's live parts (`cohorts:live_regions`, with the
+  keys of the parts the learner's page shows, as live.js sends them), or with BENCH_REFRESH=page the
+  whole case page again (what live.js did before), or with BENCH_REFRESH=floor `/_bench/floor` (a
+  constant page through the whole middleware stack, no query: the least any HTTP refresh costs). A
+  failed refresh is counted. Two reveals.
 - **poll round-trip**: each learner answers as soon as the poll opens (a `poll.answer` frame: the
   lms decision answer is written), from its send to the `poll.answered` acknowledgement; and from
   the poll's opening to the facilitator's socket counting every answer. Two polls.
@@ -20,17 +24,30 @@ facilitator drives through the panel's real forms (HTTP POST to the first proces
 Then, on the same servers and a fresh Redis, the room fan-out of bench/chat.py (its `run_load`) with
 the same number of clients, 10 messages a second for 10 s: the room floor to compare with.
 
-Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM.
+It also prints the peak number of connections to the database during the live run (sampled every
+0.1 s), against PostgreSQL's `max_connections`.
+
+The two daphne processes run with DATABASE_CONN_MAX_AGE=0 (BENCH_CONN_MAX_AGE to change it). Under
+ASGI, Django runs each request's view in a thread of its own (asgiref's per-request
+ThreadSensitiveContext): with a non-zero age, the connection a request opened stays open after its
+thread has finished, until the thread object is collected, so 60 refreshes at once left up to 99
+connections open and PostgreSQL (max_connections 100) refused some ("too many clients"). Django's
+own advice is the same: no persistent connections under ASGI (docs/deploy.md).
+
+Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM, BENCH_REFRESH (regions | page | floor), BENCH_CONN_MAX_AGE (0).
 """
 
 import asyncio
 import json
 import os
+import re
 import signal
 import statistics
 import sys
+import threading
 import time
 import uuid
+from urllib.parse import quote
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,10 +56,14 @@ sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")  # fast password hashing for setup
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "60"))
+REFRESH = os.environ.get("BENCH_REFRESH", "regions")
+CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
+# The live parts a page shows, as live.js reads them: element id and data-live-key (none on a placeholder).
+REGION = re.compile(r'<[a-z]+ id="([^"]+)"[^>]*? data-live-region data-live-key="([^"]*)"(?! data-live-same)')
 
 
 def setup_live():
-    """A cohort of CLIENTS learners of three professions on a three-episode case, its facilitator,
+    """A cohort of CLIENTS learners of three professions on a four-episode case, its facilitator,
     their session cookies, and a live run started (in DATABASE_URL)."""
     import django
 
@@ -55,7 +76,7 @@ def setup_live():
     from cohorts import live_services
     from tests.factories_cohorts import LiveWorld
 
-    world = LiveWorld(per_profession=max(1, CLIENTS // 3), groups=0)
+    world = LiveWorld(per_profession=max(1, CLIENTS // 3), groups=0, fourth_episode=True)
 
     def cookie(user) -> str:
         client = Client()
@@ -67,6 +88,7 @@ def setup_live():
         "run": run.pk, "seq": run.last_seq, "cookies": [cookie(u) for u in world.learners[:CLIENTS]],
         "facilitator": cookie(world.facilitator), "case_url": world.case.url,
         "panel": reverse("cohorts:live_panel", args=[world.cohort.pk, run.pk]),
+        "regions": reverse("cohorts:live_regions", args=[world.cohort.pk, run.pk]) + f"?page={world.case.pk}",
         "action": lambda name: reverse("cohorts:live_action", args=[world.cohort.pk, run.pk, name]),
         "options": [[o["id"] for o in d["value"]["options"]] for d in (world.d1, world.d2)],
         "decisions": [world.d1["id"], world.d2["id"]],
@@ -89,6 +111,8 @@ class Learner:
         self.socket = None
         self.reader = None
         self.resumed_with: list[int] = []
+        self.keys: dict[str, str] = {}  # the live parts its page shows
+        self.failed: dict[int, str] = {}
 
 
 async def run_live(servers, data) -> dict:
@@ -139,9 +163,22 @@ async def run_live(servers, data) -> dict:
             elif frame["type"] == "error":
                 errors.append(frame)
 
+    def refresh_url(learner: Learner) -> str:
+        if REFRESH == "page":
+            return f"{learner.server.http}{data['case_url']}"
+        if REFRESH == "floor":  # the cheapest page through the whole stack: what any HTTP refresh costs at least
+            return f"{learner.server.http}/_bench/floor"
+        have = "".join(f"&have={quote(f'{region}~{key}')}" for region, key in learner.keys.items())
+        return f"{learner.server.http}{data['regions']}{have}"
+
     async def screen(learner: Learner, seq: int):
-        status, _body = await asyncio.to_thread(http_get, f"{learner.server.http}{data['case_url']}", session_cookie=learner.cookie)
+        try:
+            status, body = await asyncio.to_thread(http_get, refresh_url(learner), session_cookie=learner.cookie)
+        except Exception as error:  # noqa: BLE001 — counted, as live.js would retry
+            learner.failed[seq] = str(error)
+            return
         if status == 200:
+            learner.keys.update(REGION.findall(body))
             learner.screen_at[seq] = time.perf_counter()
 
     async def open_learner(learner: Learner, after: int, server=None, resumed_flag=None):
@@ -150,6 +187,14 @@ async def run_live(servers, data) -> dict:
                                        additional_headers={"Cookie": f"sessionid={learner.cookie}"}, open_timeout=30, max_queue=None)
         learner.reader = asyncio.create_task(read(learner, resumed_flag))
 
+    loading = asyncio.Semaphore(6)
+
+    async def load_page(learner: Learner):  # the page the learner reads, loaded before the session's steps
+        async with loading:
+            _status, body = await asyncio.to_thread(http_get, f"{learner.server.http}{data['case_url']}", session_cookie=learner.cookie)
+        learner.keys = dict(REGION.findall(body))
+
+    await asyncio.gather(*(load_page(learner) for learner in learners))
     for learner in learners:
         await open_learner(learner, data["seq"])
     facilitator = await connect(f"{servers[1].ws}/ws/live/{run_id}/", origin=servers[1].http,
@@ -169,7 +214,12 @@ async def run_live(servers, data) -> dict:
         while not condition() and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
 
-    reveal_event, reveal_screen, poll_full = [], [], []
+    from bench.serving import process_tree_cpu_seconds
+
+    def server_cpu() -> float:
+        return sum(process_tree_cpu_seconds(server.process.pid) for server in servers)
+
+    reveal_event, reveal_screen, poll_full, refresh_cpu = [], [], [], []
     seq = data["seq"]
     for round_number in range(2):
         seq += 1
@@ -178,8 +228,12 @@ async def run_live(servers, data) -> dict:
             last_seen = max(dropped.counts)
             await dropped.socket.close()
             dropped.reader.cancel()
+        cpu0 = server_cpu()
         t0 = await post("reveal")
-        await until(lambda s=seq: all(s in l.screen_at for l in learners if l.socket.state.name == "OPEN"))
+        await until(lambda s=seq: all(s in l.screen_at or s in l.failed for l in learners if l.socket.state.name == "OPEN"))
+        refreshed = sum(1 for l in learners if seq in l.screen_at)
+        if refreshed:  # the reveal's POST, its deliveries and the refreshes, per refresh
+            refresh_cpu.append(1000 * (server_cpu() - cpu0) / refreshed)
         if round_number == 1:
             flag = asyncio.Event()
             await open_learner(dropped, last_seen, server=servers[0] if dropped.server is servers[1] else servers[1], resumed_flag=flag)
@@ -218,10 +272,41 @@ async def run_live(servers, data) -> dict:
     return {
         "clients": len(learners), "steps": last - first + 1,
         "reveal_event": reveal_event, "reveal_screen": reveal_screen, "poll_ack": acks, "poll_full": poll_full,
+        "refresh_cpu": refresh_cpu,
         "expected": expected, "lost": expected - unique, "doubled": total - unique, "errors": len(errors),
+        "failed_refreshes": sorted({error for l in learners for error in l.failed.values()}),
+        "failed_count": sum(len(l.failed) for l in learners),
         "reconnected": {"last_seen": last_seen, "resumed_with": learners[0].resumed_with,
                         "screen": learners[0].screen_at.get(data["seq"] + 4) is not None},
     }
+
+
+class ConnectionSampler:
+    """The number of connections to the benchmark's database, sampled every 0.1 s in a thread of its own."""
+
+    def __init__(self):
+        self.peak, self.limit, self._stop = 0, 0, threading.Event()
+
+    def start(self) -> "ConnectionSampler":
+        import psycopg
+
+        self._conn = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+        self.limit = int(self._conn.execute("SHOW max_connections").fetchone()[0])
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.wait(0.1):
+            (count,) = self._conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            self.peak = max(self.peak, count)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
 
 
 def main() -> None:
@@ -234,15 +319,18 @@ def main() -> None:
     data = setup_live()
     room = None if os.environ.get("BENCH_SKIP_ROOM") else chat.setup_room(CLIENTS)
     env = {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test", "BENCHMARK_ENDPOINTS": "1", "DATABASE_CONN_MAX_AGE": "60",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test", "BENCHMARK_ENDPOINTS": "1", "DATABASE_CONN_MAX_AGE": CONN_MAX_AGE,
         "LOG_LEVEL": "WARNING", "ROOMS_RATE_LIMIT_MESSAGES": "10",
     }
-    print(f"live run {data['run']}: {CLIENTS} learners over 2 daphne processes, private Redis, PostgreSQL")
+    print(f"live run {data['run']}: {CLIENTS} learners over 2 daphne processes, private Redis, PostgreSQL; "
+          f"refresh: {REFRESH}, DATABASE_CONN_MAX_AGE={CONN_MAX_AGE}")
     redis = RedisProcess().start()
     servers = [ServerProcess(env={**env, "REDIS_URL": redis.url}).start(), ServerProcess(env={**env, "REDIS_URL": redis.url}).start()]
+    sampler = ConnectionSampler().start()
     try:
         live = asyncio.run(run_live(servers, data))
     finally:
+        sampler.stop()
         for server in servers:
             server.stop()
         redis.stop()
@@ -269,6 +357,10 @@ def main() -> None:
     if room_result:
         print(f"{'room floor: message -> every member (chat.py)':<44} {room_result['p50']:8.1f} {room_result['p95']:8.1f} "
               f"{room_result['expected']:6d}   lost {room_result['lost']} doubled {room_result['duplicated']}")
+    print(f"refreshes failed: {live['failed_count']} {live['failed_refreshes'][:3]}")
+    print("server CPU per learner refresh at a reveal (both daphne processes, the POST and the deliveries included): "
+          + ", ".join(f"{ms:.1f} ms" for ms in live["refresh_cpu"]))
+    print(f"database connections during the live run: peak {sampler.peak} (max_connections {sampler.limit})")
     print(f"steps: {live['steps']} x {live['clients']} learners = {live['expected']} deliveries; "
           f"lost {live['lost']}, doubled {live['doubled']}, error frames {live['errors']}")
     rc = live["reconnected"]

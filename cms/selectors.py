@@ -4,6 +4,7 @@
 returns and checks submitted option ids against them.
 """
 
+import zlib
 from dataclasses import dataclass, field
 
 from django.db.models import F, OuterRef, Prefetch, Subquery
@@ -295,3 +296,37 @@ def _one_translation_each(pages: list) -> list:
             chosen[page.translation_key] = page
     keep = {id(page) for page in chosen.values()}
     return [page for page in pages if id(page) in keep]
+
+
+# --- Live-refreshed parts of a case page (`static/js/live.js`, cohorts' `live_regions` view) -------
+
+
+def part_region_id(part) -> str:
+    """The element id of a case part refreshed in place during a live session: an episode or the debrief."""
+    return f"live-episode-{part.child.id}" if part.kind == "episode" else "live-debrief"
+
+
+def part_live_key(*, part, state, records) -> str:
+    """A short fingerprint of what a case part shows its reader (`data-live-key`): it changes when,
+    and only when, the part's HTML would — the part opened or its closed reason changed, the debrief
+    showing every role brief, and for each decision point of an open episode the reader's answer and
+    the size of "how your cohort chose" (`records[block id]["distribution"]`, from the hook). A live
+    page swaps a part whose key differs; the light refresh renders only those."""
+    pieces = [part.kind, part.is_open]
+    if part.kind == "episode":
+        episode_id = str(part.child.id)
+        pieces += [part.reason, part.opens_at and part.opens_at.isoformat(), state.sees_all_briefs]
+        if part.is_open:
+            for spec in state.outline.decision_points:
+                if spec.episode_id != episode_id:
+                    continue
+                record = (records or {}).get(spec.id) or {}
+                distribution = record.get("distribution")
+                pieces += [spec.id in state.answered_decision_ids, record.get("choice"),
+                           getattr(distribution, "total", None), getattr(distribution, "visible", None)]
+    return f"{zlib.crc32(repr(pieces).encode()):08x}"
+
+
+def outline_live_key(parts) -> str:
+    """The case outline's fingerprint: which parts are open."""
+    return "".join("1" if part.is_open else "0" for part in parts if part.kind in ("episode", "debrief"))

@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 from wagtail import hooks
 
 from accounts.choices import Profession
-from cms.selectors import case_outline
+from cms.access import CaseState
+from cms.selectors import case_outline, part_live_key, part_region_id
 from cohorts.models import (
     CohortMembership,
     GroupMembership,
@@ -25,6 +26,7 @@ from cohorts.models import (
     LivePollAnswer,
     LiveRun,
     LiveRunEvent,
+    ScheduleItem,
 )
 from cohorts.selectors import room_links
 from lms import xapi
@@ -71,6 +73,16 @@ def live_run_learner_ids(*, run: LiveRun) -> list[int]:
 
 def live_run_going_on(*, cohort_id: int) -> LiveRun | None:
     return LiveRun.objects.filter(cohort_id=cohort_id, ended_at__isnull=True).select_related("group").first()
+
+
+def live_run_for_member(*, cohort_id: int, user, facilitates: bool) -> LiveRun | None:
+    """The cohort's run going on, if it reaches `user`, an active member of the cohort (the caller
+    checked): any run for its facilitators, else a run of the whole cohort or of the learner's own
+    group. One query (two for a group's run)."""
+    run = LiveRun.objects.filter(cohort_id=cohort_id, ended_at__isnull=True).select_related("page", "group").first()
+    if run is None or facilitates or run.group_id is None:
+        return run
+    return run if GroupMembership.objects.filter(group_id=run.group_id, user=user).exists() else None
 
 
 def live_runs_for_case_state(*, user, cohort_ids: list[int], page_id: int, facilitator: bool = False) -> list[LiveRun]:
@@ -209,6 +221,68 @@ def live_banner(*, run: LiveRun, user, outline=None) -> dict:
     return banner
 
 
+def case_regions(*, parts, state, records, have: dict[str, str]) -> list[dict]:
+    """The case page's parts that live.js refreshes (episodes, debrief), each with its element id, its
+    key (`cms.selectors.part_live_key`) and whether the reader's page already shows it (`same`)."""
+    regions = []
+    for part in parts:
+        if part.kind not in ("episode", "debrief"):
+            continue
+        region_id, key = part_region_id(part), part_live_key(part=part, state=state, records=records)
+        regions.append({"part": part, "id": region_id, "key": key, "same": have.get(region_id) == key})
+    return regions
+
+
+# --- Which episodes are open to the participants ---------------------------------------------
+
+
+@dataclass
+class EpisodeOpenings:
+    """What each episode of a run's case is for its learners: `revealed` by the facilitator, or
+    `open_for` n of the `learners` already through the case's own gates (their own answers to the
+    decision points before it, or the cohort's date for it), per `cms.access.CaseState` — the rule
+    every case page goes through."""
+
+    revealed: set[str]
+    open_for: dict[str, int]
+    learners: int
+
+    def open_to_all(self, episode_id: str) -> bool:
+        """Revealed, or already open for every learner of the run (at least one)."""
+        return episode_id in self.revealed or (self.learners > 0 and self.open_for.get(episode_id, 0) == self.learners)
+
+
+def live_episode_openings(*, run: LiveRun, outline, learner_ids: list[int] | None = None) -> EpisodeOpenings:
+    """Episode by episode, how many of the run's learners have it open already (two queries, three
+    without `learner_ids`): each learner's state is built as their case page builds it, with the
+    run's reveals, their answers on the page and the cohort's dates for its episodes."""
+    learner_ids = live_run_learner_ids(run=run) if learner_ids is None else learner_ids
+    revealed = set(run.revealed_episode_ids)
+    answers: dict[int, set[str]] = {user_id: set() for user_id in learner_ids}
+    for user_id, block_id in DecisionAnswer.objects.filter(page_id=run.page_id, user_id__in=learner_ids).values_list(
+        "user_id", "block_id"
+    ):
+        answers[user_id].add(block_id)
+    opens_at = dict(
+        ScheduleItem.objects.filter(cohort_id=run.cohort_id, page_id=run.page_id, opens_at__isnull=False)
+        .exclude(episode_id="").values_list("episode_id", "opens_at")
+    )
+    open_for: Counter = Counter()
+    for answered in answers.values():
+        state = CaseState(user=None, page=run.page, outline=outline, episode_opens_at=opens_at,
+                          answered_decision_ids=answered, revealed_episode_ids=revealed)
+        for episode in outline.episodes:
+            if state.episode_is_open(episode.id):
+                open_for[episode.id] += 1
+    return EpisodeOpenings(revealed=revealed, open_for=dict(open_for), learners=len(learner_ids))
+
+
+def live_next_episode(*, outline, openings: EpisodeOpenings):
+    """The episode "Révéler l'épisode suivant" opens: the first one, in the case's order, that is
+    not open to every learner yet (an episode their own answers already opened for all is skipped)."""
+    return next((e for e in outline.episodes if not openings.open_to_all(e.id)), None)
+
+
 # --- The facilitator's control panel ----------------------------------------------------------
 
 
@@ -216,7 +290,7 @@ def live_banner(*, run: LiveRun, user, outline=None) -> dict:
 class PanelStep:
     kind: str  # "episode" | "decision" | "debrief"
     title: str
-    state: str  # "open" | "next" | "closed" | "poll" | "polled" | "not_yet"
+    state: str  # "open" | "opened" | "next" | "closed" | "poll" | "polled" | "not_yet"
     state_label: str
     block_id: str = ""
     poll: dict | None = None
@@ -271,24 +345,19 @@ def live_panel(*, run: LiveRun) -> dict:
     """Everything the control panel shows: the case's steps in order with their state, the poll
     filling, the breakout, presence, candidate rationales to pin, and the timeline."""
     outline = case_outline(run.page.specific)
-    revealed = set(run.revealed_episode_ids)
     polls = {p.block_id: p for p in run.polls.all()}
     learner_ids = live_run_learner_ids(run=run)
+    openings = live_episode_openings(run=run, outline=outline, learner_ids=learner_ids)
+    next_episode = live_next_episode(outline=outline, openings=openings)
     steps: list[PanelStep] = []
-    next_found = False
     episodes_by_id = {e.id: e for e in outline.episodes}
     for episode in outline.episodes:
-        if episode.id in revealed:
-            state, label = "open", gettext("révélé")
-        elif not next_found:
-            state, label, next_found = "next", gettext("prochain à révéler"), True
-        else:
-            state, label = "closed", gettext("fermé")
+        state, label = _episode_state(episode=episode, openings=openings, next_episode=next_episode)
         steps.append(PanelStep(kind="episode", title=episode.title, state=state, state_label=label, block_id=episode.id))
         for decision in (d for d in outline.decision_points if d.episode_id == episode.id):
-            steps.append(_decision_step(run=run, decision=decision, polls=polls, revealed=revealed, outline=outline, learner_ids=learner_ids))
+            steps.append(_decision_step(run=run, decision=decision, polls=polls, openings=openings, outline=outline, learner_ids=learner_ids))
     for decision in (d for d in outline.decision_points if d.episode_id not in episodes_by_id):
-        steps.append(_decision_step(run=run, decision=decision, polls=polls, revealed=revealed, outline=outline, learner_ids=learner_ids))
+        steps.append(_decision_step(run=run, decision=decision, polls=polls, openings=openings, outline=outline, learner_ids=learner_ids))
     if outline.has_debrief:
         opened = run.debrief_opened_at is not None
         steps.append(PanelStep(
@@ -311,13 +380,31 @@ def live_panel(*, run: LiveRun) -> dict:
     }
 
 
-def _decision_step(*, run, decision, polls, revealed, outline, learner_ids) -> PanelStep:
+def _episode_state(*, episode, openings: EpisodeOpenings, next_episode) -> tuple[str, str]:
+    """An episode's state on the panel: revealed; already open to every learner through the case's
+    gates (their answers, the cohort's date); the next one to reveal (saying for how many it is
+    already open); or closed."""
+    if episode.id in openings.revealed:
+        return "open", gettext("révélé")
+    if openings.open_to_all(episode.id):
+        if episode.gate == "after_decisions":
+            return "opened", gettext("déjà ouvert à tou·tes par leurs réponses")
+        return "opened", gettext("déjà ouvert à tou·tes à la date prévue")
+    if next_episode is not None and episode.id == next_episode.id:
+        n = openings.open_for.get(episode.id, 0)
+        if n:
+            return "next", gettext("prochain à révéler (déjà ouvert pour %(n)d sur %(total)d)") % {"n": n, "total": openings.learners}
+        return "next", gettext("prochain à révéler")
+    return "closed", gettext("fermé")
+
+
+def _decision_step(*, run, decision, polls, openings: EpisodeOpenings, outline, learner_ids) -> PanelStep:
     poll = polls.get(decision.id)
     if poll is not None and poll.closed_at is None:
         state, label = "poll", gettext("vote en cours")
     elif poll is not None:
         state, label = "polled", gettext("vote clos")
-    elif decision.episode_id is None or decision.episode_id in revealed:
+    elif decision.episode_id is None or openings.open_to_all(decision.episode_id):
         state, label = "open", gettext("à mettre au vote")
     else:
         state, label = "not_yet", gettext("épisode pas encore révélé")

@@ -54,10 +54,12 @@ MAX_PINS = 3
 Kind = LiveRunEvent.Kind
 
 
-def _broadcast(run_id: int, frame: dict) -> None:
+def _broadcast(run_id: int, frame) -> None:
+    """Send `frame` (a dict, or a function building it, called after the commit) to the run's sockets."""
     def send():
+        payload = frame() if callable(frame) else frame
         for fn in hooks.get_hooks(LIVE_EVENT_HOOK):
-            fn(run_id, frame)
+            fn(run_id, payload)
 
     transaction.on_commit(send, robust=True)
 
@@ -158,12 +160,23 @@ def live_run_end(*, run: LiveRun, actor) -> LiveRun:
 
 @transaction.atomic
 def live_reveal_next(*, run: LiveRun, actor) -> LiveRunEvent:
-    """Open the next episode (in the case's order) for every participant at once."""
+    """Open the next episode for every participant at once: the first, in the case's order, not open
+    to all of them yet (`live_selectors.live_next_episode`, what the panel offers). Episodes before it
+    that the learners' own answers already opened for all are revealed with it, so a latecomer who
+    has not answered is not kept behind them (episodes open in order)."""
     run = _locked(run, actor)
-    episode = next((e for e in _outline(run).episodes if e.id not in run.revealed_episode_ids), None)
+    outline = _outline(run)
+    openings = live_selectors.live_episode_openings(run=run, outline=outline)
+    episode = live_selectors.live_next_episode(outline=outline, openings=openings)
     if episode is None:
-        raise ValidationError(_("Tous les épisodes du cas sont déjà révélés."), code="all_revealed")
-    run.revealed_episode_ids = [*run.revealed_episode_ids, episode.id]
+        raise ValidationError(_("Tous les épisodes du cas sont déjà révélés ou ouverts à tou·tes."), code="all_revealed")
+    opened = []
+    for spec in outline.episodes:
+        if spec.id not in run.revealed_episode_ids:
+            opened.append(spec.id)
+        if spec.id == episode.id:
+            break
+    run.revealed_episode_ids = [*run.revealed_episode_ids, *opened]
     return _step(run, Kind.REVEAL, {"episode_id": episode.id, "title": episode.title}, fields=["revealed_episode_ids"])
 
 
@@ -223,7 +236,9 @@ def live_poll_open(*, run: LiveRun, actor, block_id: str, minutes) -> LivePoll:
     spec = _outline(run).decision_point(block_id or "")
     if spec is None:
         raise ValidationError(_("Ce point de décision n'existe pas dans ce cas."), code="block")
-    if spec.episode_id is not None and spec.episode_id not in run.revealed_episode_ids:
+    if spec.episode_id is not None and not live_selectors.live_episode_openings(
+        run=run, outline=_outline(run)
+    ).open_to_all(spec.episode_id):
         raise ValidationError(_("Révélez d'abord l'épisode de ce point de décision."), code="not_revealed")
     if run.polls.filter(closed_at__isnull=True).exists():
         raise ValidationError(_("Un vote est déjà ouvert : closez-le d'abord."), code="poll_open")
@@ -280,8 +295,9 @@ def live_poll_answer(*, run: LiveRun, user, option_id: str, rationale: str = "",
                 record = LivePollAnswer.objects.create(poll=poll, answer=answer, user=user, named=bool(named))
         except IntegrityError:  # a retry of the same answer
             record = LivePollAnswer.objects.get(poll=poll, user=user)
-        answered = poll.answers.count()
-        _broadcast(run.pk, {"type": "live.tally", "run": run.pk, "poll": poll.pk, "answered": answered})
+        # Counted after the commit: two answers committing together would each count only what their
+        # own transaction saw, and the last tally would fall one short.
+        _broadcast(run.pk, lambda: {"type": "live.tally", "run": run.pk, "poll": poll.pk, "answered": poll.answers.count()})
     return record
 
 

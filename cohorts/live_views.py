@@ -12,9 +12,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from cms.models import CaseStudyPage
+from cms.selectors import outline_live_key, source_page
 from cohorts import live_selectors, live_services, selectors, services
 from cohorts.live_selectors import LEARNER
 from cohorts.models import CohortGroup, LiveRun, LiveSession
@@ -49,6 +51,7 @@ def live_list(request, pk: int):
         "cases": list(CaseStudyPage.objects.live().descendant_of(cohort.programme).order_by("path")),
         "groups": list(cohort.groups.all()),
         "sessions": selectors.live_sessions_for_cohort(cohort=cohort),
+        "chosen_session": _int(request.GET.get("session")),  # from the cohort page's scheduled session
         "may_start": services.cohort_allows(cohort, "live"),
         "refusal": services.COHORT_RULES["live"][1],
     })
@@ -172,6 +175,33 @@ def live_answer(request, pk: int, run_id: int):
     else:
         messages.success(request, _("Votre réponse est enregistrée."))
     return redirect(run.page.url + "#live-banner")
+
+
+@never_cache
+@login_required
+@require_GET
+def live_regions(request, pk: int, run_id: int):
+    """The parts of the case page that a live step may change, for this reader only: the banner, and
+    each episode, the debrief and the outline whose `data-live-key` differs from the one the page
+    holds (`?have=<element id>~<key>`, sent by `static/js/live.js`); a part unchanged comes back as
+    an empty placeholder, so the script knows it is still there. Same context as the case page
+    (`page.get_context`: the visibility state, the learner's records, the banner) and the same
+    templates, without the rest of the page. `?page=` is the case page being read (a translation of
+    the run's case). People outside the run get 404, like every cohort page."""
+    run = get_object_or_404(LiveRun, pk=run_id, cohort_id=pk)
+    if live_selectors.live_run_role(run=run, user=request.user) is None:
+        raise Http404
+    page = get_object_or_404(CaseStudyPage.objects.live(), pk=_int(request.GET.get("page")) or run.page_id)
+    if page.pk != run.page_id and source_page(page).pk != run.page_id:
+        raise Http404
+    context = page.get_context(request)
+    have = dict(value.split("~", 1) for value in request.GET.getlist("have") if "~" in value)
+    context["regions"] = live_selectors.case_regions(parts=context["parts"], state=context["state"],
+                                                     records=context.get("records"), have=have)
+    context["outline_same"] = have.get("live-outline") == outline_live_key(context["parts"])
+    if context.get("live") and context["live"]["run"].pk != run.pk:
+        context["live"] = None  # another run of the reader's cohorts: this one is over
+    return render(request, "cohorts/live/regions.html", context)
 
 
 @login_required

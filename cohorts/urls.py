@@ -30,6 +30,7 @@ urlpatterns = [
     path("cohorts/<int:pk>/live/", live_views.live_list, name="live_list"),
     path("cohorts/<int:pk>/live/<int:run_id>/", live_views.live_panel, name="live_panel"),
     path("cohorts/<int:pk>/live/<int:run_id>/answer/", live_views.live_answer, name="live_answer"),
+    path("cohorts/<int:pk>/live/<int:run_id>/regions/", live_views.live_regions, name="live_regions"),
     path("cohorts/<int:pk>/live/<int:run_id>/summary/", live_views.live_summary, name="live_summary"),
     path("cohorts/<int:pk>/live/<int:run_id>/summary.pdf", live_views.live_summary_export, name="live_summary_export"),
     path("cohorts/<int:pk>/live/<int:run_id>/<slug:action>/", live_views.live_action, name="live_action"),

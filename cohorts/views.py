@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 from accounts.audit import audit_record
 from accounts.choices import Role
 from accounts.models import SecurityEvent
-from cohorts import selectors, services
+from cohorts import live_selectors, selectors, services
 from config.csv_export import csv_response
 from cohorts.forms import (
     AnnouncementForm,
@@ -139,6 +139,8 @@ def cohort_detail(request, pk: int):
         "announcements": selectors.announcement_list_for_user(cohort=cohort, user=request.user),
         "schedule": selectors.schedule_for_cohort(cohort=cohort),
         "live_sessions": selectors.live_sessions_for_cohort(cohort=cohort, since=now, limit=5),
+        "live_run": live_selectors.live_run_for_member(cohort_id=cohort.pk, user=request.user, facilitates=facilitates),
+        "may_start_live": facilitates and services.cohort_allows(cohort, "live"),
         "now": now,
     }
     if facilitates:

@@ -72,7 +72,7 @@ def cohort_case_state(state) -> None:
 def live_session_banner(request, page, state, context) -> None:
     """`live`: the live session of the reader's cohort going on for this case — the banner
     "Séance en direct", the poll open now, the breakout's countdown, the pinned rationales — and the
-    addresses its script and forms use. Nothing (and no query) when no session is going on."""
+    addresses its script and forms use (`regions_url`: the light refresh of this page's live parts). Nothing (and no query) when no session is going on."""
     run = getattr(state, "live_run", None)
     if run is None or getattr(request, "is_preview", False):
         return
@@ -81,6 +81,7 @@ def live_session_banner(request, page, state, context) -> None:
     live["socket_url"] = f"/ws/live/{run.pk}/"
     live["answer_url"] = reverse("cohorts:live_answer", args=[run.cohort_id, run.pk])
     live["panel_url"] = reverse("cohorts:live_panel", args=[run.cohort_id, run.pk])
+    live["regions_url"] = f'{reverse("cohorts:live_regions", args=[run.cohort_id, run.pk])}?page={page.pk}'
     context["live"] = live
 
 

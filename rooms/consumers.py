@@ -64,7 +64,97 @@ def _int_or_none(value) -> int | None:
     return value
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class GuardedConsumer(AsyncWebsocketConsumer):
+    """What every socket of the platform does before it accepts and with each frame it receives: the
+    room socket below and the live-session socket (`rooms/live.py`) share these steps, so their
+    refusals and their frame checks are the same (docs/realtime.md, close codes).
+
+    `admit(check, subscribe)`: the person must be signed in (else 4401); `check()` (a coroutine of the
+    consumer) answers the close code refusing them (4403, 4409…) or None; then the consumer's groups are
+    joined (`subscribe()`; the channel layer down: 4503, the client retries) and the handshake accepted.
+    `receive`: a frame must be text of at most MAX_FRAME characters (beyond CLOSE_FRAME the socket
+    is closed), a JSON object with a string `type` naming one of the consumer's `HANDLERS`; the
+    consumer's `run_handler` calls it and turns its refusals into error frames."""
+
+    HANDLERS: dict = {}
+    log_name = "socket"
+    subscribed = False
+
+    async def admit(self, *, check, subscribe) -> bool:
+        """True once accepted; False when the socket was closed with the refusal's code."""
+        self.user = self.scope.get("user")
+        self.subscribed = False
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        refusal = await check()
+        if refusal is not None:
+            await self.close(code=refusal)
+            return False
+        try:
+            await subscribe()
+        except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
+            logger.warning("%s: channel layer unavailable", self.log_name, exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return False
+        self.subscribed = True
+        await self.accept()
+        return True
+
+    def _after_from_query(self) -> int | None:
+        """`?after=<n>`: the number of the last item the client's page holds (None when absent)."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
+        return int(values[0]) if values and values[0].isdigit() else None
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self._error("binary_not_supported", _("Les trames binaires ne sont pas acceptées."))
+            return
+        if len(text_data) > CLOSE_FRAME:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        if len(text_data) > MAX_FRAME:
+            await self._error("frame_too_large", _("Trame trop volumineuse."))
+            return
+        try:
+            frame = json.loads(text_data)
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+            await self._error("malformed", _("Trame JSON illisible."))
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("malformed", _("Une trame est un objet JSON avec un champ « type »."))
+            return
+        handler = self.HANDLERS.get(frame["type"])
+        if handler is None:
+            await self._error("unknown_type", _("Type de trame inconnu."), frame_type=frame["type"][:40])
+            return
+        try:
+            await self.run_handler(handler, frame)
+        except Exception:  # noqa: BLE001 — one bad frame must not end the connection
+            logger.exception("%s: frame %s failed", self.log_name, frame.get("type"))
+            await self._error("server_error", _("Erreur du serveur : réessayez."), client_id=frame.get("client_id"))
+
+    async def run_handler(self, handler, frame):
+        await handler(self, frame)
+
+    async def _error(self, code: str, detail, **extra):
+        # Error texts are read by the person on the page: in their interface language.
+        with in_recipient_language(user=self.scope.get("user")):
+            frame = {"type": "error", "code": code, "detail": str(detail)}
+        # Echo only well-formed identifiers: the client's values may be anything (nested, huge).
+        if isinstance(extra.get("client_id"), str) and len(extra["client_id"]) <= 64:
+            frame["client_id"] = extra["client_id"]
+        if _int_or_none(extra.get("id")) is not None:
+            frame["id"] = extra["id"]
+        if isinstance(extra.get("frame_type"), str):
+            frame["frame_type"] = extra["frame_type"]
+        await self._send_json(frame)
+
+    async def _send_json(self, frame: dict):
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+
+class RoomConsumer(GuardedConsumer):
     """One member's connection to one room."""
 
     room: Room
@@ -86,41 +176,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # --- Connection -----------------------------------------------------------------------
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
-        self.subscribed = False
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        self.log_name = f"room {self.room_id}"
+        admitted = await self.admit(check=self._admission, subscribe=lambda: events.room_subscribe(
+            room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name))
+        if not admitted:
             return
-        found = await self._load_room()
-        if found is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        self.room, access = found
-        if not access.can_read:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        if not access.can_write:
-            await self.close(code=CLOSE_READ_ONLY)
-            return
-        self.can_moderate = access.can_moderate
-        audit_socket_bind(self.scope)  # moderation and rate limits of this socket are recorded with its address
-        after = self._after_from_query()
-        # Read before subscribing: anything committed in between is fetched by the catch-up below.
-        self.delivered = self.room.last_message_seq if after is None else min(after, self.room.last_message_seq)
-        self.last_typing = 0.0
-        self.delivery_lock = asyncio.Lock()
-        self.reorder: dict[int, tuple[dict, str | None]] = {}
-        self.gap_timer = None
-        self.gap_task = None
-        try:
-            await events.room_subscribe(room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name)
-        except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
-            logger.warning("room %s: channel layer unavailable", self.room_id, exc_info=True)
-            await self.close(code=CLOSE_UNAVAILABLE)
-            return
-        self.subscribed = True
-        await self.accept()
         await self._catch_up(final=True)
         online = await self._presence_touch()
         await self._send_json({"type": "presence", "online": online})
@@ -141,11 +202,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if len(online) < PRESENCE_BROADCAST_MAX and all(person["id"] != self.user.pk for person in online):
             await events.room_event_send_async(room_id=self.room_id, event={"type": "presence.leave", "user": self._me()})
 
-    def _after_from_query(self) -> int | None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        values = query.get("after")
-        if values and values[0].isdigit():
-            return int(values[0])
+    async def _admission(self) -> int | None:
+        """The room must exist and be readable (else 4403) and writable (else 4409, cohort closed).
+        Then the socket's state is set, before subscribing: anything committed in between is
+        fetched by the catch-up after the handshake."""
+        found = await self._load_room()
+        if found is None or not found[1].can_read:
+            return CLOSE_FORBIDDEN
+        self.room, access = found
+        if not access.can_write:
+            return CLOSE_READ_ONLY
+        self.can_moderate = access.can_moderate
+        audit_socket_bind(self.scope)  # moderation and rate limits of this socket are recorded with its address
+        after = self._after_from_query()
+        self.delivered = self.room.last_message_seq if after is None else min(after, self.room.last_message_seq)
+        self.last_typing = 0.0
+        self.delivery_lock = asyncio.Lock()
+        self.reorder: dict[int, tuple[dict, str | None]] = {}
+        self.gap_timer = None
+        self.gap_task = None
         return None
 
     @database_sync_to_async
@@ -171,35 +246,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # --- Frames from the client -------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None:
-            await self._error("binary_not_supported", _("Les trames binaires ne sont pas acceptées."))
-            return
-        if len(text_data) > CLOSE_FRAME:
-            await self.close(code=CLOSE_TOO_LARGE)
-            return
-        if len(text_data) > MAX_FRAME:
-            await self._error("frame_too_large", _("Trame trop volumineuse."))
-            return
-        try:
-            frame = json.loads(text_data)
-        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-            await self._error("malformed", _("Trame JSON illisible."))
-            return
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self._error("malformed", _("Une trame est un objet JSON avec un champ « type »."))
-            return
-        handler = self.HANDLERS.get(frame["type"])
-        if handler is None:
-            await self._error("unknown_type", _("Type de trame inconnu."), frame_type=frame["type"][:40])
-            return
+    async def run_handler(self, handler, frame):
         try:
             await handler(self, frame)
         except RoomError as error:
             await self._error(error.code, error.message, client_id=frame.get("client_id"), id=frame.get("id"))
-        except Exception:  # noqa: BLE001 — one bad frame must not end the connection
-            logger.exception("room %s: frame %s failed", self.room_id, frame.get("type"))
-            await self._error("server_error", _("Erreur du serveur : réessayez."), client_id=frame.get("client_id"))
 
     async def on_send(self, frame):
         client_id = frame.get("client_id")
@@ -432,19 +483,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return presence.presence_in_room(self.room_id)
 
         return await database_sync_to_async(touch, thread_sensitive=False)()
-
-    async def _send_json(self, frame: dict):
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
-
-    async def _error(self, code: str, detail, **extra):
-        # Error texts are read by the person in the room: in their interface language.
-        with in_recipient_language(user=self.scope.get("user")):
-            frame = {"type": "error", "code": code, "detail": str(detail)}
-        # Echo only well-formed identifiers: the client's values may be anything (nested, huge).
-        if isinstance(extra.get("client_id"), str) and len(extra["client_id"]) <= 64:
-            frame["client_id"] = extra["client_id"]
-        if _int_or_none(extra.get("id")) is not None:
-            frame["id"] = extra["id"]
-        if isinstance(extra.get("frame_type"), str):
-            frame["frame_type"] = extra["frame_type"]
-        await self._send_json(frame)

@@ -10,70 +10,50 @@ latecomer or a reconnecting page gets every step it missed, once, in order, then
 """
 
 import asyncio
-import json
-import logging
-from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from accounts.i18n import in_recipient_language
 from cohorts import live_services
 from cohorts.live_selectors import LEARNER, live_events_after, live_run_role
 from cohorts.models import LiveRun
 from rooms import events
-from rooms.consumers import (
-    CLOSE_FORBIDDEN,
-    CLOSE_FRAME,
-    CLOSE_READ_ONLY,
-    CLOSE_REVOKED,
-    CLOSE_TOO_LARGE,
-    CLOSE_UNAUTHENTICATED,
-    CLOSE_UNAVAILABLE,
-    MAX_FRAME,
-)
-
-logger = logging.getLogger(__name__)
+from rooms.consumers import CLOSE_FORBIDDEN, CLOSE_READ_ONLY, CLOSE_REVOKED, GuardedConsumer
 
 END = "end"
 
 
-class LiveRunConsumer(AsyncWebsocketConsumer):
-    """One participant's page following one live run."""
+class LiveRunConsumer(GuardedConsumer):
+    """One participant's page following one live run. Signing in, refusals and frame checks are the
+    room socket's (`rooms.consumers.GuardedConsumer`)."""
 
     async def connect(self):
-        self.user = self.scope.get("user")
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
-        self.subscribed = False
-        if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        self.log_name = f"live run {self.run_id}"
+        admitted = await self.admit(check=self._admission, subscribe=lambda: events.live_subscribe(
+            run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name))
+        if not admitted:
             return
-        found = await self._load()
-        if found is None or found[1] is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        run, self.role = found
-        if run.ended_at is not None:
-            await self.close(code=CLOSE_READ_ONLY)
-            return
-        after = self._after_from_query()
-        self.delivered = run.last_seq if after is None else min(after, run.last_seq)
-        self.lock = asyncio.Lock()
-        try:
-            await events.live_subscribe(run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name)
-        except Exception:  # noqa: BLE001 — channel layer down: refuse, the client retries with back-off
-            logger.warning("live run %s: channel layer unavailable", self.run_id, exc_info=True)
-            await self.close(code=CLOSE_UNAVAILABLE)
-            return
-        self.subscribed = True
-        await self.accept()
-        await database_sync_to_async(live_services.live_attendance_join, thread_sensitive=False)(run=run, user=self.user)
+        await database_sync_to_async(live_services.live_attendance_join, thread_sensitive=False)(run=self.run, user=self.user)
         async with self.lock:
             await self._catch_up_locked()
         await events.live_event_send_async(run_id=self.run_id, frame={"type": "live.presence", "run": self.run_id})
+
+    async def _admission(self) -> int | None:
+        """A participant of the run (else 4403: another cohort, another group, no such run), while it
+        goes on (else 4409). The number of the last step sent is read before subscribing."""
+        found = await self._load()
+        if found is None or found[1] is None:
+            return CLOSE_FORBIDDEN
+        self.run, self.role = found
+        if self.run.ended_at is not None:
+            return CLOSE_READ_ONLY
+        after = self._after_from_query()
+        self.delivered = self.run.last_seq if after is None else min(after, self.run.last_seq)
+        self.lock = asyncio.Lock()
+        return None
 
     async def disconnect(self, code):
         if not getattr(self, "subscribed", False):
@@ -85,10 +65,6 @@ class LiveRunConsumer(AsyncWebsocketConsumer):
                 run_id=self.run_id, user_id=self.user.pk
             )
             await events.live_event_send_async(run_id=self.run_id, frame={"type": "live.presence", "run": self.run_id})
-
-    def _after_from_query(self) -> int | None:
-        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("after")
-        return int(values[0]) if values and values[0].isdigit() else None
 
     @database_sync_to_async
     def _load(self):
@@ -107,30 +83,13 @@ class LiveRunConsumer(AsyncWebsocketConsumer):
 
     # --- Frames from the client -----------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if text_data is None or len(text_data) > CLOSE_FRAME:
-            await self.close(code=CLOSE_TOO_LARGE)
-            return
-        try:
-            frame = json.loads(text_data) if len(text_data) <= MAX_FRAME else None
-        except (ValueError, RecursionError):
-            frame = None
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self._error("malformed", _("Une trame est un objet JSON avec un champ « type »."))
-            return
-        handler = self.HANDLERS.get(frame["type"])
-        if handler is None:
-            await self._error("unknown_type", _("Type de trame inconnu."))
-            return
+    async def run_handler(self, handler, frame):
         try:
             await handler(self, frame)
         except PermissionDenied as error:
             await self._error("forbidden", str(error) or _("Action non autorisée."), client_id=frame.get("client_id"))
         except ValidationError as error:
             await self._error(error.code or "invalid", " ".join(error.messages), client_id=frame.get("client_id"))
-        except Exception:  # noqa: BLE001 — one bad frame must not end the connection
-            logger.exception("live run %s: frame %s failed", self.run_id, frame.get("type"))
-            await self._error("server_error", _("Erreur du serveur : réessayez."), client_id=frame.get("client_id"))
 
     async def on_ping(self, frame):
         if not await self._access_recheck():
@@ -198,13 +157,3 @@ class LiveRunConsumer(AsyncWebsocketConsumer):
             await self._send_json(frame)
         if resumed:
             await self._send_json({"type": "live.resumed", "run": self.run_id, "last_seq": self.delivered})
-
-    async def _send_json(self, frame: dict):
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
-
-    async def _error(self, code: str, detail, client_id=None):
-        with in_recipient_language(user=self.scope.get("user")):
-            frame = {"type": "error", "code": code, "detail": str(detail)}
-        if isinstance(client_id, str) and len(client_id) <= 64:
-            frame["client_id"] = client_id
-        await self._send_json(frame)

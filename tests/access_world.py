@@ -175,6 +175,7 @@ URLS = {
     "cohorts/<int:pk>/live/": _r("cohorts:live_list", _cohort),
     "cohorts/<int:pk>/live/<int:run_id>/": _r("cohorts:live_panel", _cohort, lambda w: w.extra["live_run"].pk),
     "cohorts/<int:pk>/live/<int:run_id>/answer/": _r("cohorts:live_answer", _cohort, lambda w: w.extra["live_run"].pk),
+    "cohorts/<int:pk>/live/<int:run_id>/regions/": _r("cohorts:live_regions", _cohort, lambda w: w.extra["live_run"].pk),
     "cohorts/<int:pk>/live/<int:run_id>/summary/": _r("cohorts:live_summary", _cohort, lambda w: w.extra["ended_live_run"].pk),
     "cohorts/<int:pk>/live/<int:run_id>/summary.pdf":
         _r("cohorts:live_summary_export", _cohort, lambda w: w.extra["ended_live_run"].pk),

@@ -126,7 +126,8 @@ class LiveWorld:
     """A cohort running a three-episode case, ready for a live session: its facilitator, learners of
     the given professions (each in one of `groups` groups), another cohort's learner and facilitator."""
 
-    def __init__(self, *, professions=(Profession.DIRECTOR, Profession.PHYSICIAN, Profession.NURSE), per_profession=1, groups=1):
+    def __init__(self, *, professions=(Profession.DIRECTOR, Profession.PHYSICIAN, Profession.NURSE), per_profession=1, groups=1,
+                 fourth_episode=False):
         from cohorts.services import groups_form
         from tests.factories_lms import decision_block, episode_block, make_case as make_lms_case
         from tests.factories_lms import make_module as make_lms_module
@@ -142,8 +143,11 @@ class LiveWorld:
         self.ep1 = episode_block(title="Le signal", content=[self.prompt1])
         self.ep2 = episode_block(title="La crise des urgences", gate="scheduled", content=[self.d1, self.prompt2])
         self.ep3 = episode_block(title="Six mois plus tard", gate="after_decisions", content=[self.d2])
+        # A fourth, dated episode (bench/live.py): once everyone answered decision 1, episode 3 is open
+        # to all through their answers, and the next reveal is this one.
+        self.ep4 = episode_block(title="Un an après", gate="scheduled", content=[discussion_block("Qu'a-t-on appris ?")])
         self.case = make_lms_case(module=module, title="Cas : la filière gériatrique du GHT", body=[
-            self.ep1, self.ep2, self.ep3, {"type": "debrief", "id": str(uuid.uuid4()), "value": {"body": "<p>Ce que les équipes ont retenu.</p>"}},
+            self.ep1, self.ep2, self.ep3, *([self.ep4] if fourth_episode else []), {"type": "debrief", "id": str(uuid.uuid4()), "value": {"body": "<p>Ce que les équipes ont retenu.</p>"}},
         ])
         self.facilitator = make_facilitator(first_name="Fabienne", last_name="Animatrice")
         self.cohort = make_cohort(programme=self.programme, facilitator=self.facilitator, name="Promotion Loire")

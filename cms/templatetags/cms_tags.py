@@ -7,6 +7,7 @@ from accounts.choices import Profession
 from cms.blocks import WorksheetTemplate, parse_table
 from cms.charts import chart_svg
 from cms.rendering import BLOCK_NOTICE_PREFIX, block_notice_tag
+from cms.selectors import outline_live_key, part_live_key, part_region_id
 
 register = template.Library()
 
@@ -83,3 +84,18 @@ def worksheet_fields(template_kind: str, record=None) -> list[dict]:
 def profession_label(code: str) -> str:
     """The interface name of a profession code."""
     return str(dict(Profession.choices).get(code, code))
+
+
+# --- Live-refreshed parts of a case page (`static/js/live.js`) --------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def live_region(context, part) -> dict:
+    """`{"id", "key"}` of a case part refreshed in place (`part_region_id`, `part_live_key`)."""
+    return {"id": part_region_id(part),
+            "key": part_live_key(part=part, state=context.get("state"), records=context.get("records"))}
+
+
+@register.simple_tag
+def live_outline_key(parts) -> str:
+    return outline_live_key(parts)

@@ -2,9 +2,12 @@
  *
  * The page is rendered by the server with the session's state and the number of its last step
  * (data-live-seq). This script connects to the run's socket with ?after=<that number>, and for each
- * step it did not see yet fetches the same page again and swaps in the parts that changed
- * ([data-live-region] whose data-live-key differs), never the part holding the reader's focus (a
- * rationale being typed). Without it, a reload shows the same state. Countdowns ([data-ends-at]) tick
+ * step it did not see yet fetches the parts that changed and swaps them in ([data-live-region] whose
+ * data-live-key differs), never the part holding the reader's focus (a rationale being typed). On the
+ * case page it asks the light refresh (data-live-regions: only the banner and the parts whose key
+ * differs from the ones sent, "have=<id>~<key>"; an unchanged part comes back empty, marked
+ * data-live-same); elsewhere (the panel, a group room) the same page again. Without it, a reload
+ * shows the same state. Countdowns ([data-ends-at]) tick
  * here; a poll answer goes over the socket when it is open, else the plain form posts.
  */
 (function () {
@@ -14,6 +17,7 @@
   var seq = parseInt(root.getAttribute("data-live-seq"), 10) || 0;
   var role = root.getAttribute("data-live-role");
   var status = root.querySelector("[data-live-status]");
+  var regionsUrl = root.getAttribute("data-live-regions");
   var socket = null, backoff = 500, stopped = false, refreshTimer = null, refreshing = false, again = false;
 
   function scheduleRefresh(delay) {
@@ -21,16 +25,28 @@
     refreshTimer = window.setTimeout(function () { refreshTimer = null; refresh(); }, delay || 0);
   }
 
+  // What to fetch: the light refresh with the keys this page shows, or the page itself.
+  function refreshUrl() {
+    if (!regionsUrl) return window.location.pathname + window.location.search;
+    var have = [], shown = document.querySelectorAll("[data-live-region]");
+    for (var i = 0; i < shown.length; i++) {
+      var key = shown[i].getAttribute("data-live-key");
+      if (shown[i].id && key) have.push("have=" + encodeURIComponent(shown[i].id + "~" + key));
+    }
+    return regionsUrl + (regionsUrl.indexOf("?") < 0 ? "?" : "&") + have.join("&");
+  }
+
   function refresh() {
     if (refreshing) { again = true; return; }
     refreshing = true;
-    fetch(window.location.pathname + window.location.search, {credentials: "same-origin", headers: {"X-Live-Refresh": "1"}})
+    fetch(refreshUrl(), {credentials: "same-origin", headers: {"X-Live-Refresh": "1"}})
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         var fetched = new DOMParser().parseFromString(html, "text/html");
         var regions = fetched.querySelectorAll("[data-live-region]");
         for (var i = 0; i < regions.length; i++) {
           var incoming = regions[i], current = document.getElementById(incoming.id);
+          if (incoming.hasAttribute("data-live-same")) continue;  // unchanged: the light refresh sent no content
           if (!current || current.getAttribute("data-live-key") === incoming.getAttribute("data-live-key")) continue;
           if (typing(current)) { again = true; continue; }
           current.replaceWith(document.importNode(incoming, true));

@@ -287,6 +287,49 @@ def test_the_panel_lists_steps_in_order_with_their_state_and_presence(world):
     assert LiveAttendance.objects.filter(run=run).count() == 2  # attendance is kept
 
 
+def test_an_episode_the_learners_own_answers_opened_is_not_offered_as_the_next_to_reveal(world):
+    """Episode 3 opens after decision 1 (gate "after_decisions"): once every learner answered it, it
+    is open to all without a reveal, and the panel says so instead of "prochain à révéler"."""
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_reveal_next(run=run, actor=world.facilitator)  # episode 2
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    *first, last = world.learners
+    for person in first:
+        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, 0))
+    assert _state(world, first[0]).episode_is_open(world.ep3["id"])  # their answer opened it for them
+    assert not _state(world, last).episode_is_open(world.ep3["id"])
+    run.refresh_from_db()
+    ep3 = live_panel(run=run)["steps"][3]
+    assert (ep3.title, ep3.state, ep3.state_label) == ("Six mois plus tard", "next", "prochain à révéler (déjà ouvert pour 5 sur 6)")
+    live.live_poll_answer(run=run, user=last, option_id=world.option(world.d1, 1))
+    panel = live_panel(run=run)
+    assert [(s.kind, s.state) for s in panel["steps"]] == [
+        ("episode", "open"), ("episode", "open"), ("decision", "poll"), ("episode", "opened"),
+        ("decision", "open"), ("debrief", "closed"),
+    ]
+    assert panel["steps"][3].state_label == "déjà ouvert à tou·tes par leurs réponses"
+    assert panel["next_episode"] is None
+    # "Reveal the next episode" does what the panel offers: there is none left to open.
+    with pytest.raises(ValidationError) as refused:
+        live.live_reveal_next(run=LiveRun.objects.get(pk=run.pk), actor=world.facilitator)
+    assert refused.value.code == "all_revealed"
+    # Its decision point can be put to the vote, like a revealed episode's.
+    live.live_poll_close(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d2["id"], minutes=3)
+
+
+def test_revealing_past_an_episode_some_answers_opened_reveals_both(world):
+    """A revealed episode stays behind an unrevealed one for a learner who has not answered (episodes
+    open in order): revealing the next one reveals the ones before it too."""
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    run.refresh_from_db()
+    assert run.revealed_episode_ids == [world.ep1["id"], world.ep2["id"], world.ep3["id"]]
+    for person in world.learners:
+        assert _state(world, person).episode_is_open(world.ep3["id"])
+
+
 def test_a_persons_data_export_lists_the_live_sessions_they_attended_and_their_live_answers(world):
     from cohorts.wagtail_hooks import cohort_user_data_export
 
@@ -348,3 +391,21 @@ def test_attendance_at_an_ended_live_run_is_an_xapi_attended_statement_in_the_pr
         assert statement["object"]["id"].endswith(f"/pages/{world.case.pk}/live/{run.pk}")
         assert "mbox" not in statement["actor"]
     assert [s["actor"]["account"]["name"] for s in attended(user_ids={learner.pk})] == [str(learner.pk)]
+
+
+def test_a_poll_tally_counts_the_answers_committed_when_it_is_sent(world, django_capture_on_commit_callbacks):
+    """Two answers committing together must not both announce the count their own transaction saw
+    (the last tally would then fall one short of everyone): the count is read after the commit."""
+    from cohorts.live_services import LIVE_EVENT_HOOK
+
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    sent = []
+    with hooks.register_temporarily(LIVE_EVENT_HOOK, lambda run_id, frame: sent.append(frame)):
+        with django_capture_on_commit_callbacks(execute=False) as first:
+            live.live_poll_answer(run=run, user=world.learners[0], option_id=world.option(world.d1, 0))
+        live.live_poll_answer(run=run, user=world.learners[1], option_id=world.option(world.d1, 1))  # commits meanwhile
+        for callback in first:
+            callback()
+    assert [f["answered"] for f in sent if f["type"] == "live.tally"][-1] == 2

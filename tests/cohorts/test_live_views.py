@@ -178,3 +178,157 @@ def test_the_panel_and_the_learners_case_page_cost_the_same_queries_with_3_or_15
     many = counts()
     assert many == few, (few, many)
     assert few[0] <= 30 and few[1] <= 25, few
+
+
+# --- The light refresh of the case page (live_regions) ------------------------------------------
+
+import re  # noqa: E402
+
+
+def _regions_url(world, run, **params) -> str:
+    return reverse("cohorts:live_regions", args=[world.cohort.pk, run.pk])
+
+
+def _keys(html: str) -> dict[str, str]:
+    """{element id: data-live-key} of the live parts a page shows (as live.js reads them)."""
+    return dict(re.findall(r'id="([^"]+)"[^>]*? data-live-region data-live-key="([^"]*)"', html))
+
+
+def _refresh(client, world, run, page_html: str):
+    have = [f"{region}~{key}" for region, key in _keys(page_html).items()]
+    return client.get(_regions_url(world, run), {"page": world.case.pk, "have": have})
+
+
+def test_the_light_refresh_is_for_the_runs_participants_only(world):
+    run = _running(world)
+    url = _regions_url(world, run)
+    assert Client().get(url).status_code == 302  # to the login page
+    assert _client(world.other_learner).get(url).status_code == 404
+    assert _client(world.other_facilitator).get(url).status_code == 404
+    assert _client(world.learners[0]).get(url).status_code == 200
+    assert _client(world.facilitator).get(url).status_code == 200
+    # A run of another cohort is not reachable through this cohort's address.
+    other = live.live_run_start(cohort=world.other_cohort, page=world.case, actor=world.other_facilitator)
+    assert _client(world.learners[0]).get(_regions_url(world, other)).status_code == 404
+    # A group's run: a learner of the cohort outside that group is refused too.
+    live.live_run_end(run=run, actor=world.facilitator)
+    extra = add_learner(world.cohort, profession="nurse")
+    group_run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, group=world.groups[0])
+    assert _client(extra).get(_regions_url(world, group_run)).status_code == 404
+    assert _client(world.learners[0]).get(_regions_url(world, group_run)).status_code == 200
+    # Another page than the run's case (or a translation of it) is not rendered through it.
+    assert _client(world.learners[0]).get(_regions_url(world, group_run), {"page": world.programme.pk}).status_code == 404
+
+
+def test_the_light_refresh_sends_the_revealed_episode_and_the_banner_and_only_placeholders_for_the_rest(world):
+    run = _running(world)
+    client = _client(world.learners[0])
+    page = client.get(world.case.url).content.decode()
+    assert "Qui doit porter la filière" not in page
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    html = _refresh(client, world, run, page).content.decode()
+    assert "<html" not in html and 'id="live-banner"' in html and 'data-live-seq="2"' in html
+    ep1, ep2, ep3 = (f"live-episode-{e['id']}" for e in (world.ep1, world.ep2, world.ep3))
+    # The newly revealed episode comes with its decision point's form, as the case page renders it.
+    assert "Qui doit porter la filière gériatrique du GHT ?" in html and "Valider mon choix" in html
+    assert re.search(rf'id="{ep1}" data-live-region data-live-key="[^"]+" data-live-same', html)
+    assert re.search(rf'id="{ep3}" data-live-region data-live-key="[^"]+" data-live-same', html)
+    assert not re.search(rf'id="{ep2}"[^>]*data-live-same', html)
+    # What it sends is what a reload shows.
+    reloaded = _keys(client.get(world.case.url).content.decode())
+    assert _keys(html)[ep2] == reloaded[ep2] and _keys(html)["live-banner"] == reloaded["live-banner"]
+    # Nothing changed since: every part comes back as a placeholder.
+    html = _refresh(client, world, run, client.get(world.case.url).content.decode()).content.decode()
+    assert html.count("data-live-same") == 5  # three episodes, the debrief, the outline
+    # Once the run is over, the refresh has no banner (live.js removes it); what was revealed stays.
+    live.live_run_end(run=run, actor=world.facilitator)
+    html = client.get(_regions_url(world, run), {"page": world.case.pk}).content.decode()
+    assert 'id="live-banner"' not in html and "Qui doit porter la filière" in html
+
+
+def test_after_a_poll_closes_the_refresh_updates_how_the_cohort_chose_in_the_decision_block(world):
+    run = _running(world)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    first = world.learners[0]
+    live.live_poll_answer(run=run, user=first, option_id=world.option(world.d1, 0), rationale="Seul·e")
+    client = _client(first)
+    page = client.get(world.case.url).content.decode()  # answered alone so far: too few to show the choices
+    assert "s'afficheront à partir de 3 réponses" in page and "3 réponses, par métier" not in page
+    for person in world.learners[1:]:
+        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, 1))
+    live.live_poll_close(run=run, actor=world.facilitator)
+    html = _refresh(client, world, run, page).content.decode()
+    ep2 = f"live-episode-{world.ep2['id']}"
+    assert not re.search(rf'id="{ep2}"[^>]*data-live-same', html)
+    block = html[html.index(f'id="{ep2}"'):]
+    block = block[: block.index('id="live-', 10)] if 'id="live-' in block[10:] else block
+    assert "3 réponses, par métier" in block and "s'afficheront à partir de 3 réponses" not in block
+
+
+def test_the_light_refresh_costs_the_same_few_queries_with_3_or_15_learners(world):
+    run = _running(world)
+    live.live_reveal_next(run=run, actor=world.facilitator)
+    live.live_poll_open(run=run, actor=world.facilitator, block_id=world.d1["id"], minutes=3)
+    live.live_breakout_start(run=run, actor=world.facilitator, minutes=5)
+    learner = _client(world.learners[0])
+    page = learner.get(world.case.url).content.decode()
+    have = [f"{region}~{key}" for region, key in _keys(page).items()]
+    url = _regions_url(world, run) + "?" + "&".join([f"page={world.case.pk}"] + [f"have={h}" for h in have])
+
+    def counts():
+        count_queries(learner, url)  # warm per-process caches
+        return count_queries(learner, url), count_queries(learner, world.case.url)
+
+    few = counts()
+    for i in range(12):
+        person = add_learner(world.cohort, profession=("director", "nurse", "regulator")[i % 3])
+        live.live_attendance_join(run=run, user=person)
+        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, i % 3), rationale="Oui")
+    many = counts()
+    assert many[0] == few[0], (few, many)
+    # The case page's own queries (its visibility state, the learner's records, the banner) and three
+    # more: the run, the reader's part in it, the page.
+    assert few[0] <= few[1] + 3 and few[0] <= 16, few
+
+
+# --- The cohort page: scheduled sessions and the run going on ------------------------------------
+
+
+def test_the_cohort_page_offers_a_scheduled_session_to_its_facilitators_and_the_run_going_on_to_its_members(world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cohorts.services import live_session_create
+
+    soon = timezone.now() + timedelta(minutes=10)
+    session = live_session_create(cohort=world.cohort, title="Séance GHT", starts_at=soon, ends_at=soon + timedelta(hours=1),
+                                  place="Rennes")
+    url = reverse("cohorts:cohort_detail", args=[world.cohort.pk])
+    start = f'{reverse("cohorts:live_list", args=[world.cohort.pk])}?session={session.pk}'
+    assert start in _client(world.facilitator).get(url).content.decode()
+    learner_page = _client(world.learners[0]).get(url).content.decode()
+    assert "Séance GHT" in learner_page and start not in learner_page  # learners do not drive
+    assert "Séance en direct en cours" not in learner_page
+    assert _client(world.learners[0]).get(start).status_code == 403
+    assert _client(world.other_learner).get(url).status_code == 404
+    # The live page the link leads to has the session chosen in its form.
+    form = _client(world.facilitator).get(start).content.decode()
+    assert f'<option value="{session.pk}" selected>' in form
+
+    # A run of the whole cohort going on: its members are invited to join it on the case page.
+    run = live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, live_session=session)
+    learner_page = _client(world.learners[0]).get(url).content.decode()
+    assert "Séance en direct en cours — rejoindre" in learner_page and f'href="{world.case.url}"' in learner_page
+    facilitator_page = _client(world.facilitator).get(url).content.decode()
+    assert reverse("cohorts:live_panel", args=[world.cohort.pk, run.pk]) in facilitator_page
+    assert start not in facilitator_page  # one run at a time
+    assert "Séance en direct en cours — rejoindre" not in facilitator_page
+
+    # A group's run: only that group's learners are invited.
+    live.live_run_end(run=run, actor=world.facilitator)
+    outsider = add_learner(world.cohort, profession="nurse")
+    live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, group=world.groups[0])
+    assert "Séance en direct en cours — rejoindre" in _client(world.learners[0]).get(url).content.decode()
+    assert "Séance en direct en cours — rejoindre" not in _client(outsider).get(url).content.decode()

@@ -46,12 +46,15 @@ def test_a_facilitator_runs_a_reveal_a_poll_and_a_breakout_with_three_profession
     expect(facilitator.get_by_role("heading", name="Cas : la filière gériatrique du GHT")).to_be_visible()
     facilitator.wait_for_function("() => document.getElementById('live-root') !== null")
 
-    learners = []
+    learners, fetched = [], []
     for learner in world.learners:  # a director, a physician, a nurse
         page = login(new_page(server), learner.email, FACTORY_PASSWORD, next=case_url)
         expect(page.locator("#live-banner")).to_contain_text("Séance en direct")
         expect(page.locator(episode2)).to_contain_text("fermé")
         page.evaluate("() => { window.notReloaded = true; }")
+        refreshes = []  # what live.js fetches: the light refresh of the live parts, never the whole page
+        page.on("request", lambda request, seen=refreshes: seen.append(request.url) if request.resource_type == "fetch" else None)
+        fetched.append(refreshes)
         learners.append(page)
     axe_check(learners[0], label="case page, live session, before the reveal")
     expect(facilitator.locator("#live-presence h2")).to_contain_text("3 sur 3", timeout=WAIT)
@@ -62,6 +65,9 @@ def test_a_facilitator_runs_a_reveal_a_poll_and_a_breakout_with_three_profession
     for page in learners:
         expect(page.locator(episode2)).to_contain_text("Qui doit porter la filière gériatrique du GHT ?", timeout=WAIT)
         expect(page.locator("#live-outline")).not_to_contain_text("La crise des urgences (fermé)")
+    assert fetched[0] and all("/regions/?page=" in url and "have=" in url for url in fetched[0]), fetched[0]
+    _shot(facilitator, "live-panel-reveal")
+    _shot(learners[0], "live-learner-reveal")
 
     # Poll: opened for 3 minutes, answered by each learner in the banner, closed; the result shows.
     facilitator.get_by_role("button", name="Mettre au vote").first.click()
@@ -81,6 +87,11 @@ def test_a_facilitator_runs_a_reveal_a_poll_and_a_breakout_with_three_profession
     facilitator.get_by_role("button", name="Clore le vote et montrer le résultat").click()
     for page in learners:
         expect(page.locator("#live-banner")).to_contain_text("Résultat du vote", timeout=WAIT)
+        # The decision block's "how your cohort chose" follows in place: the first to answer saw it
+        # waiting for 3 answers; the poll-closed step brings the three.
+        expect(page.locator(f"{episode2} .lms-distribution")).to_contain_text("3 réponses, par métier", timeout=WAIT)
+    _shot(learners[0], "live-learner-poll-closed")
+    _shot(facilitator, "live-panel-poll-closed")
     axe_check(learners[2], label="case page, poll result")
 
     # Breakout: a countdown on every screen; a learner goes to the group room, where the prompt,
