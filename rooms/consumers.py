@@ -80,6 +80,18 @@ class GuardedConsumer(AsyncWebsocketConsumer):
     log_name = "socket"
     subscribed = False
 
+    async def dispatch(self, message):
+        """Channels' dispatch, without its thread hop before every handler.
+
+        Since 4.2, Channels runs `close_old_connections` in a worker thread before each handler, for
+        handlers that use the ORM directly. These sockets read and write only through
+        `database_sync_to_async`, which does the same, before and after, in the thread each call runs
+        in; the extra hop cost a thread round trip per delivered message (bench/chat.py, issue 14)."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def admit(self, *, check, subscribe) -> bool:
         """True once accepted; False when the socket was closed with the refusal's code."""
         self.user = self.scope.get("user")
@@ -160,18 +172,6 @@ class RoomConsumer(GuardedConsumer):
     room: Room
     can_moderate: bool
     delivered: int
-
-    async def dispatch(self, message):
-        """Channels' dispatch, without its thread hop before every handler.
-
-        Since 4.2, Channels runs `close_old_connections` in a worker thread before each handler, for
-        handlers that use the ORM directly. This consumer reads and writes only through
-        `database_sync_to_async`, which does the same, before and after, in the thread each call runs
-        in; the extra hop cost a thread round trip per delivered message (bench/chat.py, issue 14)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     # --- Connection -----------------------------------------------------------------------
 
