@@ -864,3 +864,14 @@ def module_feedback_status(*, user, module_ids: list[int]) -> dict[int, bool]:
         ModulePage.objects.filter(pk__in=module_ids, feedback_form__isnull=False)
         .annotate(given=Exists(given)).values_list("pk", "given")
     )
+
+
+def xapi_activity_url(*, page_id: int, request=None) -> str | None:
+    """The current URL of the page an xAPI activity id names (`lms.xapi.activity_id`: by page id, so it
+    survives moves and new slugs), or None when no live page without view restrictions has that id:
+    the redirect then says nothing a visitor could not see on the site. One query (plus Wagtail's
+    site lookup, cached)."""
+    page = Page.objects.live().public().filter(pk=page_id).first()
+    if page is None:
+        return None
+    return page.get_url(request=request)
