@@ -259,7 +259,7 @@ def completed_cohort_seed(*, programme, learners, started, finished) -> dict[str
         end = {}
         for position, slug in enumerate(slugs):
             base = COMPLETED_BEFORE[code].get(slug, 2)
-            before[slug] = max(1, min(4, base + ((index * 3 + position) % 3) - 1))
+            before[slug] = max(1, min(4, base + ((index + 2 * position) % 3) - 1))
             gain = COMPLETED_GAINS[code].get(slug, 0)
             if gain and (index + position) % 3 == 0:
                 gain -= 1  # not everyone moved as much

@@ -643,10 +643,11 @@ def certificate_list_for_learner(*, user) -> list[Certificate]:
 
 
 def certificate_by_code(*, code: str) -> tuple[Certificate | None, DpcAttestation | None]:
-    """What a verification code names: a certificate (attestation None) or a DPC attestation with
-    its certificate; (None, None) for an unknown code. One or two queries."""
+    """What a verification code names: a certificate (attestation None; its own DPC attestation, when
+    it has one, comes with it as `certificate.dpc_attestation`, so the page names both documents) or
+    a DPC attestation with its certificate; (None, None) for an unknown code. One or two queries."""
     code = code.strip().upper()
-    certificate = _certificates().filter(code=code).first()
+    certificate = _certificates().filter(code=code).select_related("dpc_attestation").first()
     if certificate is not None:
         return certificate, None
     attestation = DpcAttestation.objects.filter(code=code).first()

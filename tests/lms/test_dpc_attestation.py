@@ -136,6 +136,15 @@ def test_the_attestation_code_verifies_publicly_with_its_dpc_facts_and_nothing_p
     assert RPPS not in page and "ines@example.org" not in page
     certificate_page = html.unescape(client.get(reverse("lms:certificate_verify", args=[certificate.code])).content.decode())
     assert "Certificat de réalisation" in certificate_page and "Attestation valide" in certificate_page
+    # Each page names the other document, so a DPC body holding either code sees both are valid.
+    assert certificate.dpc_attestation.code in certificate_page and certificate.code in page
+    assert RPPS not in certificate_page and "ines@example.org" not in certificate_page
+
+
+def test_a_certificate_without_dpc_fields_names_no_other_document(client):
+    certificate = finish(make_course(), make_user())
+    page = html.unescape(client.get(reverse("lms:certificate_verify", args=[certificate.code])).content.decode())
+    assert "Attestation valide" in page and "Délivré avec" not in page
 
 
 def test_the_dashboard_links_the_attestation_and_keeps_its_query_count(client):
