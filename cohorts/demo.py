@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.choices import Level, Profession, Role
 from accounts.demo import DEMO_PASSWORD
+from accounts.validators import luhn_valid
 from accounts.models import User
 from cms.blocks import EpisodeGate
 from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
@@ -189,6 +190,12 @@ def _records(cohort, programme, learners, facilitator, stdout) -> int:
     return stored
 
 
+def _fictitious_rpps(n: int) -> str:
+    """A made-up RPPS number for the demo: 11 digits (10 99999 and a counter) with a valid Luhn key."""
+    body = f"1099999{n:03d}"
+    return next(body + key for key in "0123456789" if luhn_valid(body + key))
+
+
 def _past_cohort(programme, facilitator, today: date, stdout) -> None:
     """The closed cohort that went through the whole programme (created once; left alone after)."""
     if Cohort.objects.filter(programme=programme, name=PAST_COHORT_NAME).exists():
@@ -199,7 +206,10 @@ def _past_cohort(programme, facilitator, today: date, stdout) -> None:
         capacity=24, status=Cohort.Status.RUNNING, join_policy=Cohort.JoinPolicy.INVITATION, region="Pays de la Loire",
     )
     learners = _learners(stdout, PAST_LEARNERS, demo_accounts=False)
-    for learner in learners:
+    for n, learner in enumerate(learners):
+        if learner.profession in (Profession.PHYSICIAN, Profession.NURSE) and not learner.rpps:
+            learner.rpps = _fictitious_rpps(n)  # printed on their DPC attestations
+            learner.save(update_fields=["rpps"])
         cohort_member_add(cohort=cohort, user=learner)
     groups_form(cohort=cohort, size=5, seed=2025)
     counts = lms_demo.completed_cohort_seed(
