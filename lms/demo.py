@@ -233,7 +233,8 @@ def completed_cohort_seed(*, programme, learners, started, finished) -> dict[str
                         submitted_at=at,
                     ))
                 for k, spec in enumerate(outline.reflection_prompts):
-                    action = COMPLETED_FEEDBACK[code][1][(index + k + offset) % 3].lower()
+                    action = COMPLETED_FEEDBACK[code][1][(index + k + offset) % 3]
+                    action = action[0].lower() + action[1:]  # "Je vais inviter les présidents de CPTS…"
                     reflections.append(Reflection(user=learner, page_id=ref.pk, block_id=spec.id, submitted_at=at,
                                                   created_at=at))
                     versions_text.append(COMPLETED_REFLECTION.format(action=action))
