@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -114,6 +115,7 @@ def _aware(day: date, hour: int = 9) -> datetime:
 
 def _learners(stdout, rows=None, *, demo_accounts=True):
     learner_group, _created = Group.objects.get_or_create(name=Role.LEARNER.value)
+    password = ""
     people = list(User.objects.filter(email__in=DEMO_LEARNERS).order_by("email")) if demo_accounts else []
     for email, first, last, profession, level, organisation, region, interests in EXTRA_LEARNERS if rows is None else rows:
         user, created = User.objects.get_or_create(email=email, defaults={
@@ -122,7 +124,10 @@ def _learners(stdout, rows=None, *, demo_accounts=True):
             "in_directory": True, "share_region": True, "share_interests": True,
         })
         if created:
-            user.set_password(DEMO_PASSWORD)
+            # One hash for every demo learner (they share the public demo password): hashing is slow
+            # by design, and the demo creates thirty of them.
+            password = password or make_password(DEMO_PASSWORD)
+            user.password = password
             user.save(update_fields=["password"])
         user.groups.add(learner_group)
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
