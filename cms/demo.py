@@ -21,13 +21,14 @@ from cms.models import (
     CaseStudyPage,
     CataloguePage,
     Competency,
+    FeedbackForm,
     HomePage,
     LessonPage,
     ModulePage,
     Profession,
     ProgrammePage,
 )
-from fixtures.frameworks import COMPETENCIES, COMPETENCY_ANCHORS, PROFESSIONS
+from fixtures.frameworks import COMPETENCIES, COMPETENCY_ANCHORS, FEEDBACK_FORM, PROFESSIONS
 from fixtures.programme import MODULES, PAGES, PAGES_EN, PROGRAMME, PROGRAMME_EN, TRANSLATED_MODULES
 
 # Fixed namespace for the demo's block ids: changing it would orphan stored answers.
@@ -218,6 +219,24 @@ def _competency_anchors(competencies: dict[str, dict]) -> None:
             competency.save(update_fields=[f"anchor_{level}" for level in Competency.SCALE])
 
 
+def _feedback_form(programme: ProgrammePage, french: Locale, english: Locale) -> bool:
+    """The demo's end-of-module survey in French and English. When the demo creates it, it is
+    attached to the programme's modules in each language (a new revision, published); once it exists,
+    the modules are left as editors set them. Returns whether it was created."""
+    name = FEEDBACK_FORM["name"]
+    if FeedbackForm.objects.filter(name=name, locale=french).exists():
+        return False
+    entry = {"name": name, "fr": FEEDBACK_FORM["fr"], "en": FEEDBACK_FORM["en"]}
+    forms = _snippets(FeedbackForm, "name", [entry], french, english)[name]
+    for module in ModulePage.objects.child_of(programme).filter(feedback_form__isnull=True):
+        for page in [module, *(t.specific for t in module.get_translations())]:
+            form = forms.get(page.locale.language_code)
+            if form is not None and page.feedback_form_id is None:
+                page.feedback_form = form
+                page.save_revision().publish()
+    return True
+
+
 # --- Pages --------------------------------------------------------------------
 
 
@@ -382,4 +401,6 @@ def seed(*, stdout) -> None:
             created += _translate_module(
                 programme, spec, en_spec, english=english, competencies=competencies, professions=professions
             )
-    stdout.write(f"Demo programme « {PROGRAMME['title']} »: {created} page(s) created.")
+    survey = _feedback_form(programme, french, english)
+    stdout.write(f"Demo programme « {PROGRAMME['title']} »: {created} page(s) created"
+                 + (", end-of-module survey attached to its modules." if survey else "."))

@@ -1,5 +1,7 @@
-"""Demo cohort: a running interprofessional cohort on the demo programme, its groups,
-schedule, live sessions, learning records at various stages, and one community of practice.
+"""Demo cohorts: a running interprofessional cohort on the demo programme, its groups,
+schedule, live sessions, learning records at various stages, and one community of practice; and a
+closed cohort whose twenty learners (five of each of four professions) finished the programme, so
+that the programme owner's report has figures by profession (`lms.demo.completed_cohort_seed`).
 
 Idempotent: every row is looked up before it is created; learning records go through lms's
 services, which return the stored record on a repeated call.
@@ -10,11 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.choices import Level, Profession, Role
 from accounts.demo import DEMO_PASSWORD
+from accounts.validators import luhn_valid
 from accounts.models import User
 from cms.blocks import EpisodeGate
 from cms.models import CaseStudyPage, LessonPage, ModulePage, ProgrammePage
@@ -63,6 +67,31 @@ EXTRA_LEARNERS = [
     ("gwenaelle.tanguy@passerelles.test", "Gwenaëlle", "Tanguy", Profession.OTHER, Level.ESTABLISHMENT, "CH de Morlaix", "Bretagne", "pharmacie clinique, conciliation médicamenteuse"),
     ("ronan.cadiou@passerelles.test", "Ronan", "Cadiou", Profession.OTHER, Level.REGION, "Structure régionale d'appui Bretagne", "Bretagne", "qualité, expérience patient"),
 ]
+# The cohort that finished the programme: five people of each of four professions (the owner's report
+# shows no figure about fewer than five).
+PAST_COHORT_NAME = "Promotion Pays de la Loire 2026"
+PAST_LEARNERS = [
+    ("helene.brochard@passerelles.test", "Hélène", "Brochard", Profession.DIRECTOR, Level.ESTABLISHMENT, "CHU de Nantes", "Pays de la Loire", "direction des parcours, territoire"),
+    ("olivier.marchand@passerelles.test", "Olivier", "Marchand", Profession.DIRECTOR, Level.ESTABLISHMENT, "CH du Mans", "Pays de la Loire", "direction commune, GHT Sarthe"),
+    ("celine.rabiller@passerelles.test", "Céline", "Rabiller", Profession.DIRECTOR, Level.ESTABLISHMENT, "CH de Cholet", "Pays de la Loire", "direction des soins, qualité"),
+    ("benoit.gautreau@passerelles.test", "Benoît", "Gautreau", Profession.DIRECTOR, Level.ESTABLISHMENT, "EHPAD public de Challans", "Pays de la Loire", "médico-social, filière gériatrique"),
+    ("agnes.papin@passerelles.test", "Agnès", "Papin", Profession.DIRECTOR, Level.REGION, "GHT de la Mayenne", "Pays de la Loire", "stratégie de groupe, finances"),
+    ("vincent.chupin@passerelles.test", "Vincent", "Chupin", Profession.PHYSICIAN, Level.ESTABLISHMENT, "CHU d'Angers", "Pays de la Loire", "président de CME, gériatrie"),
+    ("laure.giraudeau@passerelles.test", "Laure", "Giraudeau", Profession.PHYSICIAN, Level.TEAM, "CH de La Roche-sur-Yon", "Pays de la Loire", "urgences, gestion des lits"),
+    ("mehdi.bensaid@passerelles.test", "Mehdi", "Bensaïd", Profession.PHYSICIAN, Level.TEAM, "Maison de santé de Saint-Nazaire", "Pays de la Loire", "médecine générale, exercice coordonné"),
+    ("clemence.hervouet@passerelles.test", "Clémence", "Hervouet", Profession.PHYSICIAN, Level.ESTABLISHMENT, "CHU de Nantes", "Pays de la Loire", "cheffe de pôle, cardiologie"),
+    ("francois.bouvier@passerelles.test", "François", "Bouvier", Profession.PHYSICIAN, Level.TEAM, "CPTS Loire-Authion", "Pays de la Loire", "coordination médicale, soins non programmés"),
+    ("isabelle.maindron@passerelles.test", "Isabelle", "Maindron", Profession.REGULATOR, Level.REGION, "ARS Pays de la Loire", "Pays de la Loire", "offre de soins hospitalière"),
+    ("damien.pohu@passerelles.test", "Damien", "Pohu", Profession.REGULATOR, Level.REGION, "ARS Pays de la Loire — délégation de la Sarthe", "Pays de la Loire", "animation territoriale, CPTS"),
+    ("sandrine.leveque@passerelles.test", "Sandrine", "Lévêque", Profession.REGULATOR, Level.REGION, "CPAM de Loire-Atlantique", "Pays de la Loire", "accompagnement des professionnels de santé"),
+    ("nicolas.ferrand@passerelles.test", "Nicolas", "Ferrand", Profession.REGULATOR, Level.NATION, "Direction générale de l'offre de soins", "Île-de-France", "financement des parcours"),
+    ("aurelie.josse@passerelles.test", "Aurélie", "Josse", Profession.REGULATOR, Level.REGION, "ARS Pays de la Loire", "Pays de la Loire", "autorisations, SMR"),
+    ("karine.blanchet@passerelles.test", "Karine", "Blanchet", Profession.NURSE, Level.ESTABLISHMENT, "CHU d'Angers", "Pays de la Loire", "cadre supérieure de santé, pôle médecine"),
+    ("jerome.boisseau@passerelles.test", "Jérôme", "Boisseau", Profession.NURSE, Level.TEAM, "CH du Mans", "Pays de la Loire", "cadre de santé, réanimation"),
+    ("marion.tessier@passerelles.test", "Marion", "Tessier", Profession.NURSE, Level.TEAM, "Clinique Jules-Verne, Nantes", "Pays de la Loire", "cadre de santé, chirurgie ambulatoire"),
+    ("sophie.nguyen@passerelles.test", "Sophie", "Nguyen", Profession.NURSE, Level.TEAM, "CH de Saint-Nazaire", "Pays de la Loire", "infirmière en pratique avancée, pathologies chroniques"),
+    ("yannick.renou@passerelles.test", "Yannick", "Renou", Profession.NURSE, Level.ESTABLISHMENT, "CH de Laval", "Pays de la Loire", "coordination des soins, gestion des lits"),
+]
 PENDING_INVITATIONS = [
     ("morgane.le-floch@ch-exemple.fr", "Morgane Le Floch", Profession.NURSE, Level.TEAM, "CH de Quimper"),
     ("paul.henaff@ars-exemple.fr", "Paul Hénaff", Profession.REGULATOR, Level.REGION, "ARS Bretagne"),
@@ -84,17 +113,21 @@ def _aware(day: date, hour: int = 9) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
-def _learners(stdout):
+def _learners(stdout, rows=None, *, demo_accounts=True):
     learner_group, _created = Group.objects.get_or_create(name=Role.LEARNER.value)
-    people = list(User.objects.filter(email__in=DEMO_LEARNERS).order_by("email"))
-    for email, first, last, profession, level, organisation, region, interests in EXTRA_LEARNERS:
+    password = ""
+    people = list(User.objects.filter(email__in=DEMO_LEARNERS).order_by("email")) if demo_accounts else []
+    for email, first, last, profession, level, organisation, region, interests in EXTRA_LEARNERS if rows is None else rows:
         user, created = User.objects.get_or_create(email=email, defaults={
             "first_name": first, "last_name": last, "profession": profession, "level": level,
             "organisation": organisation, "region": region, "interests": interests,
             "in_directory": True, "share_region": True, "share_interests": True,
         })
         if created:
-            user.set_password(DEMO_PASSWORD)
+            # One hash for every demo learner (they share the public demo password): hashing is slow
+            # by design, and the demo creates thirty of them.
+            password = password or make_password(DEMO_PASSWORD)
+            user.password = password
             user.save(update_fields=["password"])
         user.groups.add(learner_group)
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
@@ -162,6 +195,40 @@ def _records(cohort, programme, learners, facilitator, stdout) -> int:
     return stored
 
 
+def _fictitious_rpps(n: int) -> str:
+    """A made-up RPPS number for the demo: 11 digits (10 99999 and a counter) with a valid Luhn key."""
+    body = f"1099999{n:03d}"
+    return next(body + key for key in "0123456789" if luhn_valid(body + key))
+
+
+def _past_cohort(programme, facilitator, today: date, stdout) -> None:
+    """The closed cohort that went through the whole programme (created once; left alone after)."""
+    if Cohort.objects.filter(programme=programme, name=PAST_COHORT_NAME).exists():
+        return
+    starts_on, ends_on = today - timedelta(days=330), today - timedelta(days=150)
+    cohort = cohort_create(
+        programme=programme, name=PAST_COHORT_NAME, starts_on=starts_on, ends_on=ends_on, created_by=facilitator,
+        capacity=24, status=Cohort.Status.RUNNING, join_policy=Cohort.JoinPolicy.INVITATION, region="Pays de la Loire",
+    )
+    learners = _learners(stdout, PAST_LEARNERS, demo_accounts=False)
+    for n, learner in enumerate(learners):
+        if learner.profession in (Profession.PHYSICIAN, Profession.NURSE) and not learner.rpps:
+            learner.rpps = _fictitious_rpps(n)  # printed on their DPC attestations
+            learner.save(update_fields=["rpps"])
+        cohort_member_add(cohort=cohort, user=learner)
+    groups_form(cohort=cohort, size=5, seed=2025)
+    counts = lms_demo.completed_cohort_seed(
+        programme=programme, learners=learners, started=_aware(starts_on), finished=_aware(ends_on - timedelta(days=10), 18),
+    )
+    # Closed as its facilitator would have done months ago, without today's e-mails to its members.
+    Cohort.objects.filter(pk=cohort.pk).update(status=Cohort.Status.CLOSED)
+    stdout.write(
+        f"Demo closed cohort: « {cohort.name} », {len(learners)} learners who finished the programme "
+        f"({counts['certificates']} certificates, {counts['self_assessments']} self-assessments, "
+        f"{counts['feedback']} module survey answers)."
+    )
+
+
 def seed(*, stdout) -> None:
     programme = ProgrammePage.objects.filter(slug=PROGRAMME_SLUG).order_by("pk").first()
     if programme is None:
@@ -208,6 +275,7 @@ def seed(*, stdout) -> None:
                   "à l'administration centrale. Votre groupe est formé : prenez le temps de vous présenter dans son salon "
                   "avant la classe virtuelle.\n\nClaire"),
         )
+    _past_cohort(programme, facilitator, today, stdout)
     community = Community.objects.filter(slug=COMMUNITY_SLUG).first()
     if community is None:
         community = community_create(

@@ -1,18 +1,17 @@
-"""The summary of a live case session as a PDF, drawn like the certificates (`lms.pdf`, ReportLab)."""
+"""The summary of a live case session as a PDF, drawn like the certificates (`lms.pdf`, ReportLab),
+under the same letterhead."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
 from accounts.formats import day
-from lms.pdf import BRAND, INK, SOFT
+from lms.pdf import INK, SOFT, document, letterhead
 from lms.pdf import _wrap as wrap_text  # the certificates' line-wrapping helper
 
 
@@ -23,13 +22,10 @@ def _time(value: str) -> str:
 def live_summary_pdf(summary: dict) -> bytes:
     """A4 pages: the case and cohort, attendance by profession, the reveals, each poll's result by
     profession (as the summary page shows it: small professions merged), breakout activity, the timeline."""
-    buffer = io.BytesIO()
     width, height = A4
-    c = canvas.Canvas(buffer, pagesize=A4)
-    c.setTitle(_("Bilan de séance en direct — %(case)s") % {"case": summary["case"]})
-    c.setAuthor("Passerelles")
+    buffer, c = document(A4, title=_("Bilan de séance en direct — %(case)s") % {"case": summary["case"]})
     left, text_width = 20 * mm, width - 40 * mm
-    y = height - 20 * mm
+    y = letterhead(c, left=left, right=width - left, top=height - 20 * mm)
 
     def line(text: str, *, font="Helvetica", size=10, colour=INK, indent=0.0, after=0.0) -> None:
         nonlocal y
@@ -40,7 +36,6 @@ def live_summary_pdf(summary: dict) -> bytes:
         y = wrap_text(c, text, left + indent, y, text_width - indent, font, size, size * 1.35)
         y -= after
 
-    line("Passerelles", font="Helvetica-Bold", size=12, colour=BRAND, after=6)
     line(_("Bilan de séance en direct"), font="Helvetica-Bold", size=18, after=2)
     line(summary["case"], font="Helvetica-Bold", size=13)
     started = datetime.fromisoformat(summary["started_at"])

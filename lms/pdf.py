@@ -1,8 +1,13 @@
-"""PDF certificates and transcripts, drawn with ReportLab (https://docs.reportlab.com/)."""
+"""PDF certificates and transcripts, drawn with ReportLab (https://docs.reportlab.com/).
+
+Every PDF of the platform starts with the same letterhead (`letterhead`), the live-session summary
+(`cohorts.pdf`) included."""
 
 from __future__ import annotations
 
 import io
+from datetime import date
+from decimal import Decimal
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -17,6 +22,35 @@ from accounts.formats import day
 BRAND = colors.HexColor("#0b5e6b")
 INK = colors.HexColor("#1c2733")
 SOFT = colors.HexColor("#4a5867")
+
+
+def letterhead(c: canvas.Canvas, *, left: float, right: float, top: float) -> float:
+    """The Passerelles letterhead across a page, from `left` to `right`, its name's baseline at
+    `top`: the name, what the platform is, a rule. Returns the y below it, where the document's own
+    title may start. The one letterhead of every PDF (certificates, DPC attestations, transcripts,
+    live-session summaries)."""
+    c.setFillColor(BRAND)
+    c.setFont("Helvetica-Bold", 13)
+    c.drawString(left, top, "Passerelles")
+    c.setFillColor(SOFT)
+    c.setFont("Helvetica", 9)
+    c.drawString(left, top - 5.5 * mm, _("Formation continue des managers du système de santé"))
+    c.setStrokeColor(BRAND)
+    c.setLineWidth(1.5)
+    c.line(left, top - 9 * mm, right, top - 9 * mm)
+    c.setFillColor(INK)
+    return top - 18 * mm
+
+
+def document(pagesize, *, title: str, subject: str = "") -> tuple[io.BytesIO, canvas.Canvas]:
+    """A new PDF (buffer and canvas) with the metadata every document of the platform carries."""
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=pagesize)
+    c.setTitle(title)
+    c.setAuthor("Passerelles")
+    if subject:
+        c.setSubject(subject)
+    return buffer, c
 
 
 def _hours(value) -> str:
@@ -34,24 +68,14 @@ def _wrap(c: canvas.Canvas, text: str, x: float, y: float, width: float, font: s
 
 def certificate_pdf(certificate, *, verify_url: str) -> bytes:
     """One landscape A4 page: who, what, how many hours, when, and how to verify it."""
-    buffer = io.BytesIO()
     width, height = landscape(A4)
-    c = canvas.Canvas(buffer, pagesize=(width, height))
-    c.setTitle(_("Attestation de formation — %(title)s") % {"title": certificate.programme_title})
-    c.setAuthor("Passerelles")
-    c.setSubject(certificate.code)
-
+    buffer, c = document((width, height), subject=certificate.code,
+                         title=_("Attestation de formation — %(title)s") % {"title": certificate.programme_title})
     c.setStrokeColor(BRAND)
     c.setLineWidth(3)
     c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
-    c.setFillColor(BRAND)
-    c.setFont("Helvetica-Bold", 14)
-    c.drawString(24 * mm, height - 30 * mm, "Passerelles")
-    c.setFillColor(SOFT)
-    c.setFont("Helvetica", 10)
-    c.drawRightString(width - 24 * mm, height - 30 * mm, _("Formation continue des managers du système de santé"))
+    letterhead(c, left=24 * mm, right=width - 24 * mm, top=height - 26 * mm)
 
-    c.setFillColor(INK)
     c.setFont("Helvetica-Bold", 26)
     c.drawCentredString(width / 2, height - 55 * mm, _("Attestation de formation"))
     c.setFont("Helvetica", 13)
@@ -110,23 +134,10 @@ def dpc_attestation_pdf(attestation, *, verify_url: str, certificate_verify_url:
     """One portrait A4 page a DPC body accepts: the organisation and the action, the participant
     (with their RPPS number when given), the dates, the hours by kind, and how to verify it."""
     certificate = attestation.certificate
-    buffer = io.BytesIO()
     width, height = A4
-    c = canvas.Canvas(buffer, pagesize=A4)
-    c.setTitle(_("Attestation de participation DPC — %(title)s") % {"title": certificate.programme_title})
-    c.setAuthor("Passerelles")
-    c.setSubject(attestation.code)
-
-    c.setStrokeColor(BRAND)
-    c.setLineWidth(2)
-    c.line(20 * mm, height - 36 * mm, width - 20 * mm, height - 36 * mm)
-    c.setFillColor(BRAND)
-    c.setFont("Helvetica-Bold", 13)
-    c.drawString(20 * mm, height - 22 * mm, "Passerelles")
-    c.setFillColor(SOFT)
-    c.setFont("Helvetica", 9)
-    c.drawString(20 * mm, height - 28 * mm, _("Formation continue des managers du système de santé"))
-    c.setFillColor(INK)
+    buffer, c = document(A4, subject=attestation.code,
+                         title=_("Attestation de participation DPC — %(title)s") % {"title": certificate.programme_title})
+    letterhead(c, left=20 * mm, right=width - 20 * mm, top=height - 22 * mm)
     y = _wrap(c, _("Attestation de participation à une action de développement professionnel continu (DPC)"),
               20 * mm, height - 50 * mm, width - 40 * mm, "Helvetica-Bold", 16, 20)
     y -= 4 * mm
@@ -189,22 +200,16 @@ def dpc_attestation_pdf(attestation, *, verify_url: str, certificate_verify_url:
 
 def transcript_pdf(*, user, rows: list[dict]) -> bytes:
     """A list of completed modules and certified hours, paginated."""
-    buffer = io.BytesIO()
     width, height = A4
-    c = canvas.Canvas(buffer, pagesize=A4)
-    c.setTitle(_("Relevé de formation"))
-    c.setAuthor("Passerelles")
+    buffer, c = document(A4, title=_("Relevé de formation"))
 
     def header() -> float:
-        c.setFillColor(BRAND)
-        c.setFont("Helvetica-Bold", 12)
-        c.drawString(20 * mm, height - 20 * mm, "Passerelles")
-        c.setFillColor(INK)
+        top = letterhead(c, left=20 * mm, right=width - 20 * mm, top=height - 20 * mm)
         c.setFont("Helvetica-Bold", 18)
-        c.drawString(20 * mm, height - 32 * mm, _("Relevé de formation"))
+        c.drawString(20 * mm, top, _("Relevé de formation"))
         c.setFont("Helvetica", 11)
-        c.drawString(20 * mm, height - 40 * mm, user.get_full_name() or user.email)
-        return height - 52 * mm
+        c.drawString(20 * mm, top - 8 * mm, user.get_full_name() or user.email)
+        return top - 20 * mm
 
     y = header()
     total = sum(float(row["hours"]) for row in rows if row["hours"])
@@ -217,11 +222,11 @@ def transcript_pdf(*, user, rows: list[dict]) -> bytes:
             y = header()
         if row["module"]:
             line = f"{row['programme']} — {row['module']}"
-            detail = _("module terminé le %(date)s") % {"date": row["completed_on"]}
+            detail = _("module terminé le %(date)s") % {"date": day(date.fromisoformat(row["completed_on"]))}
             font = "Helvetica"
         else:
             line = _("%(programme)s : programme terminé") % {"programme": row["programme"]}
-            detail = _("%(hours)s h — code %(code)s") % {"hours": row["hours"], "code": row["code"]}
+            detail = _("%(hours)s h — code %(code)s") % {"hours": _hours(Decimal(row["hours"])), "code": row["code"]}
             font = "Helvetica-Bold"
         y = _wrap(c, line, 20 * mm, y, width - 40 * mm, font, 10, 13)
         c.setFillColor(SOFT)

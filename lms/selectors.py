@@ -643,10 +643,11 @@ def certificate_list_for_learner(*, user) -> list[Certificate]:
 
 
 def certificate_by_code(*, code: str) -> tuple[Certificate | None, DpcAttestation | None]:
-    """What a verification code names: a certificate (attestation None) or a DPC attestation with
-    its certificate; (None, None) for an unknown code. One or two queries."""
+    """What a verification code names: a certificate (attestation None; its own DPC attestation, when
+    it has one, comes with it as `certificate.dpc_attestation`, so the page names both documents) or
+    a DPC attestation with its certificate; (None, None) for an unknown code. One or two queries."""
     code = code.strip().upper()
-    certificate = _certificates().filter(code=code).first()
+    certificate = _certificates().filter(code=code).select_related("dpc_attestation").first()
     if certificate is not None:
         return certificate, None
     attestation = DpcAttestation.objects.filter(code=code).first()
@@ -864,3 +865,14 @@ def module_feedback_status(*, user, module_ids: list[int]) -> dict[int, bool]:
         ModulePage.objects.filter(pk__in=module_ids, feedback_form__isnull=False)
         .annotate(given=Exists(given)).values_list("pk", "given")
     )
+
+
+def xapi_activity_url(*, page_id: int, request=None) -> str | None:
+    """The current URL of the page an xAPI activity id names (`lms.xapi.activity_id`: by page id, so it
+    survives moves and new slugs), or None when no live page without view restrictions has that id:
+    the redirect then says nothing a visitor could not see on the site. One query (plus Wagtail's
+    site lookup, cached)."""
+    page = Page.objects.live().public().filter(pk=page_id).first()
+    if page is None:
+        return None
+    return page.get_url(request=request)

@@ -1,5 +1,6 @@
 """lms URLs, included at the site root: /dashboard/, /learn/… (writes and learner pages),
-/certificates/<code>/ (public verification), /account/data/ (export and deletion)."""
+/certificates/<code>/ (public verification),
+/xapi/activities/pages/<id> (xAPI activity ids, redirected to the page), /account/data/ (export and deletion)."""
 
 from django.urls import path
 
@@ -30,6 +31,9 @@ urlpatterns = [
     path("learn/transcript.pdf", views.transcript_pdf, name="transcript_pdf"),
     path("learn/transcript.csv", views.transcript_csv, name="transcript_csv"),
     path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
+    # xAPI activity ids (lms.xapi.activity_id) are IRIs under the site: they resolve to the page.
+    path("xapi/activities/pages/<int:page_id>", views.xapi_activity, name="xapi_activity"),
+    path("xapi/activities/pages/<int:page_id>/<path:part>", views.xapi_activity, name="xapi_activity_part"),
     path("account/data/", views.my_data, name="my_data"),
     path("account/data/export.zip", views.my_data_export, name="my_data_export"),
     path("account/data/delete/", views.account_delete, name="account_delete"),

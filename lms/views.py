@@ -461,6 +461,16 @@ def certificate_verify(request, code: str):
     )
 
 
+@require_GET
+def xapi_activity(request, page_id: int, part: str = ""):
+    """Public: an xAPI activity id (`<site>/xapi/activities/pages/<id>[/<part>]`) resolves to the page's
+    current URL (302); 404 for an unknown, unpublished or restricted page."""
+    url = selectors.xapi_activity_url(page_id=page_id, request=request)
+    if url is None:
+        raise Http404
+    return redirect(url)
+
+
 @login_required
 @require_GET
 def transcript_pdf(request):

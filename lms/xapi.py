@@ -6,6 +6,8 @@ institution's learning record store.
 - Verbs: the ADL vocabulary (http://adlnet.gov/expapi/verbs/…).
 - Activity ids: stable IRIs under the site, by page id (`<site>/xapi/activities/pages/<id>`), which
   survive a page's move or new slug; the statement names the page's current URL in its definition.
+  They resolve: `lms.views.xapi_activity` redirects them (302) to the page's current URL, 404 for a
+  page that is unknown, unpublished or restricted.
 - Statement ids: UUID 5 of the record, so exporting or sending twice gives the same statements
   (an LRS stores a statement id once).
 Live session attendance comes from the `xapi_statements` hook (`fn(programme_page, user_ids) ->

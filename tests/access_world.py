@@ -146,6 +146,8 @@ URLS = {
     "learn/transcript.pdf": _r("lms:transcript_pdf"),
     "learn/transcript.csv": _r("lms:transcript_csv"),
     "certificates/<str:code>/": _r("lms:certificate_verify", lambda w: w.certificate.code),
+    "xapi/activities/pages/<int:page_id>": _r("lms:xapi_activity", _case),
+    "xapi/activities/pages/<int:page_id>/<path:part>": _r("lms:xapi_activity_part", _case, "quiz"),
     "account/data/": _r("lms:my_data"),
     "account/data/export.zip": _r("lms:my_data_export"),
     "account/data/delete/": _r("lms:account_delete"),

@@ -20,6 +20,7 @@ from cms.models import (
     CaseStudyPage,
     CataloguePage,
     Competency,
+    FeedbackForm,
     HomePage,
     LessonPage,
     ModulePage,
@@ -349,6 +350,7 @@ def test_seed_builds_its_own_site_locales_and_snippets_when_the_database_has_non
     Page.objects.filter(depth__gt=1).delete()
     Profession.objects.all().delete()
     Competency.objects.all().delete()
+    FeedbackForm.objects.all().delete()
     Locale.objects.exclude(language_code="fr").delete()
     assert not Site.objects.exists()
 
@@ -362,5 +364,9 @@ def test_seed_builds_its_own_site_locales_and_snippets_when_the_database_has_non
     for language in ("fr", "en"):
         assert Profession.objects.filter(locale__language_code=language).count() == len(ProfessionCode.values)
         assert Competency.objects.filter(locale__language_code=language).count() == len(COMPETENCY_SLUGS)
+        # The end-of-module survey, in each language, on each module of that language.
+        survey = FeedbackForm.objects.get(locale__language_code=language)
+        modules = ModulePage.objects.filter(locale__language_code=language)
+        assert modules.exists() and all(m.feedback_form_id == survey.pk for m in modules)
     english_home = site.root_page.get_translation(Locale.objects.get(language_code="en"))
     assert english_home.live and english_home.alias_of_id is None

@@ -39,7 +39,7 @@ def demo_urls() -> dict:
     from wagtail.models import Locale
 
     from cms.models import CataloguePage, CaseStudyPage, ModulePage, ProgrammePage
-    from cohorts.demo import COHORT_NAME, COMMUNITY_SLUG, PROGRAMME_SLUG
+    from cohorts.demo import COHORT_NAME, COMMUNITY_SLUG, PAST_COHORT_NAME, PROGRAMME_SLUG
     from cohorts.models import Cohort, CommunityMembership, GroupMembership
     from rooms.models import Room
 
@@ -49,6 +49,7 @@ def demo_urls() -> dict:
     case = CaseStudyPage.objects.child_of(module).live().order_by("path").first()
     cohort = Cohort.objects.get(programme=programme, name=COHORT_NAME)
     group = GroupMembership.objects.get(cohort=cohort, user__email=LEARNER).group
+    outcomes = _outcomes_urls(programme, module, Cohort.objects.get(programme=programme, name=PAST_COHORT_NAME))
     group_members = list(
         GroupMembership.objects.filter(group=group).order_by("user__email").values_list("user__email", flat=True)
     )
@@ -75,6 +76,42 @@ def demo_urls() -> dict:
         "community_member": CommunityMembership.objects.filter(
             community__slug=COMMUNITY_SLUG, role=CommunityMembership.Role.MEMBER,
         ).order_by("user__email").values_list("user__email", flat=True).first(),
+        **outcomes,
+    }
+
+
+def _outcomes_urls(programme, module, past_cohort) -> dict:
+    """Outcomes and credit: a learner of the closed cohort (finished, certificate and DPC attestation,
+    "three months later" questionnaire open), a learner of the running cohort who finished the first
+    module without giving their opinion yet, and the owner's report."""
+    from django.urls import reverse
+
+    from cohorts.models import CohortMembership
+    from lms.models import Certificate, DpcAttestation, ModuleFeedback, PageCompletion
+    from lms.selectors import programme_structure
+
+    graduate = CohortMembership.objects.filter(cohort=past_cohort, role="learner").order_by("user__email").first().user
+    certificate = Certificate.objects.get(user=graduate, programme=programme)
+    page_ids = {p.pk for p in next(m for m in programme_structure(programme=programme).modules if m.page.pk == module.pk).pages}
+    done = {}
+    for user_id, page_id in PageCompletion.objects.filter(page_id__in=page_ids).values_list("user_id", "page_id"):
+        done.setdefault(user_id, set()).add(page_id)
+    answered = set(ModuleFeedback.objects.filter(module_id=module.pk).values_list("user_id", flat=True))
+    reviewer = CohortMembership.objects.filter(
+        role="learner", cohort__programme=programme, user_id__in=[u for u, p in done.items() if p == page_ids and u not in answered],
+    ).exclude(cohort=past_cohort).order_by("user__email").first()
+    return {
+        "graduate": graduate.email,
+        "self_assessment": reverse("lms:self_assessment", args=[programme.pk]),
+        "self_assessment_later": reverse("lms:self_assessment_form", args=[programme.pk, "later"]),
+        "certificate_verify": reverse("lms:certificate_verify", args=[certificate.code]),
+        "certificate_pdf": reverse("lms:certificate_pdf", args=[certificate.code]),
+        "attestation_pdf": reverse("lms:dpc_attestation_pdf", args=[DpcAttestation.objects.get(certificate=certificate).code]),
+        "feedback_learner": reviewer.user.email if reviewer else None,
+        "module_feedback": reverse("lms:module_feedback", args=[module.pk]),
+        "owner": "admin@passerelles.test",
+        "outcomes": f"/admin/outcomes/?programme={programme.pk}",
+        "outcomes_past_cohort": f"/admin/outcomes/?programme={programme.pk}&cohort={past_cohort.pk}",
     }
 
 

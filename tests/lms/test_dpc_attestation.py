@@ -4,6 +4,7 @@ checked (Luhn) and asked for by the profile while a DPC programme needs it."""
 
 import html
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -136,6 +137,15 @@ def test_the_attestation_code_verifies_publicly_with_its_dpc_facts_and_nothing_p
     assert RPPS not in page and "ines@example.org" not in page
     certificate_page = html.unescape(client.get(reverse("lms:certificate_verify", args=[certificate.code])).content.decode())
     assert "Certificat de réalisation" in certificate_page and "Attestation valide" in certificate_page
+    # Each page names the other document, so a DPC body holding either code sees both are valid.
+    assert certificate.dpc_attestation.code in certificate_page and certificate.code in page
+    assert RPPS not in certificate_page and "ines@example.org" not in certificate_page
+
+
+def test_a_certificate_without_dpc_fields_names_no_other_document(client):
+    certificate = finish(make_course(), make_user())
+    page = html.unescape(client.get(reverse("lms:certificate_verify", args=[certificate.code])).content.decode())
+    assert "Attestation valide" in page and "Délivré avec" not in page
 
 
 def test_the_dashboard_links_the_attestation_and_keeps_its_query_count(client):
@@ -214,3 +224,34 @@ def test_the_profile_does_not_ask_for_the_rpps_number_for_a_programme_without_dp
     services.enrolment_create(user=learner, programme=make_course().programme)
     client.force_login(learner)
     assert "rpps-needed" not in client.get("/accounts/profile/").content.decode()
+
+
+def test_every_pdf_of_the_platform_opens_with_the_one_letterhead():
+    """Certificate, DPC attestation, transcript and the live-session summary (cohorts) all start with
+    `lms.pdf.letterhead`: the name and what the platform is, then the document's own title."""
+    from cohorts.pdf import live_summary_pdf
+    from lms import pdf
+
+    learner = make_user(first_name="Inès", last_name="Roux", rpps=RPPS)
+    certificate = finish(dpc_course(), learner)
+    summary = {
+        "case": "Dix jours de tension", "cohort": "Promotion A", "group": "", "attendance_total": 5,
+        "started_at": "2026-03-10T18:00:00+00:00", "ended_at": "2026-03-10T19:30:00+00:00",
+        "attendance": [["Médecin", 5]], "reveals": [], "polls": [], "breakouts": [], "timeline": [],
+    }
+    documents = {
+        "Attestation de formation": pdf.certificate_pdf(certificate, verify_url="https://example.org/v/"),
+        "Attestation de participation": pdf.dpc_attestation_pdf(
+            certificate.dpc_attestation, verify_url="https://example.org/a/", certificate_verify_url="https://example.org/v/"),
+        "Relevé de formation": pdf.transcript_pdf(user=learner, rows=selectors.transcript_rows(user=learner)),
+        "Bilan de séance en direct": live_summary_pdf(summary),
+    }
+    for title, content in documents.items():
+        text = " ".join(pdf_text(content).split())
+        assert text.startswith("Passerelles Formation continue des managers du système de santé"), title
+        assert title in text
+        assert PdfReader(io.BytesIO(content)).metadata.author == "Passerelles"
+    # The transcript's dates and hours are written as people read them.
+    transcript = pdf_text(documents["Relevé de formation"])
+    assert "module terminé le" in transcript and not re.search(r"terminé le \d{4}-\d\d-\d\d", transcript)
+    assert "12,5 h" in transcript

@@ -241,3 +241,39 @@ def test_nobody_but_an_administrator_may_send_and_nothing_is_sent_without_an_lrs
     assert "Envoyer les traces xAPI" not in client.get(url).content.decode()
     assert client.post(url).status_code in (302, 403)  # Wagtail's admin turns a refusal into a redirect
     assert lrs.received == []
+
+
+# --- Activity ids resolve -------------------------------------------------------------------
+
+
+def test_every_activity_id_of_the_export_redirects_to_the_page_s_current_url(client, course, settings):
+    settings.SITE_URL = "http://testserver"
+    learner_with_every_record(course)
+    ids = set()
+    for statement in xapi.programme_statements(programme=course.programme):
+        ids.add(statement["object"]["id"])
+        ids.update(a["id"] for a in statement.get("context", {}).get("contextActivities", {}).get("grouping", []))
+    pages = {course.programme.pk: course.programme, course.case.pk: course.case, course.lesson.pk: course.lesson}
+    assert len(ids) >= 5
+    for activity_id in ids:
+        page_id = int(activity_id.removeprefix("http://testserver/xapi/activities/pages/").split("/")[0])
+        response = client.get(activity_id.removeprefix("http://testserver"))
+        assert response.status_code == 302, activity_id
+        assert response["Location"] == pages[page_id].url
+    # The id survives a new slug: it now leads to the new URL.
+    course.case.slug = "nouveau-nom"
+    course.case.save_revision().publish()
+    response = client.get(f"/xapi/activities/pages/{course.case.pk}")
+    assert response.status_code == 302 and response["Location"].endswith("/nouveau-nom/")
+
+
+def test_an_unknown_unpublished_or_restricted_page_is_a_404_that_names_nothing(client, course):
+    from wagtail.models import Page, PageViewRestriction
+
+    assert client.get("/xapi/activities/pages/999999").status_code == 404
+    course.lesson.unpublish()
+    response = client.get(f"/xapi/activities/pages/{course.lesson.pk}/quiz")
+    assert response.status_code == 404 and course.lesson.slug.encode() not in response.content
+    PageViewRestriction.objects.create(page=Page.objects.get(pk=course.case.pk), restriction_type="login")
+    response = client.get(f"/xapi/activities/pages/{course.case.pk}")
+    assert response.status_code == 404 and course.case.slug.encode() not in response.content
