@@ -2,9 +2,14 @@
 (LOCAL_APPS order), once the cohort and its room exist."""
 
 import uuid
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
 
 from accounts.models import User
-from rooms.models import Message, Room
+from cohorts.demo import PAST_COHORT_NAME
+from rooms.markdown import render_message
+from rooms.models import Message, ReadMarker, Room
 from rooms.services import message_pin, message_post
 
 CONVERSATION = [
@@ -21,8 +26,55 @@ CONVERSATION = [
 ]
 
 
+# The closed cohort's room, months ago: directors, physicians, regulators and nurse managers answering
+# one another about the case (what the owner's report counts as talk across professions).
+PAST_CONVERSATION = [
+    ("helene.brochard", None, "Épisode 2 : la sortie du patient se décide à 16 h un vendredi. Qui, chez vous, "
+     "peut joindre le médecin traitant à cette heure-là ?"),
+    ("laure.giraudeau", 0, "Aux urgences de La Roche, personne : on laisse un courrier. C'est pour cela que les "
+     "réhospitalisations du lundi nous reviennent."),
+    ("mehdi.bensaid", 0, "Côté maison de santé, un appel de l'IDE de coordination suffirait. Le courrier arrive "
+     "souvent après la première consultation."),
+    ("karine.blanchet", 2, "Nous avons testé une IDE de parcours au CHU d'Angers : elle appelle la ville la veille "
+     "de la sortie. Les cadres ont dû revoir les plannings, mais cela tient."),
+    ("isabelle.maindron", 3, "L'ARS peut financer ce poste dans le cadre de l'article 51 si la CPTS est partie "
+     "prenante. Il faut des indicateurs communs dès le départ."),
+    ("olivier.marchand", 4, "Les indicateurs, c'est là que le GHT bloque : chaque établissement compte ses séjours, "
+     "personne ne compte le parcours."),
+    ("sandrine.leveque", 5, "L'Assurance maladie a les données de ville : on peut partager un tableau de bord "
+     "trimestriel avec la CPTS, sans données nominatives."),
+    ("jerome.boisseau", 6, "Et pour les équipes, un retour simple : combien de patients revus par leur médecin "
+     "traitant dans les sept jours. C'est ce qui les motivera."),
+    ("clemence.hervouet", 7, "D'accord pour ce seul indicateur au début. Je le porterai en conseil de pôle."),
+]
+
+
+def _past_cohort_conversation(stdout) -> None:
+    """Messages in the closed cohort's room, written as they were months ago (the cohort is closed now,
+    so nobody may post there any more: they are stored directly, with their dates)."""
+    room = Room.objects.filter(kind=Room.Kind.COHORT, cohort__name=PAST_COHORT_NAME).select_related("cohort").first()
+    if room is None or Message.objects.filter(room=room).exists():
+        return
+    users = {user.email.split("@")[0]: user for user in User.objects.filter(email__endswith="@passerelles.test")}
+    if any(key not in users for key, _reply, _body in PAST_CONVERSATION):
+        return
+    start = timezone.make_aware(datetime.combine(room.cohort.starts_on + timedelta(days=21), time(12, 30)))
+    posted: list[Message] = []
+    for n, (key, reply_index, body) in enumerate(PAST_CONVERSATION, start=1):
+        message = Message.objects.create(
+            room=room, seq=n, author=users[key], client_id=f"demo-past-{n}", body=body, html=render_message(body),
+            reply_to=posted[reply_index] if reply_index is not None else None,
+        )
+        Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(minutes=17 * n))
+        posted.append(message)
+        ReadMarker.objects.update_or_create(room=room, user=users[key], defaults={"last_read_seq": n})
+    Room.objects.filter(pk=room.pk).update(last_message_seq=len(posted))
+    stdout.write(f"Demo closed cohort's room: {len(posted)} messages in « {room.name} »")
+
+
 def seed(*, stdout) -> None:
-    room = Room.objects.filter(kind=Room.Kind.COHORT).order_by("pk").first()
+    _past_cohort_conversation(stdout)
+    room = Room.objects.filter(kind=Room.Kind.COHORT).exclude(cohort__name=PAST_COHORT_NAME).order_by("pk").first()
     if room is None or Message.objects.filter(room=room).exists():
         return
     users = {user.email.split("@")[0]: user for user in User.objects.filter(email__endswith="@passerelles.test")}

@@ -62,6 +62,12 @@ def _the_closed_cohort_has_five_of_each_profession_and_its_own_report():
     assert certificates.count() == 20 and certificates.filter(cohort_name=cohort.name).count() == 20
     assert DpcAttestation.objects.filter(certificate__in=certificates).count() == 20
     assert all(c.completed_on <= cohort.ends_on for c in certificates)
+    # They talked across professions in their room while the cohort ran: the report shows it for them.
+    from rooms.selectors import programme_interaction
+
+    rows = programme_interaction(programme_id=_programme().pk, user_ids=set(entry["user_ids"]))
+    assert rows[0]["value"] == "9" and rows[0]["people"] >= outcomes.MINIMUM_GROUP
+    assert rows[1]["value"].startswith("8 sur 8")  # every reply goes to someone of another profession
 
 
 def test_the_running_cohort_has_only_before_answers_the_modules_a_survey_and_the_owner_page_four_professions(
