@@ -171,10 +171,7 @@ def test_the_panel_and_the_learners_case_page_cost_the_same_queries_with_3_or_15
         return count_queries(fac, panel), count_queries(learner, world.case.url)
 
     few = counts()
-    for i in range(12):
-        person = add_learner(world.cohort, profession=("director", "nurse", "regulator")[i % 3])
-        live.live_attendance_join(run=run, user=person)
-        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, i % 3), rationale="Oui")
+    _twelve_more_voters(world, run)
     many = counts()
     assert many == few, (few, many)
     assert few[0] <= 30 and few[1] <= 25, few
@@ -281,10 +278,7 @@ def test_the_light_refresh_costs_the_same_few_queries_with_3_or_15_learners(worl
         return count_queries(learner, url), count_queries(learner, world.case.url)
 
     few = counts()
-    for i in range(12):
-        person = add_learner(world.cohort, profession=("director", "nurse", "regulator")[i % 3])
-        live.live_attendance_join(run=run, user=person)
-        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, i % 3), rationale="Oui")
+    _twelve_more_voters(world, run)
     many = counts()
     assert many[0] == few[0], (few, many)
     # The case page's own queries (its visibility state, the learner's records, the banner) and three
@@ -332,3 +326,11 @@ def test_the_cohort_page_offers_a_scheduled_session_to_its_facilitators_and_the_
     live.live_run_start(cohort=world.cohort, page=world.case, actor=world.facilitator, group=world.groups[0])
     assert "Séance en direct en cours — rejoindre" in _client(world.learners[0]).get(url).content.decode()
     assert "Séance en direct en cours — rejoindre" not in _client(outsider).get(url).content.decode()
+
+
+def _twelve_more_voters(world, run) -> None:
+    """Twelve more learners of three professions join the run and answer its open poll."""
+    for i in range(12):
+        person = add_learner(world.cohort, profession=("director", "nurse", "regulator")[i % 3])
+        live.live_attendance_join(run=run, user=person)
+        live.live_poll_answer(run=run, user=person, option_id=world.option(world.d1, i % 3), rationale="Oui")
