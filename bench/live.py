@@ -34,7 +34,13 @@ thread has finished, until the thread object is collected, so 60 refreshes at on
 connections open and PostgreSQL (max_connections 100) refused some ("too many clients"). Django's
 own advice is the same: no persistent connections under ASGI (docs/deploy.md).
 
-Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM, BENCH_REFRESH (regions | page | floor), BENCH_CONN_MAX_AGE (0).
+With BENCH_HTTP=gunicorn the pages (the learners' refreshes, the facilitator's panel and forms) go to
+gunicorn with BENCH_HTTP_WORKERS sync workers (3) and DATABASE_CONN_MAX_AGE=60, and only the sockets to
+the two daphne processes: the production shape of docs/deploy.md (a proxy sends /ws/ to daphne and
+everything else to gunicorn). Server CPU then counts gunicorn's workers too.
+
+Knobs: BENCH_CLIENTS (60), BENCH_SKIP_ROOM, BENCH_REFRESH (regions | page | floor), BENCH_CONN_MAX_AGE (0),
+BENCH_HTTP (daphne | gunicorn), BENCH_HTTP_WORKERS (3).
 """
 
 import asyncio
@@ -58,6 +64,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")  # fast 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "60"))
 REFRESH = os.environ.get("BENCH_REFRESH", "regions")
 CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
+HTTP = os.environ.get("BENCH_HTTP", "daphne")
+HTTP_WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", "3"))
 # The live parts a page shows, as live.js reads them: element id and data-live-key (none on a placeholder).
 REGION = re.compile(r'<[a-z]+ id="([^"]+)"[^>]*? data-live-region data-live-key="([^"]*)"(?! data-live-same)')
 
@@ -115,10 +123,14 @@ class Learner:
         self.failed: dict[int, str] = {}
 
 
-async def run_live(servers, data) -> dict:
+async def run_live(servers, data, pages=None) -> dict:
+    """`pages`: the gunicorn process serving HTTP (BENCH_HTTP=gunicorn), else the daphne processes do."""
     from websockets.asyncio.client import connect
 
     from tests.servers import csrf_for, form_post, http_get
+
+    def http(learner_or_server) -> str:
+        return pages["url"] if pages else learner_or_server.http
 
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(max_workers=CLIENTS + 8))
@@ -127,11 +139,11 @@ async def run_live(servers, data) -> dict:
     tallies: list[tuple[float, int]] = []
     errors = []
 
-    csrf = await asyncio.to_thread(csrf_for, servers[0].http, data["panel"], session_cookie=data["facilitator"])
+    csrf = await asyncio.to_thread(csrf_for, http(servers[0]), data["panel"], session_cookie=data["facilitator"])
 
     async def post(name: str, **fields) -> float:
         started = time.perf_counter()  # the facilitator's click: the panel page was loaded before
-        status = await asyncio.to_thread(form_post, servers[0].http, data["action"](name), session_cookie=data["facilitator"],
+        status = await asyncio.to_thread(form_post, http(servers[0]), data["action"](name), session_cookie=data["facilitator"],
                                          data=fields, csrf_page=data["panel"], csrf=csrf)
         assert status == 302, (name, status)
         return started
@@ -164,12 +176,13 @@ async def run_live(servers, data) -> dict:
                 errors.append(frame)
 
     def refresh_url(learner: Learner) -> str:
+        base = http(learner.server)
         if REFRESH == "page":
-            return f"{learner.server.http}{data['case_url']}"
+            return f"{base}{data['case_url']}"
         if REFRESH == "floor":  # the cheapest page through the whole stack: what any HTTP refresh costs at least
-            return f"{learner.server.http}/_bench/floor"
+            return f"{base}/_bench/floor"
         have = "".join(f"&have={quote(f'{region}~{key}')}" for region, key in learner.keys.items())
-        return f"{learner.server.http}{data['regions']}{have}"
+        return f"{base}{data['regions']}{have}"
 
     async def screen(learner: Learner, seq: int):
         try:
@@ -191,7 +204,7 @@ async def run_live(servers, data) -> dict:
 
     async def load_page(learner: Learner):  # the page the learner reads, loaded before the session's steps
         async with loading:
-            _status, body = await asyncio.to_thread(http_get, f"{learner.server.http}{data['case_url']}", session_cookie=learner.cookie)
+            _status, body = await asyncio.to_thread(http_get, f"{http(learner.server)}{data['case_url']}", session_cookie=learner.cookie)
         learner.keys = dict(REGION.findall(body))
 
     await asyncio.gather(*(load_page(learner) for learner in learners))
@@ -217,7 +230,8 @@ async def run_live(servers, data) -> dict:
     from bench.serving import process_tree_cpu_seconds
 
     def server_cpu() -> float:
-        return sum(process_tree_cpu_seconds(server.process.pid) for server in servers)
+        pids = [server.process.pid for server in servers] + ([pages["process"].pid] if pages else [])
+        return sum(process_tree_cpu_seconds(pid) for pid in pids)
 
     reveal_event, reveal_screen, poll_full, refresh_cpu = [], [], [], []
     seq = data["seq"]
@@ -309,6 +323,23 @@ class ConnectionSampler:
         self._conn.close()
 
 
+def _gunicorn(env: dict) -> dict:
+    """gunicorn with HTTP_WORKERS sync workers on a free port of TEST_SERVER_PORTS, as production serves pages."""
+    import subprocess
+
+    from bench.serving import BIN, wait_until_up
+    from tests.servers import free_port, port_range_from_env
+
+    port = free_port(port_range_from_env())
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", str(HTTP_WORKERS), "--worker-class", "sync", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning", "config.wsgi:application"],
+        cwd=BASE_DIR, env={**os.environ, **env}, stdout=subprocess.DEVNULL, start_new_session=True,
+    )
+    wait_until_up(port)
+    return {"url": f"http://127.0.0.1:{port}", "process": process}
+
+
 def main() -> None:
     from bench import chat
     from tests.servers import RedisProcess, ServerProcess
@@ -323,14 +354,20 @@ def main() -> None:
         "LOG_LEVEL": "WARNING", "ROOMS_RATE_LIMIT_MESSAGES": "10",
     }
     print(f"live run {data['run']}: {CLIENTS} learners over 2 daphne processes, private Redis, PostgreSQL; "
-          f"refresh: {REFRESH}, DATABASE_CONN_MAX_AGE={CONN_MAX_AGE}")
+          f"refresh: {REFRESH}, DATABASE_CONN_MAX_AGE={CONN_MAX_AGE}; pages served by "
+          + (f"gunicorn ({HTTP_WORKERS} sync workers, DATABASE_CONN_MAX_AGE=60)" if HTTP == "gunicorn" else "the daphne processes"))
     redis = RedisProcess().start()
     servers = [ServerProcess(env={**env, "REDIS_URL": redis.url}).start(), ServerProcess(env={**env, "REDIS_URL": redis.url}).start()]
+    pages = _gunicorn({**env, "REDIS_URL": redis.url, "DATABASE_CONN_MAX_AGE": "60"}) if HTTP == "gunicorn" else None
     sampler = ConnectionSampler().start()
     try:
-        live = asyncio.run(run_live(servers, data))
+        live = asyncio.run(run_live(servers, data, pages))
     finally:
         sampler.stop()
+        if pages:
+            from bench.serving import stop_server
+
+            stop_server(pages["process"])
         for server in servers:
             server.stop()
         redis.stop()

@@ -137,6 +137,17 @@ def live_group(run_id: int) -> str:
     return f"live.{run_id}"
 
 
+def live_staff_group(run_id: int) -> str:
+    """The run's facilitators' sockets only."""
+    return f"live.{run_id}.staff"
+
+
+# Frames only the facilitators' panel reads (a poll's count of answers, who is present): sent to
+# them alone. Sixty learners answering a poll at once made 60 x 61 tally frames when every socket
+# got them; learners' pages ignore both (static/js/live.js).
+STAFF_ONLY_FRAMES = {"live.tally", "live.presence"}
+
+
 def _live_envelope(frame: dict) -> dict:
     return {"type": "live.frame", "frame": frame, "text": json.dumps(frame, ensure_ascii=False)}
 
@@ -144,8 +155,9 @@ def _live_envelope(frame: dict) -> dict:
 async def live_event_send_async(*, run_id: int, frame: dict) -> bool:
     """Broadcast a frame to every socket of the run; False (and a log line) when the layer fails:
     the step is stored, and clients get it when they resume."""
+    group = live_staff_group(run_id) if frame.get("type") in STAFF_ONLY_FRAMES else live_group(run_id)
     try:
-        await get_channel_layer().group_send(live_group(run_id), _live_envelope(frame))
+        await get_channel_layer().group_send(group, _live_envelope(frame))
     except Exception:  # noqa: BLE001 — the stored step is the record
         logger.warning("live run %s: broadcast of %s failed", run_id, frame.get("kind") or frame.get("type"), exc_info=True)
         return False
@@ -161,16 +173,19 @@ def live_event_send(*, run_id: int, frame: dict) -> bool:
     return async_to_sync(live_event_send_async)(run_id=run_id, frame=frame)
 
 
-async def live_subscribe(*, run_id: int, user_id: int, channel_name: str) -> None:
-    """Add a connection to the run's group and its person's (access checks); raises when the layer is down."""
+async def live_subscribe(*, run_id: int, user_id: int, channel_name: str, staff: bool = False) -> None:
+    """Add a connection to the run's group and its person's (access checks), and a facilitator's to
+    the run's staff group (`STAFF_ONLY_FRAMES`); raises when the layer is down."""
     layer = get_channel_layer()
     await layer.group_add(live_group(run_id), channel_name)
     await layer.group_add(user_group(user_id), channel_name)
+    if staff:
+        await layer.group_add(live_staff_group(run_id), channel_name)
 
 
 async def live_unsubscribe(*, run_id: int, user_id: int, channel_name: str) -> None:
     layer = get_channel_layer()
-    for group in (live_group(run_id), user_group(user_id)):
+    for group in (live_group(run_id), live_staff_group(run_id), user_group(user_id)):
         try:
             await layer.group_discard(group, channel_name)
         except Exception:  # noqa: BLE001 — group_expiry will drop it

@@ -17,7 +17,7 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from cohorts import live_services
-from cohorts.live_selectors import LEARNER, live_events_after, live_run_role
+from cohorts.live_selectors import FACILITATOR, LEARNER, live_events_after, live_run_role
 from cohorts.models import LiveRun
 from rooms import events
 from rooms.consumers import CLOSE_FORBIDDEN, CLOSE_READ_ONLY, CLOSE_REVOKED, GuardedConsumer
@@ -33,7 +33,7 @@ class LiveRunConsumer(GuardedConsumer):
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
         self.log_name = f"live run {self.run_id}"
         admitted = await self.admit(check=self._admission, subscribe=lambda: events.live_subscribe(
-            run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name))
+            run_id=self.run_id, user_id=self.user.pk, channel_name=self.channel_name, staff=self.role == FACILITATOR))
         if not admitted:
             return
         await database_sync_to_async(live_services.live_attendance_join, thread_sensitive=False)(run=self.run, user=self.user)
@@ -114,12 +114,16 @@ class LiveRunConsumer(GuardedConsumer):
         fields = {key: frame.get(key) for key in ("option_id", "rationale")}
         if not all(value is None or isinstance(value, str) for value in fields.values()):
             raise ValidationError(_("Réponse illisible."), code="invalid")
-        run = await database_sync_to_async(LiveRun.objects.select_related("page", "cohort__programme").get)(pk=self.run_id)
-        parallel = connection.vendor != "sqlite"
-        record = await database_sync_to_async(live_services.live_poll_answer, thread_sensitive=not parallel)(
-            run=run, user=self.user, option_id=fields["option_id"] or "", rationale=fields["rationale"] or "",
-            named=frame.get("named") is True,
-        )
+        def answer():
+            run = LiveRun.objects.select_related("page", "cohort__programme").get(pk=self.run_id)
+            return live_services.live_poll_answer(
+                run=run, user=self.user, option_id=fields["option_id"] or "", rationale=fields["rationale"] or "",
+                named=frame.get("named") is True,
+            )
+
+        # On PostgreSQL in the pool of database threads, as room messages are (rooms/consumers.py):
+        # sixty answers at once do not queue behind one another in the process's one shared thread.
+        record = await database_sync_to_async(answer, thread_sensitive=connection.vendor == "sqlite")()
         await self._send_json({
             "type": "poll.answered", "poll": record.poll_id, "client_id": frame.get("client_id") if isinstance(frame.get("client_id"), str) else None,
         })

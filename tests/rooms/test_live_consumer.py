@@ -142,10 +142,13 @@ async def test_a_poll_answer_over_the_socket_is_stored_once_and_the_panel_is_tol
     await drain(fac, timeout=0.3)
     frame = {"type": "poll.answer", "client_id": "a1", "option_id": world.option(world.d1, 2), "rationale": "L'ARS arbitre", "named": True}
     await send(learner, frame)
-    answered = [f for f in await drain(learner, timeout=0.5) if f["type"] == "poll.answered"]
+    learner_frames = await drain(learner, timeout=0.5)
+    answered = [f for f in learner_frames if f["type"] == "poll.answered"]
     assert answered and answered[0]["client_id"] == "a1"
     tallies = [f for f in await drain(fac, timeout=0.5) if f["type"] == "live.tally"]
     assert tallies == [{"type": "live.tally", "run": run.pk, "poll": answered[0]["poll"], "answered": 1}]
+    # The count and the presence are the panel's: learners' sockets are not sent them.
+    assert not {f["type"] for f in learner_frames} & {"live.tally", "live.presence"}
     await send(learner, frame)  # a retry
     await drain(learner, timeout=0.3)
     assert await db(DecisionAnswer.objects.filter(user=world.learners[0]).count)() == 1
