@@ -66,6 +66,16 @@ def _wrap(c: canvas.Canvas, text: str, x: float, y: float, width: float, font: s
     return y
 
 
+def _verification(c: canvas.Canvas, *, issued_at, code: str, url: str, left: float, bottom: float, width: float,
+                  step: float) -> None:
+    """The lines that let anyone check a document: its issue date, its code and the address to verify
+    it at (a link), from `bottom` upwards, `step` apart, in the current font and colour."""
+    c.drawString(left, bottom + 2 * step, _("Délivrée le %(date)s") % {"date": day(issued_at)})
+    c.drawString(left, bottom + step, _("Code de vérification : %(code)s") % {"code": code})
+    c.drawString(left, bottom, _("Vérifier : %(url)s") % {"url": url})
+    c.linkURL(url, (left, bottom - 2 * mm, width - left, bottom + 4 * mm))
+
+
 def certificate_pdf(certificate, *, verify_url: str) -> bytes:
     """One landscape A4 page: who, what, how many hours, when, and how to verify it."""
     width, height = landscape(A4)
@@ -121,10 +131,8 @@ def certificate_pdf(certificate, *, verify_url: str) -> bytes:
 
     c.setFillColor(SOFT)
     c.setFont("Helvetica", 10)
-    c.drawString(24 * mm, 30 * mm, _("Délivrée le %(date)s") % {"date": day(certificate.issued_at)})
-    c.drawString(24 * mm, 24 * mm, _("Code de vérification : %(code)s") % {"code": certificate.code})
-    c.drawString(24 * mm, 18 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
-    c.linkURL(verify_url, (24 * mm, 16 * mm, width - 24 * mm, 22 * mm))
+    _verification(c, issued_at=certificate.issued_at, code=certificate.code, url=verify_url,
+                  left=24 * mm, bottom=18 * mm, width=width, step=6 * mm)
     c.showPage()
     c.save()
     return buffer.getvalue()
@@ -186,10 +194,8 @@ def dpc_attestation_pdf(attestation, *, verify_url: str, certificate_verify_url:
         "code": certificate.code, "url": certificate_verify_url}, 20 * mm, y, width - 40 * mm, "Helvetica", 9, 12)
     c.setFillColor(INK)
     c.setFont("Helvetica", 10)
-    c.drawString(20 * mm, 40 * mm, _("Délivrée le %(date)s") % {"date": day(attestation.issued_at)})
-    c.drawString(20 * mm, 33 * mm, _("Code de vérification : %(code)s") % {"code": attestation.code})
-    c.drawString(20 * mm, 26 * mm, _("Vérifier : %(url)s") % {"url": verify_url})
-    c.linkURL(verify_url, (20 * mm, 24 * mm, width - 20 * mm, 30 * mm))
+    _verification(c, issued_at=attestation.issued_at, code=attestation.code, url=verify_url,
+                  left=20 * mm, bottom=26 * mm, width=width, step=7 * mm)
     c.setFillColor(SOFT)
     c.setFont("Helvetica", 8)
     c.drawString(20 * mm, 16 * mm, _("À conserver et à déclarer dans votre document de traçabilité DPC."))
