@@ -50,8 +50,19 @@ def _rich_text(page, name: str, text: str) -> None:
 
 
 def _add_block(page, container, label: str) -> None:
-    container.locator("button.c-sf-add-button").last.click()
-    page.get_by_role("option", name=label, exact=True).click()
+    """Open the last "+" of `container` and choose `label`. On a loaded machine the first click can
+    land before Wagtail's block chooser is wired: the menu then never opens, so try again."""
+    option = page.get_by_role("option", name=label, exact=True)
+    for _attempt in range(3):
+        container.locator("button.c-sf-add-button").last.click()
+        try:
+            expect(option).to_be_visible(timeout=5_000)
+        except AssertionError:
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return
+    raise AssertionError(f"the block chooser never offered {label!r}")
 
 
 def _write_case(page, add_url: str) -> None:
